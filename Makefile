@@ -1,0 +1,22 @@
+# `make run` and `make test` set up .venv on first use (Python 3.11), then run.
+PYTHON ?= python3.11
+VENV ?= .venv
+BIN := $(VENV)/bin
+export PATH := $(abspath $(BIN)):$(PATH)
+
+.PHONY: run test lint
+
+$(BIN)/energy-forecast: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(BIN)/energy-forecast
+	dvc repro
+
+test: $(BIN)/energy-forecast
+	pytest -q
+
+lint: $(BIN)/energy-forecast
+	ruff check .

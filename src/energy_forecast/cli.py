@@ -1,0 +1,81 @@
+"""`energy-forecast`: the commands `dvc.yaml` runs, plus `predict` and `calibrate`."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from pathlib import Path
+
+from energy_forecast.errors import InputError
+
+STAGES = ("ingest", "featurize", "train", "evaluate", "select")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="energy-forecast", description=__doc__)
+    parser.add_argument("--params", default="params.yaml", help="settings file (params.yaml)")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for stage in STAGES:
+        cmd = sub.add_parser(stage, help=f"run the `{stage}` stage")
+        if stage == "train":
+            cmd.add_argument("family", help="model family, a key of `families` in params")
+    predict = sub.add_parser("predict", help="forecast daily consumption from temperatures")
+    predict.add_argument("--model", required=True, help="MLflow model directory or URI")
+    predict.add_argument(
+        "--temperature",
+        required=True,
+        type=Path,
+        help="regional temperature export, or a CSV of date and national columns",
+    )
+    predict.add_argument("--output", required=True, type=Path, help="CSV to write")
+    calibrate = sub.add_parser("calibrate", help="fit the synthetic generator on real exports")
+    calibrate.add_argument("--consumption", required=True, type=Path)
+    calibrate.add_argument("--temperature", required=True, type=Path)
+    calibrate.add_argument(
+        "--output", type=Path, default=Path(__file__).with_name("synthetic_constants.py")
+    )
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    try:
+        if args.command == "calibrate":
+            from energy_forecast.atomic import write_text
+            from energy_forecast.synthetic import calibrate, render
+
+            constants = calibrate(args.consumption, args.temperature)
+            write_text(args.output, render(constants, [args.consumption, args.temperature]))
+            return 0
+        from energy_forecast import params
+
+        settings = params.load(args.params)
+        if args.command == "predict":
+            from energy_forecast.batch import predict_file
+
+            predict_file(args.model, args.temperature, args.output, settings)
+        elif args.command == "train":
+            from energy_forecast.stages import train
+
+            train.run(settings, Path.cwd(), args.family)
+        else:
+            importlib.import_module(f"energy_forecast.stages.{args.command}").run(
+                settings, Path.cwd()
+            )
+    except InputError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        # Model-side input errors reach us as MlflowException; anything else is a bug: re-raise.
+        if type(err).__name__ == "MlflowException":
+            print(f"error: {err}", file=sys.stderr)
+            return 2
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,174 @@
+"""PTG: the article's piecewise-linear temperature model, as a scikit-learn estimator.
+
+Consumption falls linearly as the temperature (first column) drops below a heating threshold
+and is flat above it, optionally rising again above a cooling threshold:
+
+    y = base + slope * max(0, threshold - T) + cooling_slope * max(0, T - cooling_threshold)
+        + effects . X[:, 1:]          (with day_effects: weekday, holiday, ... columns)
+
+fitted by bounded least squares. The article's fit ran into its own bounds without saying
+so; this one warns with `BoundWarning` when a fitted value sits on a bound.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from scipy.optimize import least_squares
+from sklearn.base import BaseEstimator, RegressorMixin
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+TRUSTED_TYPES = ["energy_forecast.families.ptg.PTGRegressor"]
+_NAMES = ("base", "slope", "threshold", "cooling_slope", "cooling_threshold")
+
+
+class BoundWarning(UserWarning):
+    """A fitted PTG value sits on a bound from params: widen the bound or doubt the fit."""
+
+
+def _bounds(given: Sequence[float] | None, default: tuple[float, float]) -> tuple[float, float]:
+    low, high = default if given is None else (float(given[0]), float(given[1]))
+    if low > high:
+        raise ValueError(f"bounds must be (low, high), got {given}")
+    return low, high
+
+
+class PTGRegressor(RegressorMixin, BaseEstimator):
+    """Change-point regression of consumption on temperature."""
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        "base_bounds": ["array-like", None],
+        "slope_bounds": ["array-like", None],
+        "threshold_bounds": ["array-like", None],
+        "cooling_slope_bounds": ["array-like", None],
+        "cooling_threshold_bounds": ["array-like", None],
+        "day_effects": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        base_bounds: Sequence[float] | None = None,
+        slope_bounds: Sequence[float] | None = None,
+        threshold_bounds: Sequence[float] | None = None,
+        cooling_slope_bounds: Sequence[float] | None = (0.0, 0.0),
+        cooling_threshold_bounds: Sequence[float] | None = None,
+        day_effects: bool = False,
+    ) -> None:
+        self.base_bounds = base_bounds
+        self.slope_bounds = slope_bounds
+        self.threshold_bounds = threshold_bounds
+        self.cooling_slope_bounds = cooling_slope_bounds
+        self.cooling_threshold_bounds = cooling_threshold_bounds
+        self.day_effects = day_effects
+
+    @staticmethod
+    def _curve(p: np.ndarray, t: np.ndarray, extra: np.ndarray) -> np.ndarray:
+        base, slope, threshold, cooling_slope, cooling_threshold = p[:5]
+        return (
+            base
+            + slope * np.maximum(0.0, threshold - t)
+            + cooling_slope * np.maximum(0.0, t - cooling_threshold)
+            + extra @ p[5:]
+        )
+
+    def _split(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        extra = X[:, 1:] if self.day_effects else np.empty((len(X), 0))
+        return X[:, 0], extra
+
+    def fit(self, X, y) -> PTGRegressor:
+        self._validate_params()
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
+        t, extra = self._split(X)
+        t_range = (float(t.min()), float(t.max()))
+        bounds = [
+            _bounds(self.base_bounds, (-np.inf, np.inf)),
+            _bounds(self.slope_bounds, (0.0, np.inf)),
+            _bounds(self.threshold_bounds, t_range),
+            _bounds(self.cooling_slope_bounds, (0.0, np.inf)),
+            _bounds(self.cooling_threshold_bounds, t_range),
+        ] + [(-np.inf, np.inf)] * extra.shape[1]
+        low = np.array([b[0] for b in bounds])
+        high = np.array([b[1] for b in bounds])
+        free = low < high
+        spread = float(np.std(y)) or 1.0
+
+        def start(threshold: float) -> np.ndarray:
+            guess = np.array(
+                [
+                    np.median(y),
+                    spread / (np.ptp(t) or 1.0),
+                    threshold,
+                    0.0,
+                    t_range[1],
+                    *np.zeros(extra.shape[1]),
+                ]
+            )
+            inner_low = np.where(np.isfinite(low), low, guess)
+            inner_high = np.where(np.isfinite(high), high, guess)
+            return np.clip(guess, inner_low, inner_high)
+
+        def residuals(q: np.ndarray, fixed: np.ndarray) -> np.ndarray:
+            p = fixed.copy()
+            p[free] = q
+            return (self._curve(p, t, extra) - y) / spread
+
+        best: np.ndarray | None = None
+        best_cost = np.inf
+        # The hinge makes the cost non-convex in the threshold: start from several.
+        t_low, t_high = bounds[2]
+        for q in (0.25, 0.5, 0.75):
+            threshold = float(np.clip(np.quantile(t, q), t_low, t_high))
+            p0 = start(threshold)
+            if not free.any():
+                best = p0
+                break
+            lo, hi = low[free], high[free]
+            x0 = np.clip(p0[free], lo, hi)
+            # least_squares wants starts strictly inside finite bounds.
+            x0 = np.where((x0 <= lo) & np.isfinite(lo), lo + 1e-9 * (hi - lo), x0)
+            x0 = np.where((x0 >= hi) & np.isfinite(hi), hi - 1e-9 * (hi - lo), x0)
+            fit = least_squares(residuals, x0, args=(p0,), bounds=(lo, hi), x_scale="jac")
+            if fit.cost < best_cost:
+                best_cost = fit.cost
+                best = p0.copy()
+                best[free] = fit.x
+        assert best is not None
+        self.coef_ = best
+        self.base_, self.slope_, self.threshold_, self.cooling_slope_, self.cooling_threshold_ = (
+            float(v) for v in best[:5]
+        )
+        self.effects_ = best[5:]
+        for name, value, (lo, hi), is_free in zip(
+            _NAMES, best[:5], bounds[:5], free[:5], strict=True
+        ):
+            tolerance = 1e-6 * max(
+                1.0, abs(lo) if np.isfinite(lo) else 1.0, abs(hi) if np.isfinite(hi) else 1.0
+            )
+            if is_free and (abs(value - lo) <= tolerance or abs(value - hi) <= tolerance):
+                side = lo if abs(value - lo) <= tolerance else hi
+                warnings.warn(
+                    f"PTG {name} = {value:.6g} sits on its bound {side:.6g}",
+                    BoundWarning,
+                    stacklevel=2,
+                )
+        return self
+
+    def predict(self, X) -> np.ndarray:
+        check_is_fitted(self, "coef_")
+        X = validate_data(self, X, reset=False, dtype=np.float64)
+        t, extra = self._split(X)
+        return self._curve(self.coef_, t, extra)
+
+
+def estimator(day_effects: bool = False, bounds: dict | None = None) -> PTGRegressor:
+    bounds = bounds or {}
+    return PTGRegressor(
+        base_bounds=bounds.get("base"),
+        slope_bounds=bounds.get("slope"),
+        threshold_bounds=bounds.get("threshold"),
+        cooling_slope_bounds=bounds.get("cooling_slope", (0.0, 0.0)),
+        cooling_threshold_bounds=bounds.get("cooling_threshold"),
+        day_effects=day_effects,
+    )

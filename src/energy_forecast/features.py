@@ -1,0 +1,210 @@
+"""Features from a date and national temperatures: the one code path for training and serving.
+
+`build_features` is what `featurize` writes to `daily.parquet` and what every model runs on
+its raw inputs (through `FeatureBuilder`), so a served model can never disagree with the
+pipeline about what a feature means.
+
+Features that look back (the smoothed temperature) read the preceding days from the same
+frame, matched by date: a request that carries the `smoothing_window_days - 1` days before
+the first day it wants gets exactly the pipeline's value; with fewer days, the smoothing uses
+the days it has (on a single row it is that day's temperature).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from energy_forecast import calendar
+from energy_forecast.errors import InputError
+from energy_forecast.temperature import TEMPERATURE_COLUMNS
+
+DEFAULT_SETTINGS: dict[str, float | int | str] = {
+    "heating_threshold": 15.0,
+    "cooling_threshold": 20.0,
+    "smoothing_halflife_days": 1.0,
+    "smoothing_window_days": 7,
+    "fourier_order": 2,
+    "trend_origin": "2000-01-01",
+}
+# Temperatures a model may be asked about; outside them a request is surely a unit or typing error.
+TEMPERATURE_RANGE = (-40.0, 50.0)
+REFERENCE_TEMPERATURE = "wavg_mean_temperature"
+
+CALENDAR_FEATURES = [
+    "weekday",
+    "week",
+    "month",
+    "year",
+    "is_holiday",
+    "is_bridge",
+    "is_year_end",
+    "summer_holiday",
+    "trend",
+]
+DERIVED_TEMPERATURE_FEATURES = [
+    "heating_degrees",
+    "cooling_degrees",
+    "smoothed_temperature",
+    "smoothed_heating_degrees",
+]
+
+
+def fourier_features(order: int) -> list[str]:
+    return [f"doy_{fn}{k}" for k in range(1, order + 1) for fn in ("sin", "cos")]
+
+
+def known_features(settings: Mapping[str, Any]) -> list[str]:
+    return [
+        *CALENDAR_FEATURES,
+        *fourier_features(int(settings["fourier_order"])),
+        *TEMPERATURE_COLUMNS,
+        *DERIVED_TEMPERATURE_FEATURES,
+    ]
+
+
+def required_inputs(features: Sequence[str]) -> list[str]:
+    """The raw columns a model needs to build `features`: `date` and some temperatures."""
+    needed = {f for f in features if f in TEMPERATURE_COLUMNS}
+    if any(f in DERIVED_TEMPERATURE_FEATURES for f in features):
+        needed.add(REFERENCE_TEMPERATURE)
+    return ["date", *[c for c in TEMPERATURE_COLUMNS if c in needed]]
+
+
+def parse_dates(values: pd.Series, source: str = "input") -> pd.DatetimeIndex:
+    dates = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    bad = dates.isna().to_numpy()
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"row {row}: {values.iloc[row]!r} is not a date; expected YYYY-MM-DD",
+            source=source,
+            column="date",
+        )
+    return pd.DatetimeIndex(dates).normalize()
+
+
+def checked_temperature(values: pd.Series, column: str, source: str = "input") -> np.ndarray:
+    numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
+    low, high = TEMPERATURE_RANGE
+    bad = ~np.isfinite(numbers) | (numbers < low) | (numbers > high)
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(
+            f"row {row}: {values.iloc[row]!r} is not a temperature in °C between {low} and {high}",
+            source=source,
+            column=column,
+        )
+    return numbers
+
+
+def _smoothed(dates: pd.DatetimeIndex, temperature: np.ndarray, halflife: float, window: int):
+    """Exponentially weighted mean of the last `window` days' temperature, found by date."""
+    series = pd.Series(temperature, index=dates)
+    total = np.zeros(len(dates))
+    weight = np.zeros(len(dates))
+    for lag in range(window):
+        past = series.reindex(dates - pd.Timedelta(days=lag)).to_numpy()
+        w = 0.5 ** (lag / halflife)
+        seen = ~np.isnan(past)
+        total[seen] += w * past[seen]
+        weight[seen] += w
+    return total / weight
+
+
+def build_features(
+    frame: pd.DataFrame,
+    features: Sequence[str],
+    settings: Mapping[str, Any] = DEFAULT_SETTINGS,
+    source: str = "input",
+) -> pd.DataFrame:
+    """The columns `features`, in order, for each row of `frame` (a `date` and temperatures)."""
+    settings = {**DEFAULT_SETTINGS, **settings}
+    unknown = [f for f in features if f not in known_features(settings)]
+    if unknown:
+        raise InputError(f"unknown features {unknown}; expected some of {known_features(settings)}")
+    missing = [c for c in required_inputs(features) if c not in frame.columns]
+    if missing:
+        raise InputError(
+            f"missing columns {missing}; expected {required_inputs(features)}", source=source
+        )
+    if len(frame) == 0:
+        raise InputError("no rows; expected at least one date", source=source)
+    dates = parse_dates(frame["date"], source)
+    temps = {
+        c: checked_temperature(frame[c], c, source)
+        for c in required_inputs(features)
+        if c != "date"
+    }
+    out: dict[str, Any] = {}
+    if any(f.startswith("smoothed") for f in features):
+        dup = dates.duplicated()
+        if dup.any():
+            row = int(np.flatnonzero(dup)[0])
+            raise InputError(
+                f"row {row}: {dates[row].date()} appears twice; the smoothed temperature needs "
+                "one row per date",
+                source=source,
+                column="date",
+            )
+        out["smoothed_temperature"] = _smoothed(
+            dates,
+            temps[REFERENCE_TEMPERATURE],
+            float(settings["smoothing_halflife_days"]),
+            int(settings["smoothing_window_days"]),
+        )
+    heating = float(settings["heating_threshold"])
+    cooling = float(settings["cooling_threshold"])
+    origin = pd.Timestamp(settings["trend_origin"])
+    year_fraction = 2 * np.pi * (dates.day_of_year.to_numpy() - 1) / 365.25
+    makers = {
+        "weekday": lambda: dates.weekday.to_numpy(),
+        "week": lambda: dates.isocalendar().week.to_numpy().astype(int),
+        "month": lambda: dates.month.to_numpy(),
+        "year": lambda: dates.year.to_numpy(),
+        "is_holiday": lambda: calendar.is_holiday(dates).astype(int),
+        "is_bridge": lambda: calendar.is_bridge(dates).astype(int),
+        "is_year_end": lambda: calendar.is_year_end(dates).astype(int),
+        "summer_holiday": lambda: calendar.summer_holiday(dates),
+        "trend": lambda: ((dates - origin) / pd.Timedelta(days=365.25)).to_numpy(),
+        "heating_degrees": lambda: np.maximum(0.0, heating - temps[REFERENCE_TEMPERATURE]),
+        "cooling_degrees": lambda: np.maximum(0.0, temps[REFERENCE_TEMPERATURE] - cooling),
+        "smoothed_heating_degrees": lambda: np.maximum(0.0, heating - out["smoothed_temperature"]),
+    }
+    for k in range(1, int(settings["fourier_order"]) + 1):
+        makers[f"doy_sin{k}"] = lambda k=k: np.sin(k * year_fraction)
+        makers[f"doy_cos{k}"] = lambda k=k: np.cos(k * year_fraction)
+    for column, values in temps.items():
+        makers[column] = lambda values=values: values
+    columns = {f: out[f] if f in out else makers[f]() for f in features}
+    return pd.DataFrame(columns, index=frame.index)
+
+
+class FeatureBuilder(TransformerMixin, BaseEstimator):
+    """First step of every model: raw inputs (`date`, temperatures) in, the feature set out."""
+
+    def __init__(self, features: Sequence[str] = ("weekday",), settings: dict | None = None):
+        self.features = features
+        self.settings = settings
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> FeatureBuilder:
+        self.n_features_in_ = len(required_inputs(self.features))
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        try:
+            return build_features(X, list(self.features), self.settings or {}, source="request")
+        except InputError as err:
+            # The scoring server answers an MlflowException with HTTP 400 and this message;
+            # any other exception would reach the caller as a generic error.
+            from mlflow.exceptions import MlflowException
+            from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+            raise MlflowException(str(err), error_code=INVALID_PARAMETER_VALUE) from err
+
+    def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
+        return np.asarray(list(self.features), dtype=object)

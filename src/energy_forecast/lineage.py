@@ -1,0 +1,70 @@
+"""Which data and code made a run: the tags every MLflow run and model version carries.
+
+The md5s are computed from the files themselves, the way DVC 3 hashes a file, so they are
+exactly what `dvc.lock` records for the same content (a test holds them to it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from pathlib import Path
+
+import yaml
+
+from energy_forecast import paths
+
+DATA_FILES = {
+    "data.raw.consumption.md5": paths.RAW_CONSUMPTION,
+    "data.raw.temperature.md5": paths.RAW_TEMPERATURE,
+    "data.features.md5": paths.DAILY,
+}
+
+
+def md5(path: Path) -> str:
+    digest = hashlib.md5()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _git(root: Path, *args: str) -> str:
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True)
+    return done.stdout.strip()
+
+
+def git_tags(root: Path) -> dict[str, str]:
+    try:
+        commit = _git(root, "rev-parse", "HEAD")
+        dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
+    except (OSError, subprocess.CalledProcessError) as err:
+        reason = getattr(err, "stderr", None) or str(err)
+        return {"git.commit": f"unavailable: {reason.strip()}"}
+    return {"git.commit": commit, "git.dirty": str(dirty).lower()}
+
+
+def tags(root: Path, source: str, stage: str) -> dict[str, str]:
+    """Lineage tags for a run of `stage` on the data now in the workspace at `root`."""
+    out = {"data.source": source, "dvc.stage": stage}
+    out |= {tag: md5(root / path) for tag, path in DATA_FILES.items()}
+    out |= git_tags(root)
+    for tag, variable in (
+        ("dvc.exp_name", "DVC_EXP_NAME"),
+        ("dvc.exp_baseline_rev", "DVC_EXP_BASELINE_REV"),
+    ):
+        if os.environ.get(variable):
+            out[tag] = os.environ[variable]
+    return out
+
+
+def locked_md5s(root: Path) -> dict[str, str]:
+    """The md5 `dvc.lock` records for each output path."""
+    lock = yaml.safe_load((root / "dvc.lock").read_text(encoding="utf-8"))
+    return {
+        out["path"]: out["md5"]
+        for stage in lock.get("stages", {}).values()
+        for out in stage.get("outs", [])
+        if "md5" in out
+    }

@@ -1,0 +1,90 @@
+"""Read `params.yaml` and check each setting a stage uses before any work starts."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from energy_forecast.errors import InputError
+
+PARAMS_FILE = "params.yaml"
+SOURCES = ("synthetic", "files", "odre")
+
+
+def load(path: str | Path = PARAMS_FILE) -> dict[str, Any]:
+    path = Path(path)
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("not found; run from the repository root", source=str(path)) from None
+    except yaml.YAMLError as err:
+        raise InputError(f"not valid YAML: {err}", source=str(path)) from None
+    if not isinstance(params, dict):
+        raise InputError("expected a mapping of settings", source=str(path))
+    return params
+
+
+def bad(name: str, expected: str, got: Any) -> InputError:
+    return InputError(f"{name}: expected {expected}, got {got!r}", source=PARAMS_FILE)
+
+
+def get(params: dict[str, Any], name: str) -> Any:
+    """The setting at dotted `name`, or a clear error naming it."""
+    node: Any = params
+    for part in name.split("."):
+        if not isinstance(node, dict) or part not in node:
+            raise InputError(f"{name}: missing setting", source=PARAMS_FILE)
+        node = node[part]
+    return node
+
+
+def date(params: dict[str, Any], name: str) -> pd.Timestamp:
+    value = get(params, name)
+    if isinstance(value, dt.date):
+        return pd.Timestamp(value)
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(str(value)))
+    except ValueError:
+        raise bad(name, "a date YYYY-MM-DD", value) from None
+
+
+def data_range(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp]:
+    start, end = date(params, "data.start"), date(params, "data.end")
+    if start > end:
+        raise InputError(
+            f"data.start ({start.date()}) is after data.end ({end.date()})", source=PARAMS_FILE
+        )
+    return start, end
+
+
+def source(params: dict[str, Any]) -> str:
+    value = get(params, "data.source")
+    if value not in SOURCES:
+        raise bad("data.source", f"one of {list(SOURCES)}", value)
+    return value
+
+
+def feature_settings(params: dict[str, Any]) -> dict[str, Any]:
+    """The feature settings a model carries, without the feature-set table."""
+    section = get(params, "features")
+    return {k: v for k, v in section.items() if k not in ("sets", "population_year")} | {
+        "trend_origin": str(section.get("trend_origin", "2000-01-01"))
+    }
+
+
+def feature_set(params: dict[str, Any], name: str, where: str) -> list[str]:
+    from energy_forecast.features import known_features
+
+    sets = get(params, "features.sets")
+    if name not in sets:
+        raise bad(where, f"a feature set of features.sets {sorted(sets)}", name)
+    columns = sets[name]
+    known = known_features({**feature_settings(params)})
+    unknown = [c for c in columns if c not in known]
+    if unknown:
+        raise bad(f"features.sets.{name}", f"columns among {known}", unknown)
+    return list(columns)

@@ -1,0 +1,16 @@
+"""Where the stages read and write, relative to the repository root."""
+
+from pathlib import Path
+
+RAW_CONSUMPTION = Path("data/raw/consumption.csv")
+RAW_TEMPERATURE = Path("data/raw/temperature.csv")
+EXTERNAL = Path("data/external")
+DAILY = Path("data/processed/daily.parquet")
+MODELS = Path("models")
+PROMOTED = MODELS / "model"
+REPORTS = Path("reports")
+TRAIN_REPORTS = REPORTS / "train"
+FAMILIES_REPORT = REPORTS / "families.json"
+PREDICTIONS = REPORTS / "predictions.csv"
+METRICS = REPORTS / "metrics.json"
+COMPARISON = REPORTS / "comparison.md"

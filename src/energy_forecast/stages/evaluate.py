@@ -1,0 +1,108 @@
+"""`evaluate`: every family's champion on the held-out test period, the only place it is read."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from energy_forecast import params as P
+from energy_forecast import paths, tracking
+from energy_forecast.atomic import atomic_path, write_text
+from energy_forecast.metrics import scores
+from energy_forecast.model import request_frame
+from energy_forecast.training import promoted_family, split
+
+log = logging.getLogger(__name__)
+
+
+def families(params: dict[str, Any]) -> list[str]:
+    return list(P.get(params, "families"))
+
+
+def _figure(dates: pd.Series, actual: np.ndarray, predicted: np.ndarray, name: str):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, (ax_time, ax_scatter) = plt.subplots(
+        1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [2, 1]}
+    )
+    ax_time.plot(dates, actual / 1e3, label="actual", color="black", linewidth=1)
+    ax_time.plot(dates, predicted / 1e3, label=name, linewidth=1)
+    ax_time.set_ylabel("GWh per day")
+    ax_time.legend()
+    ax_scatter.scatter(actual / 1e3, predicted / 1e3, s=6)
+    low, high = (
+        float(min(actual.min(), predicted.min())) / 1e3,
+        float(max(actual.max(), predicted.max())) / 1e3,
+    )
+    ax_scatter.plot([low, high], [low, high], color="grey", linewidth=0.8)
+    ax_scatter.set_xlabel("actual (GWh)")
+    ax_scatter.set_ylabel("predicted (GWh)")
+    fig.suptitle(f"{name}: test period")
+    fig.tight_layout()
+    return fig
+
+
+def comparison_table(
+    report: dict[str, Any], train: dict[str, dict[str, Any]], promoted: str | None = None
+) -> str:
+    lines = [
+        "| family | test RMSE (MWh) | MAE (MWh) | MAPE (%) | R² | fit s | predict s |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, test in report.items():
+        mark = f"**{name}** (promoted)" if name == promoted else name
+        lines.append(
+            f"| {mark} | {test['rmse']:,.0f} | {test['mae']:,.0f} | {test['mape']:.2f} | "
+            f"{test['r2']:.3f} | {train[name]['fit_seconds']:.3f} | "
+            f"{train[name]['predict_seconds']:.4f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def run(params: dict[str, Any], root: Path) -> None:
+    import mlflow
+
+    names = families(params)
+    _, test = split(pd.read_parquet(root / paths.DAILY), params)
+    tracking.configure(root, P.get(params, "mlflow.experiment"))
+    actual = test["consumption_mwh"].to_numpy()
+    predictions = pd.DataFrame({"date": test["date"].dt.strftime("%Y-%m-%d"), "actual": actual})
+    report: dict[str, dict[str, float]] = {}
+    train_reports = {}
+    for name in names:
+        directory = root / paths.MODELS / name
+        model = mlflow.pyfunc.load_model(str(directory))
+        columns = model.metadata.get_input_schema().input_names()
+        predicted = np.asarray(model.predict(request_frame(test, columns)))
+        report[name] = scores(actual, predicted)
+        predictions[name] = np.round(predicted, 1)
+        train_reports[name] = json.loads(
+            (root / paths.TRAIN_REPORTS / f"{name}.json").read_text(encoding="utf-8")
+        )
+        run_id = model.metadata.run_id
+        with mlflow.start_run(run_id=run_id):
+            mlflow.log_metrics({f"test_{k}": v for k, v in report[name].items()})
+            figure = _figure(test["date"], actual, predicted, name)
+            mlflow.log_figure(figure, "test_predictions.png")
+        log.info(
+            "evaluate: %s test MAPE %.2f %%, RMSE %.0f MWh",
+            name,
+            report[name]["mape"],
+            report[name]["rmse"],
+        )
+    with atomic_path(root / paths.PREDICTIONS) as tmp:
+        predictions.to_csv(tmp, index=False)
+    write_text(root / paths.FAMILIES_REPORT, json.dumps(report, indent=2))
+    cv = {name: train_reports[name]["cv"] for name in names}
+    write_text(
+        root / paths.COMPARISON,
+        comparison_table(report, train_reports, promoted_family(params, cv)),
+    )

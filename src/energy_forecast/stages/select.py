@@ -1,0 +1,58 @@
+"""`select`: promote one family's model, report its metrics, register it as `champion`."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from energy_forecast import lineage, paths, tracking
+from energy_forecast import params as P
+from energy_forecast.atomic import atomic_dir, write_text
+from energy_forecast.training import promoted_family, selection_metric
+
+log = logging.getLogger(__name__)
+ALIAS = "champion"
+
+
+def run(params: dict[str, Any], root: Path) -> None:
+    import shutil
+
+    import mlflow
+
+    names = list(P.get(params, "families"))
+    selection_metric(params)
+    train = {
+        n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8")) for n in names
+    }
+    name = promoted_family(params, {n: r["cv"] for n, r in train.items()})
+    test = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))[name]
+    n_test = len((root / paths.PREDICTIONS).read_text("utf-8").splitlines()) - 1
+
+    source = root / paths.MODELS / name
+    with atomic_dir(root / paths.PROMOTED) as tmp:
+        shutil.copytree(source, tmp, dirs_exist_ok=True)
+    metrics = {
+        "model": name,
+        "test": test,
+        "cv": train[name]["cv"],
+        "n_train": train[name]["n_train"],
+        "n_test": n_test,
+    }
+    write_text(root / paths.METRICS, json.dumps(metrics, indent=2))
+
+    tracking.configure(root, P.get(params, "mlflow.experiment"))
+    registered = P.get(params, "mlflow.registered_model")
+    model_id = mlflow.models.Model.load(str(source)).model_id
+    tags = lineage.tags(root, P.source(params), "select") | {"model": name}
+    version = mlflow.register_model(f"models:/{model_id}", registered, tags=tags)
+    mlflow.MlflowClient().set_registered_model_alias(registered, ALIAS, version.version)
+    log.info(
+        "select: promoted %s (test MAPE %.2f %%) as %s version %s, alias @%s",
+        name,
+        test["mape"],
+        registered,
+        version.version,
+        ALIAS,
+    )

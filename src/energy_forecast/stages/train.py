@@ -1,0 +1,126 @@
+"""`train@<family>`: cross-validate a family's grid, refit its champion, log it all to MLflow."""
+
+from __future__ import annotations
+
+import json
+import logging
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from energy_forecast import lineage, paths, tracking
+from energy_forecast import params as P
+from energy_forecast.atomic import atomic_dir, write_text
+from energy_forecast.families import family
+from energy_forecast.features import required_inputs
+from energy_forecast.model import mlflow_model_args, request_frame
+from energy_forecast.training import (
+    Result,
+    champion,
+    configurations,
+    family_extra,
+    folds,
+    search,
+    selection_metric,
+    split,
+)
+
+log = logging.getLogger(__name__)
+
+
+def _run_params(result: Result) -> dict[str, Any]:
+    config = result.configuration
+    return {
+        **config.settings,
+        "feature_set": config.feature_set,
+        "features": ",".join(config.features),
+    }
+
+
+def run(params: dict[str, Any], root: Path, name: str) -> None:
+    import mlflow
+
+    configs = configurations(params, name)
+    metric = selection_metric(params)
+    train, _ = split(pd.read_parquet(root / paths.DAILY), params)
+    folds(params, len(train))
+    stage = f"train@{name}"
+    tags = lineage.tags(root, P.source(params), stage)
+    experiment_id = tracking.configure(root, P.get(params, "mlflow.experiment"))
+
+    with mlflow.start_run(run_name=stage, tags={**tags, "model": name}) as parent:
+        dataset = mlflow.data.from_pandas(
+            train,
+            source=str(root / paths.DAILY),
+            name="daily",
+            digest=tags["data.features.md5"],
+            targets="consumption_mwh",
+        )
+        mlflow.log_input(dataset, context="training")
+
+        def report(result: Result) -> None:
+            config = result.configuration
+            extra = {"error": result.error} if result.error else {}
+            if result.warnings:
+                extra["warnings"] = "\n".join(result.warnings)[:5000]
+            tracking.log_child(
+                experiment_id,
+                parent.info.run_id,
+                config.name,
+                _run_params(result),
+                result.metrics,
+                {**tags, "model": name, "inputs": config.feature_set, **extra},
+                failed=result.error is not None,
+            )
+            if result.error:
+                log.warning("%s failed: %s", config.name, result.error)
+
+        results = search(configs, train, params, report)
+        best = champion(results, metric)
+        config = best.configuration
+        inputs = request_frame(train, required_inputs(config.features))
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            model = config.build(P.feature_settings(params), family_extra(params, name))
+            model.fit(inputs, train["consumption_mwh"].to_numpy())
+        args = mlflow_model_args(model, family(name).TRUSTED_TYPES, inputs)
+        info = mlflow.sklearn.log_model(name="model", **args)
+        with atomic_dir(root / paths.MODELS / name) as tmp:
+            mlflow.sklearn.save_model(
+                path=tmp,
+                mlflow_model=mlflow.models.Model(run_id=parent.info.run_id, model_id=info.model_id),
+                **args,
+            )
+        mlflow.log_params(_run_params(best))
+        mlflow.log_metrics(best.metrics)
+        fit_warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+        mlflow.set_tags(
+            {"inputs": config.feature_set, "champion": config.name}
+            | ({"warnings": "\n".join(fit_warnings)} if fit_warnings else {})
+        )
+        for message in fit_warnings:
+            log.warning("%s: %s", config.name, message)
+
+    cv = {k.removeprefix("cv_"): v for k, v in best.metrics.items() if k.startswith("cv_")}
+    report_json = {
+        "family": name,
+        "feature_set": config.feature_set,
+        "params": config.settings,
+        "cv": cv,
+        "fit_seconds": best.metrics["fit_seconds"],
+        "predict_seconds": best.metrics["predict_seconds"],
+        "n_configurations": len(results),
+        "n_failed": sum(r.error is not None for r in results),
+        "n_train": len(train),
+    }
+    write_text(root / paths.TRAIN_REPORTS / f"{name}.json", json.dumps(report_json, indent=2))
+    log.info(
+        "%s: %d configurations, champion %s with cv %s %.1f",
+        stage,
+        len(results),
+        config.name,
+        metric,
+        best.metrics[f"cv_{metric}"],
+    )

@@ -1,0 +1,68 @@
+"""MLflow plumbing: one store per project, however DVC runs the stage.
+
+The store is `sqlite:///mlflow.db` at the project root and artifacts go to `mlruns/` beside
+it. `dvc exp run --temp` and queued experiments run in a copy of the workspace under
+`.dvc/tmp/exps/`; the root is then the project that holds that folder, so every experiment
+logs to the same store. `MLFLOW_TRACKING_URI` overrides all of this.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+_TEMP_WORKSPACES = os.sep + os.path.join(".dvc", "tmp", "exps") + os.sep
+
+
+def project_root(cwd: Path) -> Path:
+    root = str(Path(os.environ.get("DVC_ROOT") or cwd).resolve())
+    if _TEMP_WORKSPACES in root:
+        root = root.split(_TEMP_WORKSPACES)[0]
+    return Path(root)
+
+
+def configure(cwd: Path, experiment: str) -> str:
+    """Point MLflow at the project's store and experiment; return the experiment id."""
+    import mlflow
+
+    root = project_root(cwd)
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{root / 'mlflow.db'}"
+    mlflow.set_tracking_uri(uri)
+    client = mlflow.MlflowClient()
+    found = client.get_experiment_by_name(experiment)
+    if found is not None:
+        experiment_id = found.experiment_id
+    else:
+        artifacts = (root / "mlruns").as_uri() if uri.startswith("sqlite:///") else None
+        experiment_id = client.create_experiment(experiment, artifact_location=artifacts)
+    mlflow.set_experiment(experiment_id=experiment_id)
+    return experiment_id
+
+
+def log_child(
+    experiment_id: str,
+    parent_run_id: str,
+    name: str,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    tags: dict[str, str],
+    failed: bool,
+) -> str:
+    """One configuration's run under its stage's run, in a single batch write."""
+    from mlflow import MlflowClient
+    from mlflow.entities import Metric, Param
+
+    client = MlflowClient()
+    run = client.create_run(
+        experiment_id, run_name=name, tags={**tags, "mlflow.parentRunId": parent_run_id}
+    )
+    now = int(time.time() * 1000)
+    client.log_batch(
+        run.info.run_id,
+        metrics=[Metric(k, float(v), now, 0) for k, v in metrics.items()],
+        params=[Param(k, str(v)) for k, v in params.items()],
+    )
+    client.set_terminated(run.info.run_id, status="FAILED" if failed else "FINISHED")
+    return run.info.run_id

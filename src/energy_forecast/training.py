@@ -1,0 +1,215 @@
+"""Grid configurations, expanding-window cross-validation and the choice of a champion.
+
+Nothing here knows about MLflow: `search` reports each result to a callback, so the same
+search runs tracked (the train stage) or bare (the benchmark's baseline).
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+import traceback
+import warnings
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, clone
+from sklearn.model_selection import TimeSeriesSplit
+from sklearn.pipeline import Pipeline
+
+from energy_forecast import params as P
+from energy_forecast.errors import InputError
+from energy_forecast.families import FAMILIES, family
+from energy_forecast.features import required_inputs
+from energy_forecast.metrics import LOWER_IS_BETTER, scores
+from energy_forecast.model import make_model, request_frame
+
+
+@dataclass
+class Configuration:
+    family: str
+    feature_set: str
+    features: list[str]
+    settings: dict[str, Any]  # one point of the family's grid
+
+    @property
+    def name(self) -> str:
+        values = "-".join(f"{k}={v}" for k, v in self.settings.items())
+        return f"{self.family}[{self.feature_set}]{values}"
+
+    def build(self, feature_settings: dict[str, Any], extra: dict[str, Any]) -> Pipeline:
+        estimator = family(self.family).estimator(**self.settings, **extra)
+        return make_model(self.features, feature_settings, estimator)
+
+
+@dataclass
+class Result:
+    configuration: Configuration
+    metrics: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def family_extra(params: dict[str, Any], name: str) -> dict[str, Any]:
+    """Family settings that are not a grid axis (PTG's bounds)."""
+    section = P.get(params, f"families.{name}")
+    return {"bounds": section["bounds"]} if "bounds" in section else {}
+
+
+def configurations(params: dict[str, Any], name: str) -> list[Configuration]:
+    """Every configuration of family `name`, each checked before anything is fitted."""
+    if name not in FAMILIES:
+        raise P.bad("families", f"a key among {list(FAMILIES)}", name)
+    section = P.get(params, f"families.{name}")
+    sets = section.get("feature_sets")
+    if not isinstance(sets, list) or not sets:
+        raise P.bad(f"families.{name}.feature_sets", "a non-empty list of feature set names", sets)
+    grid = section.get("grid") or {}
+    if not isinstance(grid, dict) or any(not isinstance(v, list) or not v for v in grid.values()):
+        raise P.bad(f"families.{name}.grid", "a mapping of setting to a non-empty list", grid)
+    settings = P.feature_settings(params)
+    extra = family_extra(params, name)
+    out = []
+    for feature_set in sets:
+        features = P.feature_set(params, feature_set, f"families.{name}.feature_sets")
+        for values in itertools.product(*grid.values()):
+            config = Configuration(
+                name, feature_set, features, dict(zip(grid, values, strict=True))
+            )
+            _check(config, settings, extra)
+            out.append(config)
+    return out
+
+
+def _check(config: Configuration, settings: dict[str, Any], extra: dict[str, Any]) -> None:
+    try:
+        top = config.build(settings, extra).named_steps["model"]
+        nested = [v for v in top.get_params(deep=True).values() if isinstance(v, BaseEstimator)]
+        for estimator in (top, *nested):
+            # scikit-learn checks parameter values at fit time; ask it now, before any fit.
+            estimator._validate_params()
+    except (TypeError, ValueError, AttributeError) as err:
+        raise P.bad(
+            f"families.{config.family}.grid",
+            "settings the estimator accepts",
+            f"{config.settings}: {err}",
+        ) from None
+
+
+def split(daily: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Training [data.start, test_start) and test [test_start, test_end] periods of `daily`."""
+    test_start, test_end = P.date(params, "split.test_start"), P.date(params, "split.test_end")
+    if test_start > test_end:
+        raise InputError(
+            f"split.test_start ({test_start.date()}) is after split.test_end ({test_end.date()})",
+            source=P.PARAMS_FILE,
+        )
+    dates = pd.to_datetime(daily["date"])
+    train = daily[dates < test_start].reset_index(drop=True)
+    test = daily[(dates >= test_start) & (dates <= test_end)].reset_index(drop=True)
+    span = f"the data covers {dates.min().date()} to {dates.max().date()}"
+    if train.empty:
+        raise InputError(
+            f"split.test_start {test_start.date()}: no training days before it; {span}",
+            source=P.PARAMS_FILE,
+        )
+    if test.empty:
+        raise InputError(
+            f"split.test_start..split.test_end ({test_start.date()} to "
+            f"{test_end.date()}) overlaps no data; {span}",
+            source=P.PARAMS_FILE,
+        )
+    return train, test
+
+
+def folds(params: dict[str, Any], n_rows: int) -> TimeSeriesSplit:
+    n = P.get(params, "cv.folds")
+    if not isinstance(n, int) or n < 2 or n >= n_rows:
+        raise P.bad("cv.folds", f"an integer from 2 to {n_rows - 1}", n)
+    return TimeSeriesSplit(n_splits=n)
+
+
+def selection_metric(params: dict[str, Any]) -> str:
+    metric = P.get(params, "select.metric")
+    if metric not in LOWER_IS_BETTER:
+        raise P.bad("select.metric", f"one of {list(LOWER_IS_BETTER)}", metric)
+    return metric
+
+
+def cross_validate(
+    model: Pipeline, X: pd.DataFrame, y: np.ndarray, splitter: TimeSeriesSplit
+) -> dict[str, float]:
+    """Mean CV scores over expanding-window folds, and mean seconds to fit and predict."""
+    per_fold = []
+    fit_seconds = predict_seconds = 0.0
+    for train_idx, valid_idx in splitter.split(X):
+        fold_model = clone(model)
+        t0 = time.perf_counter()
+        fold_model.fit(X.iloc[train_idx], y[train_idx])
+        t1 = time.perf_counter()
+        predicted = fold_model.predict(X.iloc[valid_idx])
+        t2 = time.perf_counter()
+        fit_seconds += t1 - t0
+        predict_seconds += t2 - t1
+        per_fold.append(scores(y[valid_idx], predicted))
+    n = len(per_fold)
+    result = {f"cv_{k}": float(np.mean([f[k] for f in per_fold])) for k in per_fold[0]}
+    return result | {"fit_seconds": fit_seconds / n, "predict_seconds": predict_seconds / n}
+
+
+def search(
+    configs: Iterable[Configuration],
+    train: pd.DataFrame,
+    params: dict[str, Any],
+    report: Callable[[Result], None] = lambda result: None,
+) -> list[Result]:
+    """Cross-validate every configuration; a configuration that raises is kept as failed."""
+    settings = P.feature_settings(params)
+    y = train["consumption_mwh"].to_numpy()
+    splitter = folds(params, len(train))
+    results = []
+    for config in configs:
+        extra = family_extra(params, config.family)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                result = Result(
+                    config,
+                    cross_validate(
+                        config.build(settings, extra),
+                        request_frame(train, required_inputs(config.features)),
+                        y,
+                        splitter,
+                    ),
+                )
+            except Exception as err:
+                result = Result(
+                    config, error="".join(traceback.format_exception_only(type(err), err)).strip()
+                )
+        result.warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+        report(result)
+        results.append(result)
+    return results
+
+
+def champion(results: list[Result], metric: str) -> Result:
+    fitted = [r for r in results if r.error is None]
+    if not fitted:
+        raise InputError(f"every configuration failed; first error: {results[0].error}")
+    # Ties go to the first configuration in grid order, so the choice is deterministic.
+    return min(fitted, key=lambda r: r.metrics[f"cv_{metric}"])
+
+
+def promoted_family(params: dict[str, Any], cv: dict[str, dict[str, float]]) -> str:
+    """The family `select` promotes: `model` by name, or for `auto` the best by CV."""
+    choice = P.get(params, "model")
+    trained = list(P.get(params, "families"))
+    if choice == "auto":
+        metric = selection_metric(params)
+        return min(trained, key=lambda name: cv[name][metric])
+    if choice not in trained:
+        raise P.bad("model", f"'auto' or a trained family among {trained}", choice)
+    return choice
