@@ -23,7 +23,11 @@ def is_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
 
 
 def is_bridge(dates: pd.DatetimeIndex) -> np.ndarray:
-    """A "pont": a single working day between a public holiday and a weekend (or holiday)."""
+    """A "pont": a lone working day between two days off, at least one a public holiday.
+
+    Monday before a Tuesday holiday, Friday after a Thursday holiday, and a day squeezed
+    between two holidays (Wednesday 9 May 2018) are all taken off by many.
+    """
     padded = pd.date_range(dates.min() - pd.Timedelta(days=1), dates.max() + pd.Timedelta(days=1))
     off = pd.Series(is_holiday(padded) | (padded.weekday >= 5), index=padded)
     holiday = pd.Series(is_holiday(padded), index=padded)

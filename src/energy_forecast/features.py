@@ -58,10 +58,11 @@ def fourier_features(order: int) -> list[str]:
     return [f"doy_{fn}{k}" for k in range(1, order + 1) for fn in ("sin", "cos")]
 
 
-def known_features(settings: Mapping[str, Any]) -> list[str]:
+def known_features(settings: Mapping[str, Any] = DEFAULT_SETTINGS) -> list[str]:
+    order = settings.get("fourier_order", DEFAULT_SETTINGS["fourier_order"])
     return [
         *CALENDAR_FEATURES,
-        *fourier_features(int(settings["fourier_order"])),
+        *fourier_features(int(order)),
         *TEMPERATURE_COLUMNS,
         *DERIVED_TEMPERATURE_FEATURES,
     ]
@@ -75,13 +76,17 @@ def required_inputs(features: Sequence[str]) -> list[str]:
     return ["date", *[c for c in TEMPERATURE_COLUMNS if c in needed]]
 
 
+def _shown(value: Any) -> str:
+    return repr(value) if isinstance(value, str) else str(value)
+
+
 def parse_dates(values: pd.Series, source: str = "input") -> pd.DatetimeIndex:
     dates = pd.to_datetime(values, format="ISO8601", errors="coerce")
     bad = dates.isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"row {row}: {values.iloc[row]!r} is not a date; expected YYYY-MM-DD",
+            f"row {row}: {_shown(values.iloc[row])} is not a date; expected YYYY-MM-DD",
             source=source,
             column="date",
         )
@@ -95,7 +100,8 @@ def checked_temperature(values: pd.Series, column: str, source: str = "input") -
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"row {row}: {values.iloc[row]!r} is not a temperature in °C between {low} and {high}",
+            f"row {row}: {_shown(values.iloc[row])} is not a temperature in °C "
+            f"between {low} and {high}",
             source=source,
             column=column,
         )

@@ -92,6 +92,8 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
         low = np.array([b[0] for b in bounds])
         high = np.array([b[1] for b in bounds])
         free = low < high
+        # Without a cooling slope the cooling threshold means nothing: hold it still.
+        free[4] = free[4] and bool(free[3] or high[3] != 0.0)
         spread = float(np.std(y)) or 1.0
 
         def start(threshold: float) -> np.ndarray:
@@ -125,10 +127,9 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
                 best = p0
                 break
             lo, hi = low[free], high[free]
-            x0 = np.clip(p0[free], lo, hi)
-            # least_squares wants starts strictly inside finite bounds.
-            x0 = np.where((x0 <= lo) & np.isfinite(lo), lo + 1e-9 * (hi - lo), x0)
-            x0 = np.where((x0 >= hi) & np.isfinite(hi), hi - 1e-9 * (hi - lo), x0)
+            # least_squares wants starts strictly inside the bounds.
+            nudge = 1e-9 * np.where(np.isfinite(hi - lo), hi - lo, 1.0)
+            x0 = np.clip(p0[free], lo + nudge, hi - nudge)
             fit = least_squares(residuals, x0, args=(p0,), bounds=(lo, hi), x_scale="jac")
             if fit.cost < best_cost:
                 best_cost = fit.cost

@@ -1,0 +1,105 @@
+"""Fixtures: real files, and real git + DVC repositories with their own MLflow store."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+SHARED = ROOT.parent / "shared" / "data" / "odre"
+REAL_CONSUMPTION = SHARED / "consommation-quotidienne-brute_2012-2018.csv"
+REAL_TEMPERATURE_ISO = SHARED / "temperature-quotidienne-regionale_2016-2018_iso.csv"
+REAL_TEMPERATURE_DDMMYY = SHARED / "temperature-quotidienne-regionale_2016-2018_ddmmyy.csv"
+
+# A short range and one configuration per family: the whole pipeline in well under a minute.
+SMALL = {
+    "data": {"start": "2016-01-01", "end": "2017-03-31"},
+    "split": {"test_start": "2017-01-01", "test_end": "2017-03-31"},
+    "cv": {"folds": 2},
+    "families": {
+        "knn": {"feature_sets": ["all"], "grid": {"n_neighbors": [5], "weights": ["distance"]}},
+        "mlp": {"feature_sets": ["mean_wavg"], "grid": {
+            "hidden_layer_sizes": [4], "activation": ["identity"], "solver": ["lbfgs"],
+            "max_iter": [100], "random_state": [0]}},
+        "ptg": {"feature_sets": ["mean_avg", "mean_wavg"]},
+        "ridge": {"feature_sets": ["load"], "grid": {"alpha": [1.0], "log_target": [True]}},
+        "gbm": {"feature_sets": ["load"], "grid": {
+            "learning_rate": [0.1], "max_iter": [50], "max_leaf_nodes": [15],
+            "random_state": [0]}},
+    },
+}
+
+
+def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in override.items():
+        out[key] = merge(base[key], value) if isinstance(value, dict) and key in base else value
+    return out
+
+
+def env() -> dict[str, str]:
+    variables = {k: v for k, v in os.environ.items() if not k.startswith(("MLFLOW_", "DVC_"))}
+    return variables | {
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        "DVC_NO_ANALYTICS": "1",
+        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+    }
+
+
+def run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    done = subprocess.run(list(args), cwd=repo, env=env(), capture_output=True, text=True)
+    if check and done.returncode != 0:
+        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n"
+                             f"{done.stderr[-4000:]}")
+    return done
+
+
+def make_repo(path: Path, override: dict[str, Any]) -> Path:
+    """A fresh git + DVC repository holding this project's pipeline and `override`n params."""
+    path.mkdir(parents=True, exist_ok=True)
+    for name in ("dvc.yaml", ".gitignore", "pyproject.toml"):
+        shutil.copy(ROOT / name, path / name)
+    shutil.copytree(ROOT / "src", path / "src", ignore=shutil.ignore_patterns("__pycache__"))
+    (path / "data" / "external").mkdir(parents=True)
+    shutil.copy(ROOT / "data/external/README.md", path / "data/external/README.md")
+    params = merge(yaml.safe_load((ROOT / "params.yaml").read_text()), override)
+    if "families" in override:
+        params["families"] = override["families"]
+    (path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(path, "git", "init", "-q")
+    run(path, "git", "config", "user.name", "test")
+    run(path, "git", "config", "user.email", "test@example.invalid")
+    run(path, str(BIN / "dvc"), "init", "-q")
+    run(path, "git", "add", "-A")
+    run(path, "git", "commit", "-qm", "pipeline")
+    return path
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Path:
+    return make_repo(tmp_path / "repo", SMALL)
+
+
+@pytest.fixture(scope="session")
+def trained_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One small pipeline run, shared by the tests that only read what it made."""
+    path = make_repo(tmp_path_factory.mktemp("trained") / "repo", SMALL)
+    run(path, str(BIN / "dvc"), "repro")
+    yield path
+
+
+@pytest.fixture
+def real_files() -> tuple[Path, Path, Path]:
+    if not REAL_CONSUMPTION.exists():
+        pytest.skip("the real RTE exports in ../shared/data/odre are absent")
+    return REAL_CONSUMPTION, REAL_TEMPERATURE_ISO, REAL_TEMPERATURE_DDMMYY

@@ -1,0 +1,92 @@
+"""Features on hand-built calendars, and the one code path for training and serving."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from energy_forecast import calendar
+from energy_forecast.errors import InputError
+from energy_forecast.features import DEFAULT_SETTINGS, build_features, required_inputs
+
+
+def days(start: str, end: str) -> pd.DatetimeIndex:
+    return pd.date_range(start, end)
+
+
+def test_holidays_and_bridge_days() -> None:
+    may = days("2018-05-07", "2018-05-14")
+    # 2018: Victory Day Tuesday 8 May, Ascension Thursday 10 May.
+    assert may[calendar.is_holiday(may)].strftime("%d").tolist() == ["08", "10"]
+    # Monday 7 (before Tuesday's holiday), Wednesday 9 (between two), Friday 11 (after Thursday).
+    assert may[calendar.is_bridge(may)].strftime("%d").tolist() == ["07", "09", "11"]
+    # A holiday on a Wednesday makes no bridge; a Monday holiday makes none either.
+    other = days("2019-05-06", "2019-05-10")  # Victory Day Wednesday 8 May 2019
+    assert not calendar.is_bridge(other).any()
+    assert not calendar.is_bridge(days("2019-04-19", "2019-04-23")).any()  # Easter Monday
+
+
+def test_year_end_and_summer_break() -> None:
+    turn = days("2018-12-22", "2019-01-04")
+    flagged = turn[calendar.is_year_end(turn)].strftime("%m-%d").tolist()
+    assert flagged[0] == "12-24" and flagged[-1] == "01-02" and len(flagged) == 10
+    summer = calendar.summer_holiday(pd.DatetimeIndex(
+        ["2019-07-01", "2019-07-14", "2019-08-10", "2020-08-10", "2019-08-26", "2019-09-02"]))
+    assert summer[0] == 0 and summer[1] == 0 and summer[2] == summer[3] == 1
+    assert 0 < summer[4] < 1 and summer[5] == 0
+
+
+def test_clock_change_days_are_ordinary_calendar_days() -> None:
+    frame = pd.DataFrame({"date": ["2018-03-25", "2018-10-28", "2018-10-29"]})
+    out = build_features(frame, ["weekday", "week", "month", "is_holiday"])
+    assert out["weekday"].tolist() == [6, 6, 0]
+    assert out["week"].tolist() == [12, 43, 44]
+
+
+def test_degrees_and_fourier_terms() -> None:
+    frame = pd.DataFrame({"date": ["2019-01-01", "2019-07-02"],
+                          "wavg_mean_temperature": [5.0, 25.0]})
+    out = build_features(frame, ["heating_degrees", "cooling_degrees", "doy_sin1", "doy_cos1"])
+    assert out["heating_degrees"].tolist() == [10.0, 0.0]
+    assert out["cooling_degrees"].tolist() == [0.0, 5.0]
+    assert out["doy_cos1"].iloc[0] == pytest.approx(1.0)
+    assert out["doy_cos1"].iloc[1] == pytest.approx(-1.0, abs=0.01)
+
+
+def test_smoothing_needs_the_preceding_days_and_matches_with_them() -> None:
+    dates = pd.date_range("2019-01-01", "2019-01-20").strftime("%Y-%m-%d")
+    temps = np.linspace(0.0, 19.0, 20)
+    full = pd.DataFrame({"date": dates, "wavg_mean_temperature": temps})
+    pipeline = build_features(full, ["smoothed_temperature"])["smoothed_temperature"]
+    window = int(DEFAULT_SETTINGS["smoothing_window_days"])
+    # A request carrying the window's preceding days agrees exactly on its last day...
+    request = full.iloc[19 - (window - 1):].sample(frac=1.0, random_state=0)
+    served = build_features(request, ["smoothed_temperature"])["smoothed_temperature"]
+    assert served.loc[19] == pipeline.loc[19]
+    # ...and a lone day falls back to its own temperature.
+    alone = build_features(full.iloc[[19]], ["smoothed_temperature"])["smoothed_temperature"]
+    assert alone.iloc[0] == 19.0 and pipeline.iloc[19] < 19.0
+    assert required_inputs(["smoothed_temperature", "weekday"]) == ["date",
+                                                                    "wavg_mean_temperature"]
+
+
+@pytest.mark.parametrize(
+    ("frame", "match"),
+    [
+        (pd.DataFrame({"date": ["2019-01-01", "2019-13-01"], "wavg_mean_temperature": [1, 2]}),
+         r"row 1: '2019-13-01' is not a date"),
+        (pd.DataFrame({"date": ["2019-01-01"], "wavg_mean_temperature": [np.nan]}),
+         r"column 'wavg_mean_temperature'.*row 0"),
+        (pd.DataFrame({"date": ["2019-01-01", "2019-01-02"], "wavg_mean_temperature": [1, -45]}),
+         r"row 1: -45 is not a temperature"),
+        (pd.DataFrame({"date": ["2019-01-01"], "wavg_mean_temp": [1.0]}),
+         r"missing columns \['wavg_mean_temperature'\]"),
+        (pd.DataFrame({"date": [], "wavg_mean_temperature": []}), "no rows"),
+        (pd.DataFrame({"date": ["2019-01-01", "2019-01-01"], "wavg_mean_temperature": [1, 2]}),
+         "appears twice"),
+    ],
+)
+def test_bad_requests_name_the_column_and_row(frame: pd.DataFrame, match: str) -> None:
+    with pytest.raises(InputError, match=match):
+        build_features(frame, ["heating_degrees", "smoothed_temperature"])

@@ -1,0 +1,171 @@
+"""The pipeline as users run it: dvc repro, dvc exp run, MLflow lineage, in temp git repos."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import mlflow
+import pandas as pd
+import pytest
+import yaml
+from conftest import BIN, SMALL, merge, run
+
+from energy_forecast.lineage import DATA_FILES, locked_md5s
+
+pytestmark = pytest.mark.slow
+DVC = str(BIN / "dvc")
+
+
+def client(repo: Path) -> mlflow.MlflowClient:
+    return mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+
+
+def all_runs(repo: Path) -> list:
+    c = client(repo)
+    experiment = c.get_experiment_by_name("electricity-consumption-forecast")
+    return c.search_runs([experiment.experiment_id], max_results=5000)
+
+
+def test_featurize_on_the_synthetic_default_then_nothing_to_do(repo: Path) -> None:
+    first = run(repo, DVC, "repro", "featurize")
+    assert "Running stage 'ingest'" in first.stdout
+    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
+    assert len(daily) == len(pd.date_range("2016-01-01", "2017-03-31"))
+    assert daily["date"].is_monotonic_increasing
+    again = run(repo, DVC, "repro", "featurize")
+    assert "Running stage" not in again.stdout
+
+
+@pytest.mark.real_data
+def test_featurize_on_the_real_files(repo: Path, real_files) -> None:
+    consumption, _, ddmmyy = real_files
+    shutil.copy(consumption, repo / "data/external/consommation-quotidienne-brute.csv")
+    shutil.copy(ddmmyy, repo / "data/external/temperature-quotidienne-regionale.csv")
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["data"] |= {"source": "files", "start": "2016-01-01", "end": "2018-12-31"}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(repo, DVC, "repro", "featurize")
+    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
+    assert len(daily) == 1096
+    assert daily["consumption_mwh"].sum() / 1e6 == pytest.approx(480.32 + 479.04 + 475.52,
+                                                                 rel=5e-4)
+    # The source file changed: ingest runs again; nothing changed: it does not.
+    assert "Running stage" not in run(repo, DVC, "repro", "featurize").stdout
+    shutil.copy(real_files[1], repo / "data/external/temperature-quotidienne-regionale.csv")
+    changed = run(repo, DVC, "repro", "featurize")
+    assert "Running stage 'ingest'" in changed.stdout
+    imputed = pd.read_parquet(repo / "data/processed/daily.parquet")["temperature_imputed"]
+    assert imputed.sum() == 2
+
+
+def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
+    locked = locked_md5s(trained_repo)
+    runs = all_runs(trained_repo)
+    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert sorted(r.data.tags["dvc.stage"] for r in parents) == sorted(
+        f"train@{f}" for f in SMALL["families"])
+    assert len(children) == 6
+    for r in runs:
+        for tag, path in DATA_FILES.items():
+            assert r.data.tags[tag] == locked[str(path)], (tag, r.info.run_name)
+        assert r.data.tags["data.source"] == "synthetic"
+        assert len(r.data.tags["git.commit"]) == 40
+    for r in children:
+        assert r.data.tags["model"] in SMALL["families"]
+        assert r.data.tags["inputs"] in ("all", "mean_avg", "mean_wavg", "load")
+        assert {"cv_rmse", "cv_mae", "cv_mape", "cv_r2", "fit_seconds",
+                "predict_seconds"} <= set(r.data.metrics)
+    knn = next(r for r in parents if r.data.tags["dvc.stage"] == "train@knn")
+    inputs = client(trained_repo).get_run(knn.info.run_id).inputs.dataset_inputs
+    assert inputs[0].dataset.digest == locked["data/processed/daily.parquet"]
+    assert "test_rmse" in knn.data.metrics
+
+
+def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> None:
+    metrics = json.loads((trained_repo / "reports/metrics.json").read_text())
+    assert set(metrics) == {"model", "test", "cv", "n_train", "n_test"}
+    assert metrics["n_test"] == 90 and metrics["n_train"] == 366
+    model = mlflow.pyfunc.load_model(str(trained_repo / "models/model"))
+    columns = model.metadata.get_input_schema().input_names()
+    assert columns[0] == "date"
+    frame = pd.DataFrame({"date": ["2017-02-01", "2017-08-01"]} | {c: [3.0, 22.0]
+                                                                   for c in columns[1:]})
+    predicted = model.predict(frame)
+    assert len(predicted) == 2 and 1.0e6 < predicted[1] < predicted[0] < 2.5e6
+    c = client(trained_repo)
+    version = c.get_model_version_by_alias("electricity-consumption-forecast", "champion")
+    assert version.tags["model"] == metrics["model"]
+    assert version.tags["data.features.md5"] == locked_md5s(trained_repo)[
+        "data/processed/daily.parquet"]
+
+
+def test_second_repro_does_nothing_and_forced_repro_is_identical(trained_repo: Path) -> None:
+    assert "Running stage" not in run(trained_repo, DVC, "repro").stdout
+    before = {p: (trained_repo / p).read_bytes() for p in
+              ("reports/metrics.json", "reports/families.json", "reports/predictions.csv")}
+    run(trained_repo, DVC, "repro", "-f")
+    for path, content in before.items():
+        assert (trained_repo / path).read_bytes() == content, path
+
+
+def test_exp_run_changes_the_promoted_model(trained_repo: Path) -> None:
+    run(trained_repo, "git", "add", "-A")
+    run(trained_repo, "git", "commit", "-qm", "first run")
+    before = json.loads((trained_repo / "reports/metrics.json").read_text())
+    other = "ptg" if before["model"] != "ptg" else "knn"
+    exp = run(trained_repo, DVC, "exp", "run", "-S", f"model={other}")
+    assert "Running stage 'select'" in exp.stdout
+    assert "Running stage 'train@" not in exp.stdout
+    after = json.loads((trained_repo / "reports/metrics.json").read_text())
+    assert after["model"] == other and after["test"] != before["test"]
+    diff = run(trained_repo, DVC, "metrics", "diff", "--json")
+    changed = json.loads(diff.stdout)["reports/metrics.json"]
+    assert changed["model"]["new"] == other and "test.rmse" in changed
+    shown = run(trained_repo, DVC, "exp", "show", "--json")
+    assert other in shown.stdout
+    version = client(trained_repo).get_model_version_by_alias(
+        "electricity-consumption-forecast", "champion")
+    assert version.tags["model"] == other and version.tags["dvc.exp_name"]
+
+
+def _fails(repo: Path, override: dict, *command: str) -> str:
+    params = merge(yaml.safe_load((repo / "params.yaml").read_text()), override)
+    (repo / "bad.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    done = run(repo, str(BIN / "energy-forecast"), "--params", "bad.yaml", *command, check=False)
+    assert done.returncode == 2, done.stderr[-2000:]
+    return done.stderr
+
+
+def test_bad_params_stop_before_any_fitting(repo: Path) -> None:
+    run(repo, DVC, "repro", "featurize")
+    knn = SMALL["families"]["knn"]
+    cases = [
+        ({"families": {"knn": {**knn, "feature_sets": ["nope"]}}}, "families.knn.feature_sets"),
+        ({"families": {"knn": {**knn, "grid": {"n_neighbors": [0]}}}}, "families.knn.grid"),
+        ({"families": {"knn": {**knn, "grid": {"neighbours": [3]}}}}, "families.knn.grid"),
+        ({"features": {"sets": {"all": ["weekday", "moon_phase"]}}}, "features.sets.all"),
+        ({"split": {"test_start": "2015-01-01", "test_end": "2015-06-30"}}, "split.test_start"),
+        ({"split": {"test_start": "2018-01-01", "test_end": "2018-06-30"}}, "overlaps no data"),
+    ]
+    for override, expected in cases:
+        assert expected in _fails(repo, override, "train", "knn")
+    assert not (repo / "models/knn").exists() and not (repo / "mlflow.db").exists()
+    message = _fails(repo, {"data": {"start": "2017-01-01", "end": "2016-01-01"}}, "ingest")
+    assert "data.start (2017-01-01) is after data.end" in message
+    message = _fails(repo, {"data": {"end": "2019-01-31"}}, "featurize")
+    assert "data/raw/consumption.csv" in message and "not all of" in message
+
+
+def test_a_failing_configuration_is_logged_and_the_others_go_on(repo: Path) -> None:
+    run(repo, DVC, "repro", "featurize")
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["families"]["knn"]["grid"]["n_neighbors"] = [5, 100000]
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(repo, DVC, "repro", "train@knn")
+    runs = all_runs(repo)
+    failed = [r for r in runs if r.info.status == "FAILED"]
+    assert len(failed) == 1 and "n_neighbors" in failed[0].data.tags["error"]
+    assert json.loads((repo / "reports/train/knn.json").read_text())["n_failed"] == 1
