@@ -80,27 +80,37 @@ def _shown(value: Any) -> str:
     return repr(value) if isinstance(value, str) else str(value)
 
 
-def parse_dates(values: pd.Series, source: str = "input") -> pd.DatetimeIndex:
+def _where(row: int, first_line: int | None) -> str:
+    """Row `row` of a request, or its line in a file whose first data row is `first_line`."""
+    return f"row {row}" if first_line is None else f"line {row + first_line}"
+
+
+def parse_dates(
+    values: pd.Series, source: str = "input", first_line: int | None = None
+) -> pd.DatetimeIndex:
     dates = pd.to_datetime(values, format="ISO8601", errors="coerce")
     bad = dates.isna().to_numpy()
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"row {row}: {_shown(values.iloc[row])} is not a date; expected YYYY-MM-DD",
+            f"{_where(row, first_line)}: {_shown(values.iloc[row])} is not a date; "
+            "expected YYYY-MM-DD",
             source=source,
             column="date",
         )
     return pd.DatetimeIndex(dates).normalize()
 
 
-def checked_temperature(values: pd.Series, column: str, source: str = "input") -> np.ndarray:
+def checked_temperature(
+    values: pd.Series, column: str, source: str = "input", first_line: int | None = None
+) -> np.ndarray:
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     low, high = TEMPERATURE_RANGE
     bad = ~np.isfinite(numbers) | (numbers < low) | (numbers > high)
     if bad.any():
         row = int(np.flatnonzero(bad)[0])
         raise InputError(
-            f"row {row}: {_shown(values.iloc[row])} is not a temperature in °C "
+            f"{_where(row, first_line)}: {_shown(values.iloc[row])} is not a temperature in °C "
             f"between {low} and {high}",
             source=source,
             column=column,

@@ -23,12 +23,17 @@ def project_root(cwd: Path) -> Path:
     return Path(root)
 
 
+def tracking_uri(cwd: Path) -> str:
+    root = project_root(cwd)
+    return os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{root / 'mlflow.db'}"
+
+
 def configure(cwd: Path, experiment: str) -> str:
     """Point MLflow at the project's store and experiment; return the experiment id."""
     import mlflow
 
     root = project_root(cwd)
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or f"sqlite:///{root / 'mlflow.db'}"
+    uri = tracking_uri(cwd)
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient()
     found = client.get_experiment_by_name(experiment)

@@ -1,0 +1,63 @@
+"""`energy-forecast predict`: new temperatures in, daily consumption forecasts out.
+
+The input is a regional `temperature-quotidienne-regionale` export (either variant),
+aggregated by the very code `featurize` uses, or a national CSV with `date` and the
+temperature columns the model needs.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from energy_forecast import exports, tracking
+from energy_forecast import params as P
+from energy_forecast.atomic import atomic_path
+from energy_forecast.errors import InputError
+from energy_forecast.features import checked_temperature, parse_dates
+from energy_forecast.parsing import read_temperature
+from energy_forecast.temperature import national_temperatures
+
+log = logging.getLogger(__name__)
+
+
+def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.DataFrame:
+    """The model's request columns for every day in the file at `path`."""
+    if not path.is_file():
+        raise InputError("no such file", source=str(path))
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline()
+    if exports.TEMPERATURE_REGION in header:
+        national = national_temperatures(read_temperature(path), population_year,
+                                         source=str(path))
+        return national.rename_axis("date").reset_index()[columns].assign(
+            date=lambda f: f["date"].dt.strftime("%Y-%m-%d"))
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise InputError(f"missing columns {missing}; expected a regional temperature export "
+                         f"or a CSV with columns {columns}", source=str(path), line=1)
+    dates = parse_dates(frame["date"], str(path), first_line=2)
+    out = pd.DataFrame({"date": dates.strftime("%Y-%m-%d")})
+    for column in columns[1:]:
+        out[column] = checked_temperature(frame[column], column, str(path), first_line=2)
+    return out
+
+
+def predict_file(model_uri: str, temperature: Path, output: Path, params: dict[str, Any]) -> None:
+    import mlflow
+
+    mlflow.set_tracking_uri(tracking.tracking_uri(Path.cwd()))
+    model = mlflow.pyfunc.load_model(model_uri)
+    columns = model.metadata.get_input_schema().input_names()
+    inputs = read_inputs(temperature, columns, int(P.get(params, "features.population_year")))
+    forecast = pd.DataFrame({"date": inputs["date"],
+                             "consumption_mwh": np.round(model.predict(inputs), 1)})
+    with atomic_path(output) as tmp:
+        forecast.to_csv(tmp, index=False)
+    log.info("predict: %d days from %s to %s written to %s", len(forecast),
+             forecast["date"].iloc[0], forecast["date"].iloc[-1], output)

@@ -1,0 +1,156 @@
+"""The promoted model behind a real `mlflow models serve` on 127.0.0.1, and batch predict."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import pytest
+import requests
+from conftest import BIN, env, run
+
+pytestmark = pytest.mark.slow
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(trained_repo: Path) -> Iterator[tuple[str, Path]]:
+    port = free_port()
+    model = trained_repo / "models/model"
+    process = subprocess.Popen(
+        [str(BIN / "mlflow"), "models", "serve", "-m", str(model), "-h", "127.0.0.1",
+         "-p", str(port), "--env-manager", "local"],
+        cwd=trained_repo, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(f"{url}/ping", timeout=1).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+            assert process.poll() is None, process.stderr.read().decode()[-3000:]
+        else:
+            pytest.fail("mlflow models serve did not answer /ping in 60 s")
+        yield url, model
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def request_rows(model: Path, n: int = 40) -> pd.DataFrame:
+    columns = mlflow.models.Model.load(str(model)).get_input_schema().input_names()
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"date": pd.date_range("2019-01-01", periods=n).strftime("%Y-%m-%d")})
+    for column in columns[1:]:
+        frame[column] = np.round(rng.uniform(-5, 30, n), 2)
+    return frame
+
+
+def test_ping_and_version(server) -> None:
+    url, _ = server
+    assert requests.get(f"{url}/ping", timeout=5).status_code == 200
+    assert requests.get(f"{url}/version", timeout=5).text == mlflow.__version__
+
+
+def test_three_request_formats_match_the_loaded_model(server) -> None:
+    url, model = server
+    frame = request_rows(model)
+    expected = mlflow.pyfunc.load_model(str(model)).predict(frame)
+    split = {"dataframe_split": json.loads(frame.to_json(orient="split", index=False))}
+    records = {"dataframe_records": frame.to_dict(orient="records")}
+    for body, content_type in ((json.dumps(split), "application/json"),
+                               (json.dumps(records), "application/json"),
+                               (frame.to_csv(index=False), "text/csv")):
+        answer = requests.post(f"{url}/invocations", data=body, timeout=30,
+                               headers={"Content-Type": content_type})
+        assert answer.status_code == 200, answer.text
+        np.testing.assert_allclose(answer.json()["predictions"], expected, rtol=1e-12)
+
+
+def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
+    url, model = server
+    good = request_rows(model, 3)
+    temperature = good.columns[1]
+
+    def with_value(column: str, value) -> dict:
+        frame = good.astype(object)
+        frame.loc[1, column] = value
+        return {"dataframe_split": {"columns": list(frame.columns),
+                                    "data": frame.to_numpy().tolist()}}
+
+    renamed = good.rename(columns={temperature: "wavg_mean_temp"})
+    cases = [
+        ({"dataframe_split": json.loads(renamed.to_json(orient="split", index=False))},
+         temperature),
+        (with_value("date", "2019-02-30"), "row 1"),
+        # MLflow converts temperatures to the signature's double before the model runs: its
+        # message names the column and the value.
+        (with_value(temperature, "warm"), "'warm'"),
+        (with_value(temperature, None), "row 1"),
+        (with_value(temperature, -45.0), "row 1"),
+        (with_value(temperature, 55.0), "row 1"),
+        ({"dataframe_split": {"columns": list(good.columns), "data": []}}, "no rows"),
+    ]
+    for body, expected in cases:
+        answer = requests.post(f"{url}/invocations", json=body, timeout=30)
+        assert answer.status_code == 400, (body, answer.text)
+        message = answer.json()["message"]
+        assert expected in message, message
+        if expected.startswith(("row", "'")):
+            assert temperature in message or "'date'" in message
+        ok = requests.post(f"{url}/invocations", timeout=30, json={
+            "dataframe_split": json.loads(good.to_json(orient="split", index=False))})
+        assert ok.status_code == 200 and len(ok.json()["predictions"]) == 3
+
+
+@pytest.mark.real_data
+def test_batch_predict_on_both_temperature_variants(trained_repo: Path, real_files,
+                                                    tmp_path: Path) -> None:
+    _, iso, ddmmyy = real_files
+    outputs = []
+    for source in (iso, ddmmyy):
+        output = tmp_path / f"{source.stem}.csv"
+        run(trained_repo, str(BIN / "energy-forecast"), "predict", "--model", "models/model",
+            "--temperature", str(source), "--output", str(output))
+        outputs.append(pd.read_csv(output))
+    iso_out, dd_out = outputs
+    assert list(dd_out.columns) == ["date", "consumption_mwh"]
+    assert len(dd_out) == len(iso_out) == 1096  # the ISO file's two missing days interpolated
+    close = np.isclose(iso_out["consumption_mwh"], dd_out["consumption_mwh"], rtol=2e-3)
+    assert close.mean() > 0.99
+    assert dd_out["consumption_mwh"].between(0.8e6, 3.0e6).all()
+
+
+def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path,
+                                                        tmp_path: Path) -> None:
+    model = trained_repo / "models/model"
+    frame = request_rows(model, 10)
+    source, output = tmp_path / "national.csv", tmp_path / "forecast.csv"
+    frame.to_csv(source, index=False)
+    run(trained_repo, str(BIN / "energy-forecast"), "predict", "--model", str(model),
+        "--temperature", str(source), "--output", str(output))
+    expected = mlflow.pyfunc.load_model(str(model)).predict(frame)
+    np.testing.assert_allclose(pd.read_csv(output)["consumption_mwh"], expected, atol=0.06)
+
+    frame = frame.astype(object)
+    frame.loc[4, frame.columns[1]] = "n/a"
+    frame.to_csv(source, index=False)
+    output.unlink()
+    done = run(trained_repo, str(BIN / "energy-forecast"), "predict", "--model", str(model),
+               "--temperature", str(source), "--output", str(output), check=False)
+    assert done.returncode == 2
+    assert f"{source}, column '{frame.columns[1]}': line 6: 'n/a'" in done.stderr
+    assert not output.exists() and list(tmp_path.iterdir()) == [source]
