@@ -140,13 +140,13 @@ def read_consumption(path: str | Path) -> ConsumptionDays:
     keep = (~spring_artefact & mw.notna()).to_numpy()
     rows = pd.DataFrame(
         {
-            "line": np.arange(len(frame))[keep] + 2,
-            "instant": instant[keep].to_numpy(),
-            "mw": mw[keep].to_numpy(),
-            "status": status[keep].to_numpy(),
-            "filed": date[keep].to_numpy(),
+            "line": np.arange(len(frame)) + 2,
+            "instant": instant,
+            "mw": mw,
+            "status": status,
+            "filed": date,
         }
-    )
+    )[keep]
     local = rows["instant"].dt.tz_convert(exports.PARIS)
     rows["day"] = local.dt.tz_localize(None).dt.normalize()
     refiled = int((rows["day"] != rows["filed"]).sum())
@@ -168,7 +168,7 @@ def read_consumption(path: str | Path) -> ConsumptionDays:
             )
         rows = rows.drop_duplicates("instant")
 
-    rank = rows["status"].map({s: i for i, s in enumerate(STATUS_ORDER)})
+    rank = pd.Categorical(rows["status"], categories=STATUS_ORDER).codes
     days = (
         rows.assign(rank=rank)
         .groupby("day")

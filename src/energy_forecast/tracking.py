@@ -9,6 +9,7 @@ logs to the same store. `MLFLOW_TRACKING_URI` overrides all of this.
 from __future__ import annotations
 
 import os
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,11 @@ def configure(cwd: Path, experiment: str) -> str:
     uri = tracking_uri(cwd)
     mlflow.set_tracking_uri(uri)
     client = mlflow.MlflowClient()
+    if uri.startswith("sqlite:///"):
+        # Write-ahead logging: one sync per commit instead of several; the mode is stored in
+        # the database file, so every later connection (mlflow ui too) uses it.
+        with sqlite3.connect(uri.removeprefix("sqlite:///")) as connection:
+            connection.execute("PRAGMA journal_mode=WAL")
     found = client.get_experiment_by_name(experiment)
     if found is not None:
         experiment_id = found.experiment_id

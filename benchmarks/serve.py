@@ -1,0 +1,113 @@
+"""Latency of /invocations: our model on raw inputs against a plain model on ready features.
+
+    python benchmarks/serve.py [--model models/model] [--requests 200]
+
+Both are served by `mlflow models serve` on 127.0.0.1: the promoted model, which builds its
+features from `date` and temperatures, and a plain scikit-learn model of the same family and
+settings fitted on the ready-made feature frame from daily.parquet. p50 and p95 over a fixed
+number of requests of 1 and of 365 rows. Goal: our p50 at most 1.5x the plain model's.
+Run `dvc repro` first so that models/model and data/processed/daily.parquet exist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import mlflow
+import numpy as np
+import pandas as pd
+import requests
+from _workspace import BIN, ROOT, env
+
+from energy_forecast.families import family
+from energy_forecast.features import required_inputs
+from energy_forecast.model import request_frame
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def serve(model: Path) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    process = subprocess.Popen(
+        [str(BIN / "mlflow"), "models", "serve", "-m", str(model), "-h", "127.0.0.1", "-p",
+         str(port), "--env-manager", "local"], env=env(), stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(240):
+        try:
+            if requests.get(f"{url}/ping", timeout=1).status_code == 200:
+                return process, url
+        except requests.ConnectionError:
+            time.sleep(0.25)
+    process.terminate()
+    raise SystemExit(f"{model}: the server did not answer /ping")
+
+
+def latencies(url: str, frame: pd.DataFrame, n: int) -> np.ndarray:
+    body = json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split",
+                                                                   index=False))})
+    headers = {"Content-Type": "application/json"}
+    with requests.Session() as session:
+        for _ in range(10):  # warm-up
+            session.post(f"{url}/invocations", data=body, headers=headers, timeout=30)
+        out = []
+        for _ in range(n):
+            start = time.perf_counter()
+            answer = session.post(f"{url}/invocations", data=body, headers=headers, timeout=30)
+            out.append(time.perf_counter() - start)
+            answer.raise_for_status()
+    return np.array(out) * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--model", type=Path, default=ROOT / "models/model")
+    parser.add_argument("--requests", type=int, default=200)
+    args = parser.parse_args()
+    metrics = json.loads((ROOT / "reports/metrics.json").read_text())
+    name = metrics["model"]
+    report = json.loads((ROOT / f"reports/train/{name}.json").read_text())
+    daily = pd.read_parquet(ROOT / "data/processed/daily.parquet")
+    features = list(mlflow.sklearn.load_model(str(args.model)).named_steps["features"].features)
+
+    plain = family(name).estimator(**report["params"]).fit(daily[features],
+                                                            daily["consumption_mwh"])
+    folder = Path(tempfile.mkdtemp()) / "plain"
+    mlflow.sklearn.save_model(plain, folder, serialization_format="cloudpickle",
+                              input_example=daily[features].head(2))
+
+    ours_in = request_frame(daily, required_inputs(features)).tail(365).reset_index(drop=True)
+    plain_in = daily[features].tail(365).reset_index(drop=True)
+    print(f"family {name}, feature set {report['feature_set']} ({len(features)} features), "
+          f"{args.requests} requests per case")
+    print(f"{'rows':>5} {'model':<28} {'p50 ms':>8} {'p95 ms':>8}")
+    ratios = {}
+    for label, model, inputs in (("ours: date + temperatures", args.model, ours_in),
+                                 ("plain: ready feature frame", folder, plain_in)):
+        process, url = serve(model)
+        try:
+            for rows in (1, 365):
+                ms = latencies(url, inputs.head(rows), args.requests)
+                p50, p95 = np.percentile(ms, [50, 95])
+                ratios.setdefault(rows, []).append((p50, p95))
+                print(f"{rows:>5} {label:<28} {p50:8.2f} {p95:8.2f}")
+        finally:
+            process.terminate()
+            process.wait(timeout=30)
+    for rows, ((ours50, ours95), (plain50, plain95)) in ratios.items():
+        print(f"{rows:>5} rows: ours / plain = {ours50 / plain50:.2f} (p50), "
+              f"{ours95 / plain95:.2f} (p95); goal <= 1.5")
+
+
+if __name__ == "__main__":
+    main()
