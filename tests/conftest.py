@@ -24,7 +24,7 @@ REAL_TEMPERATURE_DDMMYY = SHARED / "temperature-quotidienne-regionale_2016-2018_
 SMALL = {
     "data": {"start": "2016-01-01", "end": "2017-03-31"},
     "split": {"test_start": "2017-01-01", "test_end": "2017-03-31"},
-    "cv": {"folds": 2},
+    "cv": {"folds": 2, "min_train_days": 180},
     "families": {
         "knn": {"feature_sets": ["all"], "grid": {"n_neighbors": [5], "weights": ["distance"]}},
         "mlp": {"feature_sets": ["mean_wavg"], "grid": {

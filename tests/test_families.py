@@ -21,16 +21,18 @@ from energy_forecast.synthetic_constants import CONSTANTS
 def test_ptg_passes_scikit_learn_checks() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        results = check_estimator(PTGRegressor(day_effects=True), on_fail=None)
-    failed = [r["check_name"] for r in results if r["status"] == "failed"]
-    assert failed == []
-    # Without day effects PTG models the first column alone, so it cannot pass the check that
-    # it learns any random regression; every other check holds.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
         results = check_estimator(PTGRegressor(), on_fail=None)
-    assert {r["check_name"] for r in results if r["status"] == "failed"} <= {
-        "check_regressors_train"}
+    assert [r["check_name"] for r in results if r["status"] == "failed"] == []
+
+
+def test_ptg_day_effects_are_additive() -> None:
+    rng = np.random.default_rng(0)
+    t = rng.uniform(-5, 30, 700)
+    sunday = (np.arange(700) % 7 == 6).astype(float)
+    y = 1_100_000 + 57_000 * np.maximum(0.0, 15.0 - t) - 150_000 * sunday
+    model = PTGRegressor().fit(np.column_stack([t, sunday]), y)
+    assert model.effects_[0] == pytest.approx(-150_000, rel=1e-3)
+    assert model.threshold_ == pytest.approx(15.0, abs=0.05)
 
 
 def test_ptg_recovers_a_change_point_and_warns_on_bounds() -> None:

@@ -90,3 +90,19 @@ def test_smoothing_needs_the_preceding_days_and_matches_with_them() -> None:
 def test_bad_requests_name_the_column_and_row(frame: pd.DataFrame, match: str) -> None:
     with pytest.raises(InputError, match=match):
         build_features(frame, ["heating_degrees", "smoothed_temperature"])
+
+
+def test_weekend_holidays_are_not_workday_holidays() -> None:
+    frame = pd.DataFrame({"date": ["2017-11-11", "2018-11-11", "2019-11-11", "2019-11-12"]})
+    out = build_features(frame, ["is_holiday", "workday_holiday", "is_saturday", "is_sunday"])
+    assert out["is_holiday"].tolist() == [1, 1, 1, 0]
+    assert out["workday_holiday"].tolist() == [0, 0, 1, 0]
+    assert out["is_saturday"].tolist() == [1, 0, 0, 0] and out["is_sunday"].tolist() == [0, 1, 0, 0]
+
+
+def test_cold_nights_need_the_daily_minimum() -> None:
+    features = ["cold_night_degrees", "heating_degrees"]
+    assert required_inputs(features) == ["date", "wavg_min_temperature", "wavg_mean_temperature"]
+    frame = pd.DataFrame({"date": ["2019-01-01", "2019-01-02"], "wavg_mean_temperature": [4, 9],
+                          "wavg_min_temperature": [-2.5, 12.0]})
+    assert build_features(frame, features)["cold_night_degrees"].tolist() == [12.5, 0.0]

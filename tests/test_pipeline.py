@@ -149,6 +149,7 @@ def test_bad_params_stop_before_any_fitting(repo: Path) -> None:
         ({"features": {"sets": {"all": ["weekday", "moon_phase"]}}}, "features.sets.all"),
         ({"split": {"test_start": "2015-01-01", "test_end": "2015-06-30"}}, "split.test_start"),
         ({"split": {"test_start": "2018-01-01", "test_end": "2018-06-30"}}, "overlaps no data"),
+        ({"cv": {"folds": 2, "min_train_days": 400}}, "cv.min_train_days"),
     ]
     for override, expected in cases:
         assert expected in _fails(repo, override, "train", "knn")

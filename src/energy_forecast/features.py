@@ -26,14 +26,18 @@ from energy_forecast.temperature import TEMPERATURE_COLUMNS
 DEFAULT_SETTINGS: dict[str, float | int | str] = {
     "heating_threshold": 15.0,
     "cooling_threshold": 20.0,
-    "smoothing_halflife_days": 1.0,
+    "night_threshold": 10.0,
+    "smoothing_halflife_days": 1.5,
     "smoothing_window_days": 7,
+    "slow_smoothing_halflife_days": 7.0,
+    "slow_smoothing_window_days": 28,
     "fourier_order": 2,
     "trend_origin": "2000-01-01",
 }
 # Temperatures a model may be asked about; outside them a request is surely a unit or typing error.
 TEMPERATURE_RANGE = (-40.0, 50.0)
 REFERENCE_TEMPERATURE = "wavg_mean_temperature"
+NIGHT_TEMPERATURE = "wavg_min_temperature"
 
 CALENDAR_FEATURES = [
     "weekday",
@@ -41,6 +45,9 @@ CALENDAR_FEATURES = [
     "month",
     "year",
     "is_holiday",
+    "workday_holiday",
+    "is_saturday",
+    "is_sunday",
     "is_bridge",
     "is_year_end",
     "summer_holiday",
@@ -51,6 +58,10 @@ DERIVED_TEMPERATURE_FEATURES = [
     "cooling_degrees",
     "smoothed_temperature",
     "smoothed_heating_degrees",
+    "smoothed_heating_degrees_squared",
+    "slow_smoothed_temperature",
+    "slow_heating_degrees",
+    "cold_night_degrees",
 ]
 
 
@@ -71,8 +82,11 @@ def known_features(settings: Mapping[str, Any] = DEFAULT_SETTINGS) -> list[str]:
 def required_inputs(features: Sequence[str]) -> list[str]:
     """The raw columns a model needs to build `features`: `date` and some temperatures."""
     needed = {f for f in features if f in TEMPERATURE_COLUMNS}
-    if any(f in DERIVED_TEMPERATURE_FEATURES for f in features):
-        needed.add(REFERENCE_TEMPERATURE)
+    for feature in features:
+        if feature == "cold_night_degrees":
+            needed.add(NIGHT_TEMPERATURE)
+        elif feature in DERIVED_TEMPERATURE_FEATURES:
+            needed.add(REFERENCE_TEMPERATURE)
     return ["date", *[c for c in TEMPERATURE_COLUMNS if c in needed]]
 
 
@@ -157,7 +171,7 @@ def build_features(
         if c != "date"
     }
     out: dict[str, Any] = {}
-    if any(f.startswith("smoothed") for f in features):
+    if any("smoothed" in f or f.startswith("slow") for f in features):
         dup = dates.duplicated()
         if dup.any():
             row = int(np.flatnonzero(dup)[0])
@@ -167,14 +181,16 @@ def build_features(
                 source=source,
                 column="date",
             )
-        out["smoothed_temperature"] = _smoothed(
-            dates,
-            temps[REFERENCE_TEMPERATURE],
-            float(settings["smoothing_halflife_days"]),
-            int(settings["smoothing_window_days"]),
-        )
+        for prefix in ("", "slow_"):
+            out[f"{prefix}smoothed_temperature"] = _smoothed(
+                dates,
+                temps[REFERENCE_TEMPERATURE],
+                float(settings[f"{prefix}smoothing_halflife_days"]),
+                int(settings[f"{prefix}smoothing_window_days"]),
+            )
     heating = float(settings["heating_threshold"])
     cooling = float(settings["cooling_threshold"])
+    night = float(settings["night_threshold"])
     origin = pd.Timestamp(settings["trend_origin"])
     year_fraction = 2 * np.pi * (dates.day_of_year.to_numpy() - 1) / 365.25
     makers = {
@@ -183,6 +199,10 @@ def build_features(
         "month": lambda: dates.month.to_numpy(),
         "year": lambda: dates.year.to_numpy(),
         "is_holiday": lambda: calendar.is_holiday(dates).astype(int),
+        # A holiday on a weekend changes little: the weekday levels already took the day off.
+        "workday_holiday": lambda: (calendar.is_holiday(dates) & (dates.weekday < 5)).astype(int),
+        "is_saturday": lambda: (dates.weekday == 5).astype(int),
+        "is_sunday": lambda: (dates.weekday == 6).astype(int),
         "is_bridge": lambda: calendar.is_bridge(dates).astype(int),
         "is_year_end": lambda: calendar.is_year_end(dates).astype(int),
         "summer_holiday": lambda: calendar.summer_holiday(dates),
@@ -190,6 +210,12 @@ def build_features(
         "heating_degrees": lambda: np.maximum(0.0, heating - temps[REFERENCE_TEMPERATURE]),
         "cooling_degrees": lambda: np.maximum(0.0, temps[REFERENCE_TEMPERATURE] - cooling),
         "smoothed_heating_degrees": lambda: np.maximum(0.0, heating - out["smoothed_temperature"]),
+        # Heating grows faster than linearly in the cold (heat pumps lose efficiency).
+        "smoothed_heating_degrees_squared": lambda: np.maximum(
+            0.0, heating - out["smoothed_temperature"]) ** 2,
+        "slow_heating_degrees": lambda: np.maximum(0.0, heating - out["slow_smoothed_temperature"]),
+        # Cold nights drive heating that the daily mean smooths away.
+        "cold_night_degrees": lambda: np.maximum(0.0, night - temps[NIGHT_TEMPERATURE]),
     }
     for k in range(1, int(settings["fourier_order"]) + 1):
         makers[f"doy_sin{k}"] = lambda k=k: np.sin(k * year_fraction)

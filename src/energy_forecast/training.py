@@ -126,10 +126,18 @@ def split(daily: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd
 
 
 def folds(params: dict[str, Any], n_rows: int) -> TimeSeriesSplit:
+    """Expanding windows whose first training window holds `cv.min_train_days` days.
+
+    Consumption is seasonal: a fold that trains on half a year has never seen a winter.
+    """
     n = P.get(params, "cv.folds")
     if not isinstance(n, int) or n < 2 or n >= n_rows:
         raise P.bad("cv.folds", f"an integer from 2 to {n_rows - 1}", n)
-    return TimeSeriesSplit(n_splits=n)
+    first = P.get(params, "cv.min_train_days")
+    if not isinstance(first, int) or not 1 <= first <= n_rows - n:
+        raise P.bad("cv.min_train_days", f"an integer from 1 to {n_rows - n} (the training "
+                    f"period has {n_rows} days)", first)
+    return TimeSeriesSplit(n_splits=n, test_size=(n_rows - first) // n)
 
 
 def selection_metric(params: dict[str, Any]) -> str:

@@ -4,10 +4,12 @@ Consumption falls linearly as the temperature (first column) drops below a heati
 and is flat above it, optionally rising again above a cooling threshold:
 
     y = base + slope * max(0, threshold - T) + cooling_slope * max(0, T - cooling_threshold)
-        + effects . X[:, 1:]          (with day_effects: weekday, holiday, ... columns)
+        + effects . X[:, 1:]
 
-fitted by bounded least squares. The article's fit ran into its own bounds without saying
-so; this one warns with `BoundWarning` when a fitted value sits on a bound.
+fitted by bounded least squares. With one column it is the article's model; further columns
+(Saturday, Sunday, holiday, bridge ... indicators) add day effects. The article's fit ran
+into its own bounds without saying so; this one warns with `BoundWarning` when a fitted
+value sits on a bound.
 """
 
 from __future__ import annotations
@@ -44,7 +46,6 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
         "threshold_bounds": ["array-like", None],
         "cooling_slope_bounds": ["array-like", None],
         "cooling_threshold_bounds": ["array-like", None],
-        "day_effects": ["boolean"],
     }
 
     def __init__(
@@ -54,14 +55,12 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
         threshold_bounds: Sequence[float] | None = None,
         cooling_slope_bounds: Sequence[float] | None = (0.0, 0.0),
         cooling_threshold_bounds: Sequence[float] | None = None,
-        day_effects: bool = False,
     ) -> None:
         self.base_bounds = base_bounds
         self.slope_bounds = slope_bounds
         self.threshold_bounds = threshold_bounds
         self.cooling_slope_bounds = cooling_slope_bounds
         self.cooling_threshold_bounds = cooling_threshold_bounds
-        self.day_effects = day_effects
 
     @staticmethod
     def _curve(p: np.ndarray, t: np.ndarray, extra: np.ndarray) -> np.ndarray:
@@ -73,9 +72,9 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
             + extra @ p[5:]
         )
 
-    def _split(self, X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        extra = X[:, 1:] if self.day_effects else np.empty((len(X), 0))
-        return X[:, 0], extra
+    @staticmethod
+    def _split(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return X[:, 0], X[:, 1:]
 
     def fit(self, X, y) -> PTGRegressor:
         self._validate_params()
@@ -163,7 +162,7 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
         return self._curve(self.coef_, t, extra)
 
 
-def estimator(day_effects: bool = False, bounds: dict | None = None) -> PTGRegressor:
+def estimator(bounds: dict | None = None) -> PTGRegressor:
     bounds = bounds or {}
     return PTGRegressor(
         base_bounds=bounds.get("base"),
@@ -171,5 +170,4 @@ def estimator(day_effects: bool = False, bounds: dict | None = None) -> PTGRegre
         threshold_bounds=bounds.get("threshold"),
         cooling_slope_bounds=bounds.get("cooling_slope", (0.0, 0.0)),
         cooling_threshold_bounds=bounds.get("cooling_threshold"),
-        day_effects=day_effects,
     )
