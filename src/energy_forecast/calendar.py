@@ -15,11 +15,23 @@ def _holidays_of_year(year: int) -> frozenset[np.datetime64]:
     return frozenset(np.datetime64(d, "D") for d in holidays.France(years=year))
 
 
-def is_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
-    days = dates.to_numpy().astype("datetime64[D]")
-    years = np.unique(dates.year)
+def _days(dates: pd.DatetimeIndex) -> np.ndarray:
+    return dates.to_numpy().astype("datetime64[D]")
+
+
+def _holiday(days: np.ndarray) -> np.ndarray:
+    years = np.unique(days.astype("datetime64[Y]").astype(int) + 1970)
     known = np.array(sorted(set().union(*(_holidays_of_year(int(y)) for y in years))))
     return np.isin(days, known)
+
+
+def _off(days: np.ndarray) -> np.ndarray:
+    """Weekend or public holiday (1970-01-01, day 0, was a Thursday)."""
+    return ((days.astype(np.int64) + 3) % 7 >= 5) | _holiday(days)
+
+
+def is_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
+    return _holiday(_days(dates))
 
 
 def is_bridge(dates: pd.DatetimeIndex) -> np.ndarray:
@@ -28,14 +40,9 @@ def is_bridge(dates: pd.DatetimeIndex) -> np.ndarray:
     Monday before a Tuesday holiday, Friday after a Thursday holiday, and a day squeezed
     between two holidays (Wednesday 9 May 2018) are all taken off by many.
     """
-    padded = pd.date_range(dates.min() - pd.Timedelta(days=1), dates.max() + pd.Timedelta(days=1))
-    off = pd.Series(is_holiday(padded) | (padded.weekday >= 5), index=padded)
-    holiday = pd.Series(is_holiday(padded), index=padded)
-    before = off.shift(1, fill_value=False)
-    after = off.shift(-1, fill_value=False)
-    touches_holiday = holiday.shift(1, fill_value=False) | holiday.shift(-1, fill_value=False)
-    bridge = ~off & before & after & touches_holiday
-    return bridge.reindex(dates).to_numpy()
+    days = _days(dates)
+    before, after = days - 1, days + 1
+    return ~_off(days) & _off(before) & _off(after) & (_holiday(before) | _holiday(after))
 
 
 def is_year_end(dates: pd.DatetimeIndex) -> np.ndarray:

@@ -134,16 +134,14 @@ def checked_temperature(
 
 def _smoothed(dates: pd.DatetimeIndex, temperature: np.ndarray, halflife: float, window: int):
     """Exponentially weighted mean of the last `window` days' temperature, found by date."""
-    series = pd.Series(temperature, index=dates)
-    total = np.zeros(len(dates))
-    weight = np.zeros(len(dates))
-    for lag in range(window):
-        past = series.reindex(dates - pd.Timedelta(days=lag)).to_numpy()
-        w = 0.5 ** (lag / halflife)
-        seen = ~np.isnan(past)
-        total[seen] += w * past[seen]
-        weight[seen] += w
-    return total / weight
+    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    first = day.min() - (window - 1)
+    by_day = np.full(day.max() - first + 1, np.nan)
+    by_day[day - first] = temperature
+    past = by_day[(day - first)[:, None] - np.arange(window)[None, :]]
+    seen = ~np.isnan(past)
+    weights = 0.5 ** (np.arange(window) / halflife)
+    return (np.where(seen, past, 0.0) @ weights) / (seen @ weights)
 
 
 def build_features(
