@@ -170,3 +170,13 @@ def test_a_failing_configuration_is_logged_and_the_others_go_on(repo: Path) -> N
     failed = [r for r in runs if r.info.status == "FAILED"]
     assert len(failed) == 1 and "n_neighbors" in failed[0].data.tags["error"]
     assert json.loads((repo / "reports/train/knn.json").read_text())["n_failed"] == 1
+
+
+def test_temp_experiments_log_to_the_project_store(trained_repo: Path) -> None:
+    run(trained_repo, "git", "add", "-A")
+    run(trained_repo, "git", "commit", "-qm", "experiment applied", check=False)
+    run(trained_repo, DVC, "exp", "run", "--temp", "-S", "model=mlp", "-n", "in-temp")
+    version = client(trained_repo).get_model_version_by_alias(
+        "electricity-consumption-forecast", "champion")
+    assert version.tags["model"] == "mlp" and version.tags["dvc.exp_name"] == "in-temp"
+    assert list(trained_repo.rglob("mlflow.db")) == [trained_repo / "mlflow.db"]

@@ -69,11 +69,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except Exception as err:
-        # Model-side input errors reach us as MlflowException; anything else is a bug: re-raise.
-        if type(err).__name__ == "MlflowException":
-            print(f"error: {err}", file=sys.stderr)
-            return 2
-        raise
+        # A model refusing its input raises MlflowException (mlflow is loaded by then);
+        # anything else is a bug and keeps its traceback.
+        mlflow_errors = sys.modules.get("mlflow.exceptions")
+        if mlflow_errors is None or not isinstance(err, mlflow_errors.MlflowException):
+            raise
+        print(f"error: {err.message}", file=sys.stderr)
+        return 2
     return 0
 
 

@@ -85,9 +85,8 @@ def fit(
     names = holiday_names()
 
     def unpack(p: np.ndarray) -> dict[str, Any]:
-        raw = np.concatenate([p[7:14]])
         # Levels are relative to the Monday-Friday mean, so that mean is 1 by construction.
-        levels = raw / raw[:5].mean()
+        levels = p[7:14] / p[7:12].mean()
         return {
             "base_mw": p[0],
             "heating_mw_per_degree": p[1],
