@@ -132,6 +132,7 @@ def temperature_rows(days: list[str], skip: set[tuple[str, int]] = frozenset()) 
     ]
 
 
+@pytest.mark.real_data
 def test_both_temperature_variants_parse_alike(real_files) -> None:
     _, iso, ddmmyy = real_files
     a, b = read_temperature(iso), read_temperature(ddmmyy)
@@ -192,3 +193,14 @@ def test_real_consumption_matches_the_published_totals(real_files) -> None:
     national = national_temperatures(read_temperature(ddmmyy), 2019)
     wavg = national["wavg_mean_temperature"]
     assert -10 < wavg.min() < 5 and 25 < wavg.max() < 32 and 11 < wavg.mean() < 15
+
+
+def test_a_range_with_no_data_is_an_error(tmp_path: Path) -> None:
+    from energy_forecast.stages.featurize import daily_table
+
+    consumption, temperature = tmp_path / "c.csv", tmp_path / "t.csv"
+    generate(consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-31"), 1)
+    with pytest.raises(InputError, match=r"no consumption between 2018-01-01 and 2018-02-01; "
+                       r"the file covers 2017-01-01 to 2017-01-31"):
+        daily_table(consumption, temperature, pd.Timestamp("2018-01-01"),
+                    pd.Timestamp("2018-02-01"), 2019, {})

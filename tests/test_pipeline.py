@@ -60,6 +60,21 @@ def test_featurize_on_the_real_files(repo: Path, real_files) -> None:
     assert imputed.sum() == 2
 
 
+def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -> None:
+    run(repo, DVC, "repro", "featurize")
+    table = (repo / "data/processed/daily.parquet").read_bytes()
+    raw = repo / "data/raw/consumption.csv"
+    lines = raw.read_bytes().split(b"\r\n")
+    lines[10] = lines[10].replace(b";D\xc3\xa9finitif;", b";oops;D\xc3\xa9finitif;", 1)
+    raw.write_bytes(b"\r\n".join(lines))
+    done = run(repo, str(BIN / "energy-forecast"), "featurize", check=False)
+    assert done.returncode == 2
+    assert "data/raw/consumption.csv, line 11, column 'Statut - RTE'" in done.stderr
+    assert (repo / "data/processed/daily.parquet").read_bytes() == table
+    assert sorted(p.name for p in (repo / "data/processed").iterdir()) == [".gitignore",
+                                                                      "daily.parquet"]
+
+
 def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     locked = locked_md5s(trained_repo)
     runs = all_runs(trained_repo)
@@ -100,6 +115,15 @@ def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> 
     assert version.tags["model"] == metrics["model"]
     assert version.tags["data.features.md5"] == locked_md5s(trained_repo)[
         "data/processed/daily.parquet"]
+
+
+def test_dvc_finds_the_metrics_and_plots(trained_repo: Path) -> None:
+    metrics = json.loads(run(trained_repo, DVC, "metrics", "show", "--json").stdout)
+    shown = next(iter(metrics.values()))["data"]
+    assert {"reports/metrics.json", "reports/families.json"} <= set(shown)
+    plots = run(trained_repo, DVC, "plots", "show", "--json").stdout
+    assert "Daily consumption over the test period" in plots
+    assert "Predicted against actual" in plots
 
 
 def test_second_repro_does_nothing_and_forced_repro_is_identical(trained_repo: Path) -> None:

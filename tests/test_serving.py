@@ -154,3 +154,14 @@ def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path,
     assert done.returncode == 2
     assert f"{source}, column '{frame.columns[1]}': line 6: 'n/a'" in done.stderr
     assert not output.exists() and list(tmp_path.iterdir()) == [source]
+
+
+def test_batch_predict_from_the_registry_alias(trained_repo: Path, tmp_path: Path) -> None:
+    model = trained_repo / "models/model"
+    frame = request_rows(model, 5)
+    source, output = tmp_path / "national.csv", tmp_path / "forecast.csv"
+    frame.to_csv(source, index=False)
+    run(trained_repo, str(BIN / "energy-forecast"), "predict", "--model",
+        "models:/electricity-consumption-forecast@champion", "--temperature", str(source),
+        "--output", str(output))
+    assert len(pd.read_csv(output)) == 5
