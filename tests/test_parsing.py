@@ -204,3 +204,12 @@ def test_a_range_with_no_data_is_an_error(tmp_path: Path) -> None:
                        r"the file covers 2017-01-01 to 2017-01-31"):
         daily_table(consumption, temperature, pd.Timestamp("2018-01-01"),
                     pd.Timestamp("2018-02-01"), 2019, {})
+
+
+def test_exports_from_before_2025_say_grtgaz(tmp_path: Path) -> None:
+    old_header = HEADER.replace("NaTran", "GRTgaz")
+    assert "GRTgaz" in old_header and "NaTran" not in old_header
+    mw = [50000] * 48
+    table = read_consumption(write(tmp_path / "c.csv", old_header,
+                                   consumption_rows("2017-01-10", mw))).table
+    assert table["consumption_mwh"].tolist() == [sum(mw) * 0.5]
