@@ -97,6 +97,23 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     inputs = client(trained_repo).get_run(knn.info.run_id).inputs.dataset_inputs
     assert inputs[0].dataset.digest == locked["data/processed/daily.parquet"]
     assert "test_rmse" in knn.data.metrics
+    artifacts = [a.path for a in client(trained_repo).list_artifacts(knn.info.run_id)]
+    assert "test_predictions.png" in artifacts
+
+
+def test_saved_models_trust_only_what_they_hold(trained_repo: Path) -> None:
+    import skops.io
+
+    for name in SMALL["families"]:
+        folder = trained_repo / "models" / name
+        flavor = yaml.safe_load((folder / "MLmodel").read_text())["flavors"]["sklearn"]
+        assert flavor["serialization_format"] == "skops"
+        held = skops.io.get_untrusted_types(file=str(folder / "model.skops"))
+        assert sorted(flavor["skops_trusted_types"]) == sorted(held), name
+        pins = (folder / "requirements.txt").read_text().split()
+        assert all("==" in pin for pin in pins) and any(p.startswith("mlflow==") for p in pins)
+        assert (folder / "code" / "energy_forecast" / "features.py").exists()
+        assert (folder / "input_example.json").exists()
 
 
 def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> None:
