@@ -47,7 +47,9 @@ def test_clock_change_days_are_ordinary_calendar_days() -> None:
 def test_degrees_and_fourier_terms() -> None:
     frame = pd.DataFrame({"date": ["2019-01-01", "2019-07-02"],
                           "wavg_mean_temperature": [5.0, 25.0]})
-    out = build_features(frame, ["heating_degrees", "cooling_degrees", "doy_sin1", "doy_cos1"])
+    out = build_features(frame, ["heating_degrees", "cooling_degrees", "doy_sin1", "doy_cos1",
+                                 "trend"])
+    assert out["trend"].iloc[0] == pytest.approx(19.0, abs=0.01)
     assert out["heating_degrees"].tolist() == [10.0, 0.0]
     assert out["cooling_degrees"].tolist() == [0.0, 5.0]
     assert out["doy_cos1"].iloc[0] == pytest.approx(1.0)
@@ -67,6 +69,9 @@ def test_smoothing_needs_the_preceding_days_and_matches_with_them() -> None:
     # ...and a lone day falls back to its own temperature.
     alone = build_features(full.iloc[[19]], ["smoothed_temperature"])["smoothed_temperature"]
     assert alone.iloc[0] == 19.0 and pipeline.iloc[19] < 19.0
+    slow = build_features(full, ["slow_smoothed_temperature", "smoothed_temperature"])
+    # The slow smoothing lags further behind a warming trend than the fast one.
+    assert slow["slow_smoothed_temperature"].iloc[19] < slow["smoothed_temperature"].iloc[19]
     assert required_inputs(["smoothed_temperature", "weekday"]) == ["date",
                                                                     "wavg_mean_temperature"]
 

@@ -165,3 +165,19 @@ def test_batch_predict_from_the_registry_alias(trained_repo: Path, tmp_path: Pat
         "models:/electricity-consumption-forecast@champion", "--temperature", str(source),
         "--output", str(output))
     assert len(pd.read_csv(output)) == 5
+
+
+def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(
+        trained_repo: Path) -> None:
+    """The ridge looks back 28 days (slow smoothing): send 27 days before the days wanted."""
+    from energy_forecast.model import request_frame
+
+    model = mlflow.pyfunc.load_model(str(trained_repo / "models/ridge"))
+    columns = model.metadata.get_input_schema().input_names()
+    daily = pd.read_parquet(trained_repo / "data/processed/daily.parquet")
+    pipeline = pd.read_csv(trained_repo / "reports/predictions.csv")["ridge"].tail(10)
+    request = request_frame(daily, columns).tail(27 + 10).sample(frac=1.0, random_state=1)
+    served = pd.Series(model.predict(request), index=request.index).sort_index().tail(10)
+    np.testing.assert_allclose(served.to_numpy(), pipeline.to_numpy(), atol=0.06)
+    alone = model.predict(request_frame(daily, columns).tail(1))
+    assert abs(alone[0] - pipeline.iloc[-1]) > 1.0
