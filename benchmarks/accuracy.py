@@ -26,8 +26,10 @@ from energy_forecast.metrics import scores
 from energy_forecast.model import make_model, request_frame
 from energy_forecast.training import split
 
-REAL = {"data": {"source": "files", "start": "2016-01-01", "end": "2018-12-31"},
-        "split": {"test_start": "2018-01-01", "test_end": "2018-12-31"}}
+REAL = {
+    "data": {"source": "files", "start": "2016-01-01", "end": "2018-12-31"},
+    "split": {"test_start": "2018-01-01", "test_end": "2018-12-31"},
+}
 
 
 def main() -> None:
@@ -36,39 +38,53 @@ def main() -> None:
         sys.exit("the real RTE exports in ../shared/data/odre are absent")
     repo = workspace(REAL)
     shutil.copy(consumption, repo / "data/external/consommation-quotidienne-brute.csv")
-    shutil.copy(SHARED / "temperature-quotidienne-regionale_2016-2018_ddmmyy.csv",
-                repo / "data/external/temperature-quotidienne-regionale.csv")
-    subprocess.run([str(BIN / "dvc"), "repro"], cwd=repo, env=env(), check=True,
-                   capture_output=True)
+    shutil.copy(
+        SHARED / "temperature-quotidienne-regionale_2016-2018_ddmmyy.csv",
+        repo / "data/external/temperature-quotidienne-regionale.csv",
+    )
+    subprocess.run(
+        [str(BIN / "dvc"), "repro"], cwd=repo, env=env(), check=True, capture_output=True
+    )
 
     params = P.load(repo / "params.yaml")
     train, test = split(pd.read_parquet(repo / "data/processed/daily.parquet"), params)
     features = P.feature_set(params, "all", "article")
-    article = make_model(features, P.feature_settings(params),
-                         KNeighborsRegressor(n_neighbors=5, weights="distance"))
+    article = make_model(
+        features, P.feature_settings(params), KNeighborsRegressor(n_neighbors=5, weights="distance")
+    )
     columns = required_inputs(features)
     article.fit(request_frame(train, columns), train["consumption_mwh"])
     baseline = scores(test["consumption_mwh"], article.predict(request_frame(test, columns)))
 
     metrics = json.loads((repo / "reports/metrics.json").read_text())
     ours = metrics["test"]
-    print(f"train {train['date'].min():%Y-%m-%d}..{train['date'].max():%Y-%m-%d} "
-          f"({len(train)} days), test {test['date'].min():%Y-%m-%d}.."
-          f"{test['date'].max():%Y-%m-%d} ({len(test)} days), real RTE files")
+    print(
+        f"train {train['date'].min():%Y-%m-%d}..{train['date'].max():%Y-%m-%d} "
+        f"({len(train)} days), test {test['date'].min():%Y-%m-%d}.."
+        f"{test['date'].max():%Y-%m-%d} ({len(test)} days), real RTE files"
+    )
     print(f"{'':<44}{'MAPE %':>8}{'RMSE MWh':>12}")
-    print(f"{'article: KNN 5, distance, 11 features':<44}{baseline['mape']:8.2f}"
-          f"{baseline['rmse']:12,.0f}")
-    print(f"{'ours: ' + metrics['model'] + ' (promoted by CV)':<44}{ours['mape']:8.2f}"
-          f"{ours['rmse']:12,.0f}")
-    print(f"{'ours / article':<44}{ours['mape'] / baseline['mape']:8.3f}"
-          f"{ours['rmse'] / baseline['rmse']:12.3f}")
+    print(
+        f"{'article: KNN 5, distance, 11 features':<44}{baseline['mape']:8.2f}"
+        f"{baseline['rmse']:12,.0f}"
+    )
+    print(
+        f"{'ours: ' + metrics['model'] + ' (promoted by CV)':<44}{ours['mape']:8.2f}"
+        f"{ours['rmse']:12,.0f}"
+    )
+    print(
+        f"{'ours / article':<44}{ours['mape'] / baseline['mape']:8.3f}"
+        f"{ours['rmse'] / baseline['rmse']:12.3f}"
+    )
     print("goals: MAPE <= 1.5 %, RMSE ratio <= 0.333\n")
     print("every family on 2018 (reports/families.json):")
     for name, test_metrics in json.loads((repo / "reports/families.json").read_text()).items():
         cv = json.loads((repo / f"reports/train/{name}.json").read_text())
-        print(f"  {name:<6} test MAPE {test_metrics['mape']:5.2f} %  RMSE "
-              f"{test_metrics['rmse']:8,.0f}   CV MAPE {cv['cv']['mape']:5.2f} %  "
-              f"({cv['feature_set']}, {cv['params']})")
+        print(
+            f"  {name:<6} test MAPE {test_metrics['mape']:5.2f} %  RMSE "
+            f"{test_metrics['rmse']:8,.0f}   CV MAPE {cv['cv']['mape']:5.2f} %  "
+            f"({cv['feature_set']}, {cv['params']})"
+        )
     print(f"\n{(repo / 'reports/comparison.md').read_text()}")
 
 

@@ -39,9 +39,23 @@ def free_port() -> int:
 def serve(model: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     process = subprocess.Popen(
-        [str(BIN / "mlflow"), "models", "serve", "-m", str(model), "-h", "127.0.0.1", "-p",
-         str(port), "--env-manager", "local"], env=env(), stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
+        [
+            str(BIN / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            str(model),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--env-manager",
+            "local",
+        ],
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     for _ in range(240):
         try:
@@ -54,8 +68,7 @@ def serve(model: Path) -> tuple[subprocess.Popen, str]:
 
 
 def latencies(url: str, frame: pd.DataFrame, n: int) -> np.ndarray:
-    body = json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split",
-                                                                   index=False))})
+    body = json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split", index=False))})
     headers = {"Content-Type": "application/json"}
     with requests.Session() as session:
         for _ in range(10):  # warm-up
@@ -80,20 +93,26 @@ def main() -> None:
     daily = pd.read_parquet(ROOT / "data/processed/daily.parquet")
     features = list(mlflow.sklearn.load_model(str(args.model)).named_steps["features"].features)
 
-    plain = family(name).estimator(**report["params"]).fit(daily[features],
-                                                            daily["consumption_mwh"])
+    plain = (
+        family(name).estimator(**report["params"]).fit(daily[features], daily["consumption_mwh"])
+    )
     folder = Path(tempfile.mkdtemp()) / "plain"
-    mlflow.sklearn.save_model(plain, folder, serialization_format="cloudpickle",
-                              input_example=daily[features].head(2))
+    mlflow.sklearn.save_model(
+        plain, folder, serialization_format="cloudpickle", input_example=daily[features].head(2)
+    )
 
     ours_in = request_frame(daily, required_inputs(features)).tail(365).reset_index(drop=True)
     plain_in = daily[features].tail(365).reset_index(drop=True)
-    print(f"family {name}, feature set {report['feature_set']} ({len(features)} features), "
-          f"{args.requests} requests per case")
+    print(
+        f"family {name}, feature set {report['feature_set']} ({len(features)} features), "
+        f"{args.requests} requests per case"
+    )
     print(f"{'rows':>5} {'model':<28} {'p50 ms':>8} {'p95 ms':>8}")
     ratios = {}
-    for label, model, inputs in (("ours: date + temperatures", args.model, ours_in),
-                                 ("plain: ready feature frame", folder, plain_in)):
+    for label, model, inputs in (
+        ("ours: date + temperatures", args.model, ours_in),
+        ("plain: ready feature frame", folder, plain_in),
+    ):
         process, url = serve(model)
         try:
             for rows in (1, 365):
@@ -105,8 +124,10 @@ def main() -> None:
             process.terminate()
             process.wait(timeout=30)
     for rows, ((ours50, ours95), (plain50, plain95)) in ratios.items():
-        print(f"{rows:>5} rows: ours / plain = {ours50 / plain50:.2f} (p50), "
-              f"{ours95 / plain95:.2f} (p95); goal <= 1.5")
+        print(
+            f"{rows:>5} rows: ours / plain = {ours50 / plain50:.2f} (p50), "
+            f"{ours95 / plain95:.2f} (p95); goal <= 1.5"
+        )
 
 
 if __name__ == "__main__":

@@ -59,7 +59,8 @@ def main() -> None:
     for name, found in results.items():
         best = champion(found, selection_metric(params)).configuration
         best.build(P.feature_settings(params), family_extra(params, name)).fit(
-            request_frame(training, required_inputs(best.features)), training["consumption_mwh"])
+            request_frame(training, required_inputs(best.features)), training["consumption_mwh"]
+        )
     refit = time.perf_counter() - start
 
     # The store already exists (the dvc repro above made it), as for every run after the first.

@@ -27,14 +27,27 @@ SMALL = {
     "cv": {"folds": 2, "min_train_days": 180},
     "families": {
         "knn": {"feature_sets": ["all"], "grid": {"n_neighbors": [5], "weights": ["distance"]}},
-        "mlp": {"feature_sets": ["mean_wavg"], "grid": {
-            "hidden_layer_sizes": [4], "activation": ["identity"], "solver": ["lbfgs"],
-            "max_iter": [100], "random_state": [0]}},
+        "mlp": {
+            "feature_sets": ["mean_wavg"],
+            "grid": {
+                "hidden_layer_sizes": [4],
+                "activation": ["identity"],
+                "solver": ["lbfgs"],
+                "max_iter": [100],
+                "random_state": [0],
+            },
+        },
         "ptg": {"feature_sets": ["mean_avg", "mean_wavg"]},
         "ridge": {"feature_sets": ["load"], "grid": {"alpha": [1.0], "log_target": [True]}},
-        "gbm": {"feature_sets": ["load"], "grid": {
-            "learning_rate": [0.1], "max_iter": [50], "max_leaf_nodes": [15],
-            "random_state": [0]}},
+        "gbm": {
+            "feature_sets": ["load"],
+            "grid": {
+                "learning_rate": [0.1],
+                "max_iter": [50],
+                "max_leaf_nodes": [15],
+                "random_state": [0],
+            },
+        },
     },
 }
 
@@ -51,16 +64,19 @@ def env() -> dict[str, str]:
     return variables | {
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         "DVC_NO_ANALYTICS": "1",
-        "GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
-        "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+        "GIT_AUTHOR_NAME": "test",
+        "GIT_AUTHOR_EMAIL": "test@example.invalid",
+        "GIT_COMMITTER_NAME": "test",
+        "GIT_COMMITTER_EMAIL": "test@example.invalid",
     }
 
 
 def run(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     done = subprocess.run(list(args), cwd=repo, env=env(), capture_output=True, text=True)
     if check and done.returncode != 0:
-        raise AssertionError(f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n"
-                             f"{done.stderr[-4000:]}")
+        raise AssertionError(
+            f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
+        )
     return done
 
 

@@ -56,30 +56,47 @@ def synthetic_daily(tmp_path_factory) -> pd.DataFrame:
 
 def test_ridge_recovers_the_generators_gradient_and_weekday_levels(synthetic_daily) -> None:
     truth = CONSTANTS["load"]
-    settings = {"heating_threshold": truth["heating_threshold"],
-                "cooling_threshold": truth["cooling_threshold"]}
-    features = ["weekday", "is_holiday", "is_bridge", "is_year_end", "summer_holiday",
-                "heating_degrees", "cooling_degrees", "trend"]
+    settings = {
+        "heating_threshold": truth["heating_threshold"],
+        "cooling_threshold": truth["cooling_threshold"],
+    }
+    features = [
+        "weekday",
+        "is_holiday",
+        "is_bridge",
+        "is_year_end",
+        "summer_holiday",
+        "heating_degrees",
+        "cooling_degrees",
+        "trend",
+    ]
     y = synthetic_daily["consumption_mwh"].to_numpy()
     inputs = request_frame(synthetic_daily, required_inputs(features))
 
     linear = make_model(features, settings, family("ridge").estimator(alpha=1e-6)).fit(inputs, y)
     ridge = linear.named_steps["model"]
     names = list(ridge[0].get_feature_names_out())
-    scale = dict(zip(ridge[0].named_transformers_["rest"].feature_names_in_,
-                     ridge[0].named_transformers_["rest"].scale_, strict=True))
+    scale = dict(
+        zip(
+            ridge[0].named_transformers_["rest"].feature_names_in_,
+            ridge[0].named_transformers_["rest"].scale_,
+            strict=True,
+        )
+    )
     heating = ridge[-1].coef_[names.index("rest__heating_degrees")] / scale["heating_degrees"]
     # MWh per day per degree: the generator's MW gradient over 24 h, scaled by the mean level.
     expected = truth["heating_mw_per_degree"] * 24
     assert heating == pytest.approx(expected, rel=0.10)
 
-    logged = make_model(features, settings,
-                        family("ridge").estimator(alpha=1e-6, log_target=True)).fit(inputs, y)
+    logged = make_model(
+        features, settings, family("ridge").estimator(alpha=1e-6, log_target=True)
+    ).fit(inputs, y)
     inner = logged.named_steps["model"].regressor_
     names = list(inner[0].get_feature_names_out())
     levels = truth["weekday_level"]
     for day, name in enumerate(["tue", "wed", "thu", "fri", "sat", "sun"], start=1):
         ratio = np.exp(inner[-1].coef_[names.index(f"days__weekday_{day}")])
         expected_ratio = levels[name] / levels["mon"]
-        assert ratio - 1 == pytest.approx(expected_ratio - 1, abs=0.10 * abs(expected_ratio - 1)
-                                          + 0.002), name
+        assert ratio - 1 == pytest.approx(
+            expected_ratio - 1, abs=0.10 * abs(expected_ratio - 1) + 0.002
+        ), name

@@ -31,8 +31,11 @@ def test_year_end_and_summer_break() -> None:
     turn = days("2018-12-22", "2019-01-04")
     flagged = turn[calendar.is_year_end(turn)].strftime("%m-%d").tolist()
     assert flagged[0] == "12-24" and flagged[-1] == "01-02" and len(flagged) == 10
-    summer = calendar.summer_holiday(pd.DatetimeIndex(
-        ["2019-07-01", "2019-07-14", "2019-08-10", "2020-08-10", "2019-08-26", "2019-09-02"]))
+    summer = calendar.summer_holiday(
+        pd.DatetimeIndex(
+            ["2019-07-01", "2019-07-14", "2019-08-10", "2020-08-10", "2019-08-26", "2019-09-02"]
+        )
+    )
     assert summer[0] == 0 and summer[1] == 0 and summer[2] == summer[3] == 1
     assert 0 < summer[4] < 1 and summer[5] == 0
 
@@ -45,10 +48,12 @@ def test_clock_change_days_are_ordinary_calendar_days() -> None:
 
 
 def test_degrees_and_fourier_terms() -> None:
-    frame = pd.DataFrame({"date": ["2019-01-01", "2019-07-02"],
-                          "wavg_mean_temperature": [5.0, 25.0]})
-    out = build_features(frame, ["heating_degrees", "cooling_degrees", "doy_sin1", "doy_cos1",
-                                 "trend"])
+    frame = pd.DataFrame(
+        {"date": ["2019-01-01", "2019-07-02"], "wavg_mean_temperature": [5.0, 25.0]}
+    )
+    out = build_features(
+        frame, ["heating_degrees", "cooling_degrees", "doy_sin1", "doy_cos1", "trend"]
+    )
     assert out["trend"].iloc[0] == pytest.approx(19.0, abs=0.01)
     assert out["heating_degrees"].tolist() == [10.0, 0.0]
     assert out["cooling_degrees"].tolist() == [0.0, 5.0]
@@ -63,7 +68,7 @@ def test_smoothing_needs_the_preceding_days_and_matches_with_them() -> None:
     pipeline = build_features(full, ["smoothed_temperature"])["smoothed_temperature"]
     window = int(DEFAULT_SETTINGS["smoothing_window_days"])
     # A request carrying the window's preceding days agrees exactly on its last day...
-    request = full.iloc[19 - (window - 1):].sample(frac=1.0, random_state=0)
+    request = full.iloc[19 - (window - 1) :].sample(frac=1.0, random_state=0)
     served = build_features(request, ["smoothed_temperature"])["smoothed_temperature"]
     assert served.loc[19] == pipeline.loc[19]
     # ...and a lone day falls back to its own temperature.
@@ -72,24 +77,33 @@ def test_smoothing_needs_the_preceding_days_and_matches_with_them() -> None:
     slow = build_features(full, ["slow_smoothed_temperature", "smoothed_temperature"])
     # The slow smoothing lags further behind a warming trend than the fast one.
     assert slow["slow_smoothed_temperature"].iloc[19] < slow["smoothed_temperature"].iloc[19]
-    assert required_inputs(["smoothed_temperature", "weekday"]) == ["date",
-                                                                    "wavg_mean_temperature"]
+    assert required_inputs(["smoothed_temperature", "weekday"]) == ["date", "wavg_mean_temperature"]
 
 
 @pytest.mark.parametrize(
     ("frame", "match"),
     [
-        (pd.DataFrame({"date": ["2019-01-01", "2019-13-01"], "wavg_mean_temperature": [1, 2]}),
-         r"row 1: '2019-13-01' is not a date"),
-        (pd.DataFrame({"date": ["2019-01-01"], "wavg_mean_temperature": [np.nan]}),
-         r"column 'wavg_mean_temperature'.*row 0"),
-        (pd.DataFrame({"date": ["2019-01-01", "2019-01-02"], "wavg_mean_temperature": [1, -45]}),
-         r"row 1: -45 is not a temperature"),
-        (pd.DataFrame({"date": ["2019-01-01"], "wavg_mean_temp": [1.0]}),
-         r"missing columns \['wavg_mean_temperature'\]"),
+        (
+            pd.DataFrame({"date": ["2019-01-01", "2019-13-01"], "wavg_mean_temperature": [1, 2]}),
+            r"row 1: '2019-13-01' is not a date",
+        ),
+        (
+            pd.DataFrame({"date": ["2019-01-01"], "wavg_mean_temperature": [np.nan]}),
+            r"column 'wavg_mean_temperature'.*row 0",
+        ),
+        (
+            pd.DataFrame({"date": ["2019-01-01", "2019-01-02"], "wavg_mean_temperature": [1, -45]}),
+            r"row 1: -45 is not a temperature",
+        ),
+        (
+            pd.DataFrame({"date": ["2019-01-01"], "wavg_mean_temp": [1.0]}),
+            r"missing columns \['wavg_mean_temperature'\]",
+        ),
         (pd.DataFrame({"date": [], "wavg_mean_temperature": []}), "no rows"),
-        (pd.DataFrame({"date": ["2019-01-01", "2019-01-01"], "wavg_mean_temperature": [1, 2]}),
-         "appears twice"),
+        (
+            pd.DataFrame({"date": ["2019-01-01", "2019-01-01"], "wavg_mean_temperature": [1, 2]}),
+            "appears twice",
+        ),
     ],
 )
 def test_bad_requests_name_the_column_and_row(frame: pd.DataFrame, match: str) -> None:
@@ -108,6 +122,11 @@ def test_weekend_holidays_are_not_workday_holidays() -> None:
 def test_cold_nights_need_the_daily_minimum() -> None:
     features = ["cold_night_degrees", "heating_degrees"]
     assert required_inputs(features) == ["date", "wavg_min_temperature", "wavg_mean_temperature"]
-    frame = pd.DataFrame({"date": ["2019-01-01", "2019-01-02"], "wavg_mean_temperature": [4, 9],
-                          "wavg_min_temperature": [-2.5, 12.0]})
+    frame = pd.DataFrame(
+        {
+            "date": ["2019-01-01", "2019-01-02"],
+            "wavg_mean_temperature": [4, 9],
+            "wavg_min_temperature": [-2.5, 12.0],
+        }
+    )
     assert build_features(frame, features)["cold_night_degrees"].tolist() == [12.5, 0.0]

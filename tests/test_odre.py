@@ -15,8 +15,10 @@ from conftest import BIN, SMALL, make_repo, merge, run
 from energy_forecast.synthetic import generate
 
 pytestmark = pytest.mark.slow
-DATASETS = {"consommation-quotidienne-brute": "consumption",
-            "temperature-quotidienne-regionale": "temperature"}
+DATASETS = {
+    "consommation-quotidienne-brute": "consumption",
+    "temperature-quotidienne-regionale": "temperature",
+}
 
 
 class Portal:
@@ -24,18 +26,23 @@ class Portal:
 
     def __init__(self, folder: Path) -> None:
         # Wider than the pipeline's range, so that `where` has something to cut.
-        generate(folder / "consumption.csv", folder / "temperature.csv",
-                 pd.Timestamp("2015-12-01"), pd.Timestamp("2017-04-30"), seed=5)
+        generate(
+            folder / "consumption.csv",
+            folder / "temperature.csv",
+            pd.Timestamp("2015-12-01"),
+            pd.Timestamp("2017-04-30"),
+            seed=5,
+        )
         self.files = {name: (folder / f"{name}.csv").read_bytes() for name in DATASETS.values()}
         self.reset()
 
     def reset(self) -> None:
-        self.failures = 0          # answer 500 this many times first
+        self.failures = 0  # answer 500 this many times first
         self.status = 500
-        self.drop = False          # close the connection mid-body
-        self.header = None         # replace the header line
+        self.drop = False  # close the connection mid-body
+        self.header = None  # replace the header line
         self.empty = False
-        self.last_day = None       # serve nothing after this day
+        self.last_day = None  # serve nothing after this day
         self.ignore_where = False
         self.requests: list[str] = []
 
@@ -44,8 +51,10 @@ class Portal:
         head, _, rest = raw.partition(b"\r\n")
         lines = rest.split(b"\r\n")[:-1]
         column = 1
-        days = pd.to_datetime(pd.Series([line.split(b";")[column].decode() for line in lines]),
-                              format="%d/%m/%Y" if name == "consumption" else "%Y-%m-%d")
+        days = pd.to_datetime(
+            pd.Series([line.split(b";")[column].decode() for line in lines]),
+            format="%d/%m/%Y" if name == "consumption" else "%Y-%m-%d",
+        )
         keep = pd.Series(True, index=days.index)
         if where and not self.ignore_where:
             low, high = (pd.Timestamp(part.split("'")[1]) for part in where.split(" and "))
@@ -92,8 +101,15 @@ def portal(tmp_path_factory) -> Iterator[tuple[Portal, str]]:
 
 
 def odre_params(url: str) -> dict:
-    return merge(SMALL, {"data": {"source": "odre", "odre": {
-        "base_url": url, "timeout_seconds": 5, "retry_backoff_seconds": 0.01}}})
+    return merge(
+        SMALL,
+        {
+            "data": {
+                "source": "odre",
+                "odre": {"base_url": url, "timeout_seconds": 5, "retry_backoff_seconds": 0.01},
+            }
+        },
+    )
 
 
 def test_full_dvc_repro_on_the_portal_then_no_download(portal, tmp_path: Path) -> None:
@@ -118,8 +134,9 @@ def ingested(portal, tmp_path: Path) -> tuple[Portal, Path, dict[str, bytes]]:
     state.reset()
     repo = make_repo(tmp_path / "repo", odre_params(url))
     run(repo, str(BIN / "energy-forecast"), "ingest")
-    raw = {p: (repo / p).read_bytes() for p in ("data/raw/consumption.csv",
-                                                "data/raw/temperature.csv")}
+    raw = {
+        p: (repo / p).read_bytes() for p in ("data/raw/consumption.csv", "data/raw/temperature.csv")
+    }
     return state, repo, raw
 
 
@@ -129,7 +146,9 @@ def ingest_fails(repo: Path, raw: dict[str, bytes]) -> str:
     for path, content in raw.items():
         assert (repo / path).read_bytes() == content, path
     assert sorted(p.name for p in (repo / "data/raw").iterdir()) == [
-        "consumption.csv", "temperature.csv"]
+        "consumption.csv",
+        "temperature.csv",
+    ]
     return done.stderr
 
 
@@ -177,4 +196,3 @@ def test_a_server_that_ignores_where_is_filtered_locally(ingested) -> None:
     run(repo, str(BIN / "energy-forecast"), "ingest")
     for path, content in raw.items():
         assert (repo / path).read_bytes() == content, path
-

@@ -25,8 +25,10 @@ def consumption_rows(day: str, mw: list[int], offset_hours: int = 1) -> list[str
     for i, value in enumerate(mw):
         instant = start + pd.Timedelta(minutes=30 * i)
         wall = pd.Timestamp(day) + pd.Timedelta(minutes=30 * i)
-        rows.append(f"{instant:%Y-%m-%dT%H:%M:%S}+00:00;{wall:%d/%m/%Y};{wall:%H:%M};;;;;;"
-                    f"{value};Définitif;;non")
+        rows.append(
+            f"{instant:%Y-%m-%dT%H:%M:%S}+00:00;{wall:%d/%m/%Y};{wall:%H:%M};;;;;;"
+            f"{value};Définitif;;non"
+        )
     return rows
 
 
@@ -47,7 +49,8 @@ def test_ordinary_day_is_the_sum_of_half_hours_times_half(tmp_path: Path) -> Non
 
 def test_day_with_a_missing_half_hour_is_left_out_and_counted(tmp_path: Path) -> None:
     rows = consumption_rows("2017-01-10", [50000] * 48) + consumption_rows(
-        "2017-01-11", [51000] * 47)
+        "2017-01-11", [51000] * 47
+    )
     days = read_consumption(write(tmp_path / "c.csv", HEADER, rows))
     assert list(days.table.index) == [pd.Timestamp("2017-01-10")]
     assert days.incomplete == [pd.Timestamp("2017-01-11")]
@@ -94,8 +97,9 @@ def _error(path: Path, parse=read_consumption) -> str:
 
 def test_bad_consumption_inputs_name_file_line_and_column(tmp_path: Path) -> None:
     good = consumption_rows("2017-01-10", [50000] * 48)
-    message = _error(write(tmp_path / "sep.csv", HEADER.replace(";", ","),
-                           [r.replace(";", ",") for r in good]))
+    message = _error(
+        write(tmp_path / "sep.csv", HEADER.replace(";", ","), [r.replace(";", ",") for r in good])
+    )
     assert "line 1" in message and "';'" in message and "','" in message
 
     path = tmp_path / "latin1.csv"
@@ -147,8 +151,9 @@ def test_bad_temperature_inputs(tmp_path: Path) -> None:
     days = ["2017-01-01", "2017-01-02"]
     rows = temperature_rows(days)
     unknown = [rows[0].replace(";11;", ";12;", 1), *rows[1:]]
-    message = _error(write(tmp_path / "region.csv", TEMPERATURE_HEADER, unknown, bom=False),
-                     read_temperature)
+    message = _error(
+        write(tmp_path / "region.csv", TEMPERATURE_HEADER, unknown, bom=False), read_temperature
+    )
     assert "Code INSEE région" in message and "'12'" in message and "line" in message
 
     text = [rows[0].replace(";5.0", ";warm"), *rows[1:]]
@@ -160,8 +165,9 @@ def test_bad_temperature_inputs(tmp_path: Path) -> None:
     assert "different values" in message
 
     no_region = TEMPERATURE_HEADER.replace("Code INSEE région", "Code")
-    assert "Code INSEE région" in _error(write(tmp_path / "c.csv", no_region, rows),
-                                         read_temperature)
+    assert "Code INSEE région" in _error(
+        write(tmp_path / "c.csv", no_region, rows), read_temperature
+    )
 
 
 def test_short_temperature_gaps_are_interpolated_and_flagged(tmp_path: Path) -> None:
@@ -182,8 +188,15 @@ def test_short_temperature_gaps_are_interpolated_and_flagged(tmp_path: Path) -> 
 def test_real_consumption_matches_the_published_totals(real_files) -> None:
     consumption, _, ddmmyy = real_files
     days = read_consumption(consumption)
-    readme = {2012: 486.61, 2013: 492.19, 2014: 462.35, 2015: 473.15, 2016: 480.32,
-              2017: 479.04, 2018: 475.52}
+    readme = {
+        2012: 486.61,
+        2013: 492.19,
+        2014: 462.35,
+        2015: 473.15,
+        2016: 480.32,
+        2017: 479.04,
+        2018: 475.52,
+    }
     totals = days.table["consumption_mwh"].groupby(days.table.index.year).sum() / 1e6
     for year, twh in readme.items():
         assert totals[year] == pytest.approx(twh, rel=5e-4)
@@ -200,16 +213,26 @@ def test_a_range_with_no_data_is_an_error(tmp_path: Path) -> None:
 
     consumption, temperature = tmp_path / "c.csv", tmp_path / "t.csv"
     generate(consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-31"), 1)
-    with pytest.raises(InputError, match=r"no consumption between 2018-01-01 and 2018-02-01; "
-                       r"the file covers 2017-01-01 to 2017-01-31"):
-        daily_table(consumption, temperature, pd.Timestamp("2018-01-01"),
-                    pd.Timestamp("2018-02-01"), 2019, {})
+    with pytest.raises(
+        InputError,
+        match=r"no consumption between 2018-01-01 and 2018-02-01; "
+        r"the file covers 2017-01-01 to 2017-01-31",
+    ):
+        daily_table(
+            consumption,
+            temperature,
+            pd.Timestamp("2018-01-01"),
+            pd.Timestamp("2018-02-01"),
+            2019,
+            {},
+        )
 
 
 def test_exports_from_before_2025_say_grtgaz(tmp_path: Path) -> None:
     old_header = HEADER.replace("NaTran", "GRTgaz")
     assert "GRTgaz" in old_header and "NaTran" not in old_header
     mw = [50000] * 48
-    table = read_consumption(write(tmp_path / "c.csv", old_header,
-                                   consumption_rows("2017-01-10", mw))).table
+    table = read_consumption(
+        write(tmp_path / "c.csv", old_header, consumption_rows("2017-01-10", mw))
+    ).table
     assert table["consumption_mwh"].tolist() == [sum(mw) * 0.5]

@@ -49,8 +49,7 @@ def test_featurize_on_the_real_files(repo: Path, real_files) -> None:
     run(repo, DVC, "repro", "featurize")
     daily = pd.read_parquet(repo / "data/processed/daily.parquet")
     assert len(daily) == 1096
-    assert daily["consumption_mwh"].sum() / 1e6 == pytest.approx(480.32 + 479.04 + 475.52,
-                                                                 rel=5e-4)
+    assert daily["consumption_mwh"].sum() / 1e6 == pytest.approx(480.32 + 479.04 + 475.52, rel=5e-4)
     # The source file changed: ingest runs again; nothing changed: it does not.
     assert "Running stage" not in run(repo, DVC, "repro", "featurize").stdout
     shutil.copy(real_files[1], repo / "data/external/temperature-quotidienne-regionale.csv")
@@ -71,8 +70,10 @@ def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -
     assert done.returncode == 2
     assert "data/raw/consumption.csv, line 11, column 'Statut - RTE'" in done.stderr
     assert (repo / "data/processed/daily.parquet").read_bytes() == table
-    assert sorted(p.name for p in (repo / "data/processed").iterdir()) == [".gitignore",
-                                                                      "daily.parquet"]
+    assert sorted(p.name for p in (repo / "data/processed").iterdir()) == [
+        ".gitignore",
+        "daily.parquet",
+    ]
 
 
 def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
@@ -81,7 +82,8 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
     assert sorted(r.data.tags["dvc.stage"] for r in parents) == sorted(
-        f"train@{f}" for f in SMALL["families"])
+        f"train@{f}" for f in SMALL["families"]
+    )
     assert len(children) == 6
     for r in runs:
         for tag, path in DATA_FILES.items():
@@ -91,8 +93,9 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     for r in children:
         assert r.data.tags["model"] in SMALL["families"]
         assert r.data.tags["inputs"] in ("all", "mean_avg", "mean_wavg", "load")
-        assert {"cv_rmse", "cv_mae", "cv_mape", "cv_r2", "fit_seconds",
-                "predict_seconds"} <= set(r.data.metrics)
+        assert {"cv_rmse", "cv_mae", "cv_mape", "cv_r2", "fit_seconds", "predict_seconds"} <= set(
+            r.data.metrics
+        )
     knn = next(r for r in parents if r.data.tags["dvc.stage"] == "train@knn")
     inputs = client(trained_repo).get_run(knn.info.run_id).inputs.dataset_inputs
     assert inputs[0].dataset.digest == locked["data/processed/daily.parquet"]
@@ -123,15 +126,18 @@ def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> 
     model = mlflow.pyfunc.load_model(str(trained_repo / "models/model"))
     columns = model.metadata.get_input_schema().input_names()
     assert columns[0] == "date"
-    frame = pd.DataFrame({"date": ["2017-02-01", "2017-08-01"]} | {c: [3.0, 22.0]
-                                                                   for c in columns[1:]})
+    frame = pd.DataFrame(
+        {"date": ["2017-02-01", "2017-08-01"]} | {c: [3.0, 22.0] for c in columns[1:]}
+    )
     predicted = model.predict(frame)
     assert len(predicted) == 2 and 1.0e6 < predicted[1] < predicted[0] < 2.5e6
     c = client(trained_repo)
     version = c.get_model_version_by_alias("electricity-consumption-forecast", "champion")
     assert version.tags["model"] == metrics["model"]
-    assert version.tags["data.features.md5"] == locked_md5s(trained_repo)[
-        "data/processed/daily.parquet"]
+    assert (
+        version.tags["data.features.md5"]
+        == locked_md5s(trained_repo)["data/processed/daily.parquet"]
+    )
 
 
 def test_dvc_finds_the_metrics_and_plots(trained_repo: Path) -> None:
@@ -145,8 +151,10 @@ def test_dvc_finds_the_metrics_and_plots(trained_repo: Path) -> None:
 
 def test_second_repro_does_nothing_and_forced_repro_is_identical(trained_repo: Path) -> None:
     assert "Running stage" not in run(trained_repo, DVC, "repro").stdout
-    before = {p: (trained_repo / p).read_bytes() for p in
-              ("reports/metrics.json", "reports/families.json", "reports/predictions.csv")}
+    before = {
+        p: (trained_repo / p).read_bytes()
+        for p in ("reports/metrics.json", "reports/families.json", "reports/predictions.csv")
+    }
     run(trained_repo, DVC, "repro", "-f")
     for path, content in before.items():
         assert (trained_repo / path).read_bytes() == content, path
@@ -168,7 +176,8 @@ def test_exp_run_changes_the_promoted_model(trained_repo: Path) -> None:
     shown = run(trained_repo, DVC, "exp", "show", "--json")
     assert other in shown.stdout
     version = client(trained_repo).get_model_version_by_alias(
-        "electricity-consumption-forecast", "champion")
+        "electricity-consumption-forecast", "champion"
+    )
     assert version.tags["model"] == other and version.tags["dvc.exp_name"]
 
 
@@ -218,6 +227,7 @@ def test_temp_experiments_log_to_the_project_store(trained_repo: Path) -> None:
     run(trained_repo, "git", "commit", "-qm", "experiment applied", check=False)
     run(trained_repo, DVC, "exp", "run", "--temp", "-S", "model=mlp", "-n", "in-temp")
     version = client(trained_repo).get_model_version_by_alias(
-        "electricity-consumption-forecast", "champion")
+        "electricity-consumption-forecast", "champion"
+    )
     assert version.tags["model"] == "mlp" and version.tags["dvc.exp_name"] == "in-temp"
     assert list(trained_repo.rglob("mlflow.db")) == [trained_repo / "mlflow.db"]

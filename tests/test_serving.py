@@ -30,9 +30,24 @@ def server(trained_repo: Path) -> Iterator[tuple[str, Path]]:
     port = free_port()
     model = trained_repo / "models/model"
     process = subprocess.Popen(
-        [str(BIN / "mlflow"), "models", "serve", "-m", str(model), "-h", "127.0.0.1",
-         "-p", str(port), "--env-manager", "local"],
-        cwd=trained_repo, env=env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            str(BIN / "mlflow"),
+            "models",
+            "serve",
+            "-m",
+            str(model),
+            "-h",
+            "127.0.0.1",
+            "-p",
+            str(port),
+            "--env-manager",
+            "local",
+        ],
+        cwd=trained_repo,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):
@@ -71,11 +86,14 @@ def test_three_request_formats_match_the_loaded_model(server) -> None:
     expected = mlflow.pyfunc.load_model(str(model)).predict(frame)
     split = {"dataframe_split": json.loads(frame.to_json(orient="split", index=False))}
     records = {"dataframe_records": frame.to_dict(orient="records")}
-    for body, content_type in ((json.dumps(split), "application/json"),
-                               (json.dumps(records), "application/json"),
-                               (frame.to_csv(index=False), "text/csv")):
-        answer = requests.post(f"{url}/invocations", data=body, timeout=30,
-                               headers={"Content-Type": content_type})
+    for body, content_type in (
+        (json.dumps(split), "application/json"),
+        (json.dumps(records), "application/json"),
+        (frame.to_csv(index=False), "text/csv"),
+    ):
+        answer = requests.post(
+            f"{url}/invocations", data=body, timeout=30, headers={"Content-Type": content_type}
+        )
         assert answer.status_code == 200, answer.text
         np.testing.assert_allclose(answer.json()["predictions"], expected, rtol=1e-12)
 
@@ -88,13 +106,16 @@ def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
     def with_value(column: str, value) -> dict:
         frame = good.astype(object)
         frame.loc[1, column] = value
-        return {"dataframe_split": {"columns": list(frame.columns),
-                                    "data": frame.to_numpy().tolist()}}
+        return {
+            "dataframe_split": {"columns": list(frame.columns), "data": frame.to_numpy().tolist()}
+        }
 
     renamed = good.rename(columns={temperature: "wavg_mean_temp"})
     cases = [
-        ({"dataframe_split": json.loads(renamed.to_json(orient="split", index=False))},
-         temperature),
+        (
+            {"dataframe_split": json.loads(renamed.to_json(orient="split", index=False))},
+            temperature,
+        ),
         (with_value("date", "2019-02-30"), "row 1"),
         # MLflow converts temperatures to the signature's double before the model runs: its
         # message names the column and the value.
@@ -111,20 +132,33 @@ def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
         assert expected in message, message
         if expected.startswith(("row", "'")):
             assert temperature in message or "'date'" in message
-        ok = requests.post(f"{url}/invocations", timeout=30, json={
-            "dataframe_split": json.loads(good.to_json(orient="split", index=False))})
+        ok = requests.post(
+            f"{url}/invocations",
+            timeout=30,
+            json={"dataframe_split": json.loads(good.to_json(orient="split", index=False))},
+        )
         assert ok.status_code == 200 and len(ok.json()["predictions"]) == 3
 
 
 @pytest.mark.real_data
-def test_batch_predict_on_both_temperature_variants(trained_repo: Path, real_files,
-                                                    tmp_path: Path) -> None:
+def test_batch_predict_on_both_temperature_variants(
+    trained_repo: Path, real_files, tmp_path: Path
+) -> None:
     _, iso, ddmmyy = real_files
     outputs = []
     for source in (iso, ddmmyy):
         output = tmp_path / f"{source.stem}.csv"
-        run(trained_repo, str(BIN / "energy-forecast"), "predict", "--model", "models/model",
-            "--temperature", str(source), "--output", str(output))
+        run(
+            trained_repo,
+            str(BIN / "energy-forecast"),
+            "predict",
+            "--model",
+            "models/model",
+            "--temperature",
+            str(source),
+            "--output",
+            str(output),
+        )
         outputs.append(pd.read_csv(output))
     iso_out, dd_out = outputs
     assert list(dd_out.columns) == ["date", "consumption_mwh"]
@@ -134,14 +168,22 @@ def test_batch_predict_on_both_temperature_variants(trained_repo: Path, real_fil
     assert dd_out["consumption_mwh"].between(0.8e6, 3.0e6).all()
 
 
-def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path,
-                                                        tmp_path: Path) -> None:
+def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path, tmp_path: Path) -> None:
     model = trained_repo / "models/model"
     frame = request_rows(model, 10)
     source, output = tmp_path / "national.csv", tmp_path / "forecast.csv"
     frame.to_csv(source, index=False)
-    run(trained_repo, str(BIN / "energy-forecast"), "predict", "--model", str(model),
-        "--temperature", str(source), "--output", str(output))
+    run(
+        trained_repo,
+        str(BIN / "energy-forecast"),
+        "predict",
+        "--model",
+        str(model),
+        "--temperature",
+        str(source),
+        "--output",
+        str(output),
+    )
     expected = mlflow.pyfunc.load_model(str(model)).predict(frame)
     np.testing.assert_allclose(pd.read_csv(output)["consumption_mwh"], expected, atol=0.06)
 
@@ -149,8 +191,18 @@ def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path,
     frame.loc[4, frame.columns[1]] = "n/a"
     frame.to_csv(source, index=False)
     output.unlink()
-    done = run(trained_repo, str(BIN / "energy-forecast"), "predict", "--model", str(model),
-               "--temperature", str(source), "--output", str(output), check=False)
+    done = run(
+        trained_repo,
+        str(BIN / "energy-forecast"),
+        "predict",
+        "--model",
+        str(model),
+        "--temperature",
+        str(source),
+        "--output",
+        str(output),
+        check=False,
+    )
     assert done.returncode == 2
     assert f"{source}, column '{frame.columns[1]}': line 6: 'n/a'" in done.stderr
     assert not output.exists() and list(tmp_path.iterdir()) == [source]
@@ -161,14 +213,21 @@ def test_batch_predict_from_the_registry_alias(trained_repo: Path, tmp_path: Pat
     frame = request_rows(model, 5)
     source, output = tmp_path / "national.csv", tmp_path / "forecast.csv"
     frame.to_csv(source, index=False)
-    run(trained_repo, str(BIN / "energy-forecast"), "predict", "--model",
-        "models:/electricity-consumption-forecast@champion", "--temperature", str(source),
-        "--output", str(output))
+    run(
+        trained_repo,
+        str(BIN / "energy-forecast"),
+        "predict",
+        "--model",
+        "models:/electricity-consumption-forecast@champion",
+        "--temperature",
+        str(source),
+        "--output",
+        str(output),
+    )
     assert len(pd.read_csv(output)) == 5
 
 
-def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(
-        trained_repo: Path) -> None:
+def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(trained_repo: Path) -> None:
     """The ridge looks back 28 days (slow smoothing): send 27 days before the days wanted."""
     from energy_forecast.model import request_frame
 

@@ -64,10 +64,15 @@ def test_behaves_like_france(generated) -> None:
 def test_a_fit_recovers_the_generating_constants(generated) -> None:
     consumption, temperature = generated
     days = read_consumption(consumption).table.join(
-        national_temperatures(read_temperature(temperature), 2019), how="inner")
+        national_temperatures(read_temperature(temperature), 2019), how="inner"
+    )
     mw = days["consumption_mwh"].to_numpy() / day_hours(days.index)
-    fitted = load_model.fit(days.index, mw, days["wavg_mean_temperature"].to_numpy(),
-                            CONSTANTS["load"]["trend_origin_year"])
+    fitted = load_model.fit(
+        days.index,
+        mw,
+        days["wavg_mean_temperature"].to_numpy(),
+        CONSTANTS["load"]["trend_origin_year"],
+    )
     truth = CONSTANTS["load"]
     for name in ("heating_mw_per_degree", "cooling_mw_per_degree", "base_mw"):
         assert fitted[name] == pytest.approx(truth[name], rel=0.10), name

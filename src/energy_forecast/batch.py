@@ -32,15 +32,21 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline()
     if exports.TEMPERATURE_REGION in header:
-        national = national_temperatures(read_temperature(path), population_year,
-                                         source=str(path))
-        return national.rename_axis("date").reset_index()[columns].assign(
-            date=lambda f: f["date"].dt.strftime("%Y-%m-%d"))
+        national = national_temperatures(read_temperature(path), population_year, source=str(path))
+        return (
+            national.rename_axis("date")
+            .reset_index()[columns]
+            .assign(date=lambda f: f["date"].dt.strftime("%Y-%m-%d"))
+        )
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
-        raise InputError(f"missing columns {missing}; expected a regional temperature export "
-                         f"or a CSV with columns {columns}", source=str(path), line=1)
+        raise InputError(
+            f"missing columns {missing}; expected a regional temperature export "
+            f"or a CSV with columns {columns}",
+            source=str(path),
+            line=1,
+        )
     dates = parse_dates(frame["date"], str(path), first_line=2)
     out = pd.DataFrame({"date": dates.strftime("%Y-%m-%d")})
     for column in columns[1:]:
@@ -55,9 +61,15 @@ def predict_file(model_uri: str, temperature: Path, output: Path, params: dict[s
     model = mlflow.pyfunc.load_model(model_uri)
     columns = model.metadata.get_input_schema().input_names()
     inputs = read_inputs(temperature, columns, int(P.get(params, "features.population_year")))
-    forecast = pd.DataFrame({"date": inputs["date"],
-                             "consumption_mwh": np.round(model.predict(inputs), 1)})
+    forecast = pd.DataFrame(
+        {"date": inputs["date"], "consumption_mwh": np.round(model.predict(inputs), 1)}
+    )
     with atomic_path(output) as tmp:
         forecast.to_csv(tmp, index=False)
-    log.info("predict: %d days from %s to %s written to %s", len(forecast),
-             forecast["date"].iloc[0], forecast["date"].iloc[-1], output)
+    log.info(
+        "predict: %d days from %s to %s written to %s",
+        len(forecast),
+        forecast["date"].iloc[0],
+        forecast["date"].iloc[-1],
+        output,
+    )

@@ -12,7 +12,7 @@ the days it has (on a single row it is that day's temperature).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -99,19 +99,26 @@ def _where(row: int, first_line: int | None) -> str:
     return f"row {row}" if first_line is None else f"line {row + first_line}"
 
 
+def _reject_first(
+    bad: np.ndarray, column: str, source: str, first_line: int | None, problem: Callable[[int], str]
+) -> None:
+    """Raise for the first True in `bad`, naming its row (or file line) and the column."""
+    if bad.any():
+        row = int(np.flatnonzero(bad)[0])
+        raise InputError(f"{_where(row, first_line)}: {problem(row)}", source=source, column=column)
+
+
 def parse_dates(
     values: pd.Series, source: str = "input", first_line: int | None = None
 ) -> pd.DatetimeIndex:
     dates = pd.to_datetime(values, format="ISO8601", errors="coerce")
-    bad = dates.isna().to_numpy()
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{_where(row, first_line)}: {_shown(values.iloc[row])} is not a date; "
-            "expected YYYY-MM-DD",
-            source=source,
-            column="date",
-        )
+    _reject_first(
+        dates.isna().to_numpy(),
+        "date",
+        source,
+        first_line,
+        lambda row: f"{_shown(values.iloc[row])} is not a date; expected YYYY-MM-DD",
+    )
     return pd.DatetimeIndex(dates).normalize()
 
 
@@ -121,14 +128,15 @@ def checked_temperature(
     numbers = pd.to_numeric(values, errors="coerce").to_numpy(dtype=float)
     low, high = TEMPERATURE_RANGE
     bad = ~np.isfinite(numbers) | (numbers < low) | (numbers > high)
-    if bad.any():
-        row = int(np.flatnonzero(bad)[0])
-        raise InputError(
-            f"{_where(row, first_line)}: {_shown(values.iloc[row])} is not a temperature in °C "
-            f"between {low} and {high}",
-            source=source,
-            column=column,
-        )
+    _reject_first(
+        bad,
+        column,
+        source,
+        first_line,
+        lambda row: (
+            f"{_shown(values.iloc[row])} is not a temperature in °C between {low} and {high}"
+        ),
+    )
     return numbers
 
 
@@ -170,15 +178,15 @@ def build_features(
     }
     out: dict[str, Any] = {}
     if any("smoothed" in f or f.startswith("slow") for f in features):
-        dup = dates.duplicated()
-        if dup.any():
-            row = int(np.flatnonzero(dup)[0])
-            raise InputError(
-                f"row {row}: {dates[row].date()} appears twice; the smoothed temperature needs "
-                "one row per date",
-                source=source,
-                column="date",
-            )
+        _reject_first(
+            dates.duplicated(),
+            "date",
+            source,
+            None,
+            lambda row: (
+                f"{dates[row].date()} appears twice; smoothed temperatures need one row per date"
+            ),
+        )
         for prefix in ("", "slow_"):
             out[f"{prefix}smoothed_temperature"] = _smoothed(
                 dates,
@@ -209,8 +217,9 @@ def build_features(
         "cooling_degrees": lambda: np.maximum(0.0, temps[REFERENCE_TEMPERATURE] - cooling),
         "smoothed_heating_degrees": lambda: np.maximum(0.0, heating - out["smoothed_temperature"]),
         # Heating grows faster than linearly in the cold (heat pumps lose efficiency).
-        "smoothed_heating_degrees_squared": lambda: np.maximum(
-            0.0, heating - out["smoothed_temperature"]) ** 2,
+        "smoothed_heating_degrees_squared": lambda: (
+            np.maximum(0.0, heating - out["smoothed_temperature"]) ** 2
+        ),
         "slow_heating_degrees": lambda: np.maximum(0.0, heating - out["slow_smoothed_temperature"]),
         # Cold nights drive heating that the daily mean smooths away.
         "cold_night_degrees": lambda: np.maximum(0.0, night - temps[NIGHT_TEMPERATURE]),

@@ -135,8 +135,11 @@ def folds(params: dict[str, Any], n_rows: int) -> TimeSeriesSplit:
         raise P.bad("cv.folds", f"an integer from 2 to {n_rows - 1}", n)
     first = P.get(params, "cv.min_train_days")
     if not isinstance(first, int) or not 1 <= first <= n_rows - n:
-        raise P.bad("cv.min_train_days", f"an integer from 1 to {n_rows - n} (the training "
-                    f"period has {n_rows} days)", first)
+        raise P.bad(
+            "cv.min_train_days",
+            f"an integer from 1 to {n_rows - n} (the training period has {n_rows} days)",
+            first,
+        )
     return TimeSeriesSplit(n_splits=n, test_size=(n_rows - first) // n)
 
 

@@ -34,11 +34,18 @@ DAY_COLUMNS = {
     "temperature": (exports.TEMPERATURE_DATE, None),
 }
 REQUIRED = {
-    "consumption": [exports.CONSUMPTION_INSTANT, exports.CONSUMPTION_DATE,
-                    exports.CONSUMPTION_TIME, exports.CONSUMPTION_MW,
-                    exports.CONSUMPTION_STATUS],
-    "temperature": [exports.TEMPERATURE_DATE, exports.TEMPERATURE_REGION,
-                    *exports.TEMPERATURE_VALUES],
+    "consumption": [
+        exports.CONSUMPTION_INSTANT,
+        exports.CONSUMPTION_DATE,
+        exports.CONSUMPTION_TIME,
+        exports.CONSUMPTION_MW,
+        exports.CONSUMPTION_STATUS,
+    ],
+    "temperature": [
+        exports.TEMPERATURE_DATE,
+        exports.TEMPERATURE_REGION,
+        *exports.TEMPERATURE_VALUES,
+    ],
 }
 
 
@@ -47,13 +54,15 @@ class _Retryable(Exception):
 
 
 def export_url(base_url: str, dataset: str, start: pd.Timestamp, end: pd.Timestamp) -> str:
-    query = urllib.parse.urlencode({
-        "lang": "fr",
-        "timezone": "Europe/Paris",
-        "use_labels": "true",
-        "delimiter": ";",
-        "where": f"date >= date'{start.date()}' and date <= date'{end.date()}'",
-    })
+    query = urllib.parse.urlencode(
+        {
+            "lang": "fr",
+            "timezone": "Europe/Paris",
+            "use_labels": "true",
+            "delimiter": ";",
+            "where": f"date >= date'{start.date()}' and date <= date'{end.date()}'",
+        }
+    )
     return f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{dataset}/exports/csv?{query}"
 
 
@@ -68,8 +77,12 @@ class _Progress:
         self.bytes += len(chunk)
         self.rows += chunk.count(b"\n")
         if self.live:
-            print(f"\r{self.name}: {self.bytes / 1e6:7.1f} MB, {self.rows:,} rows",
-                  end="", file=sys.stderr, flush=True)
+            print(
+                f"\r{self.name}: {self.bytes / 1e6:7.1f} MB, {self.rows:,} rows",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
         elif self.bytes - self.logged >= 10_000_000:
             self.logged = self.bytes
             log.info("%s: %.1f MB, %d rows", self.name, self.bytes / 1e6, self.rows)
@@ -95,8 +108,10 @@ def _fetch_once(url: str, target: Path, timeout: float, name: str) -> None:
     except urllib.error.HTTPError as err:
         if err.code == 429 or err.code >= 500:
             raise _Retryable(f"HTTP {err.code} {err.reason}") from None
-        raise InputError(f"cannot download {url}: HTTP {err.code} {err.reason}; use "
-                         "data.source: files or synthetic") from None
+        raise InputError(
+            f"cannot download {url}: HTTP {err.code} {err.reason}; use "
+            "data.source: files or synthetic"
+        ) from None
     except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
         reason = getattr(err, "reason", None) or err
         raise _Retryable(f"{type(err).__name__}: {reason}") from None
@@ -110,50 +125,66 @@ def fetch(url: str, target: Path, timeout: float, backoff: float, name: str) -> 
             return
         except _Retryable as err:
             if attempt == RETRIES:
-                raise InputError(f"cannot reach {url}: {err} (after {RETRIES} retries); use "
-                                 "data.source: files or synthetic") from None
+                raise InputError(
+                    f"cannot reach {url}: {err} (after {RETRIES} retries); use "
+                    "data.source: files or synthetic"
+                ) from None
             wait = backoff * 2**attempt
             log.warning("%s: %s; retrying in %.1f s", name, err, wait)
             time.sleep(wait)
 
 
-def keep_range(path: Path, name: str, start: pd.Timestamp, end: pd.Timestamp,
-               url: str) -> None:
+def keep_range(path: Path, name: str, start: pd.Timestamp, end: pd.Timestamp, url: str) -> None:
     """Check the header and coverage, and drop rows outside start..end, in place."""
     raw = path.read_bytes()
     if not raw.strip():
         raise InputError(f"empty body from {url}; expected a {name} export", source=url)
     bom = b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b""
     header_end = raw.index(b"\n") + 1 if b"\n" in raw else len(raw)
-    header = raw[len(bom):header_end].decode("utf-8", "replace").rstrip("\r\n")
+    header = raw[len(bom) : header_end].decode("utf-8", "replace").rstrip("\r\n")
     columns = header.split(exports.SEPARATOR)
     missing = [c for c in REQUIRED[name] if c not in columns]
     if missing:
-        raise InputError(f"unexpected header from {url}: missing {missing}; expected the "
-                         "French labels of use_labels=true", source=url, line=1)
+        raise InputError(
+            f"unexpected header from {url}: missing {missing}; expected the "
+            "French labels of use_labels=true",
+            source=url,
+            line=1,
+        )
     column, fmt = DAY_COLUMNS[name]
     index = columns.index(column)
     lines = raw[header_end:].splitlines(keepends=True)
-    values = [line.split(b";", index + 1)[index].decode() if line.strip() else ""
-              for line in lines]
-    days = pd.to_datetime(pd.Series(values).str[:10], format=fmt or "%Y-%m-%d",
-                          errors="coerce")
+    values = [line.split(b";", index + 1)[index].decode() if line.strip() else "" for line in lines]
+    days = pd.to_datetime(pd.Series(values).str[:10], format=fmt or "%Y-%m-%d", errors="coerce")
     if days.isna().all():
         raise InputError(f"no dated rows from {url}", source=url)
     first, last = days.min(), days.max()
     if first > start or last < end:
-        raise InputError(f"{url} covers {first.date()} to {last.date()}, not all of "
-                         f"data.start..data.end ({start.date()} to {end.date()})", source=url)
+        raise InputError(
+            f"{url} covers {first.date()} to {last.date()}, not all of "
+            f"data.start..data.end ({start.date()} to {end.date()})",
+            source=url,
+        )
     inside = ((days >= start) & (days <= end)).to_numpy()
     if not inside.all():
-        log.info("%s: dropped %d rows outside %s..%s (the server ignored `where`)", name,
-                 int((~inside).sum()), start.date(), end.date())
+        log.info(
+            "%s: dropped %d rows outside %s..%s (the server ignored `where`)",
+            name,
+            int((~inside).sum()),
+            start.date(),
+            end.date(),
+        )
         kept = b"".join(line for line, keep in zip(lines, inside, strict=True) if keep)
         path.write_bytes(raw[:header_end] + kept)
 
 
-def download(params: dict[str, Any], consumption: Path, temperature: Path,
-             start: pd.Timestamp, end: pd.Timestamp) -> None:
+def download(
+    params: dict[str, Any],
+    consumption: Path,
+    temperature: Path,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> None:
     base = str(P.get(params, "data.odre.base_url"))
     timeout = float(P.get(params, "data.odre.timeout_seconds"))
     backoff = float(P.get(params, "data.odre.retry_backoff_seconds"))
