@@ -20,3 +20,4 @@ test: $(BIN)/energy-forecast
 
 lint: $(BIN)/energy-forecast
 	ruff check .
+	ruff format --check .
