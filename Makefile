@@ -20,4 +20,4 @@ test: $(BIN)/energy-forecast
 
 lint: $(BIN)/energy-forecast
 	ruff check .
-	ruff format --check .
+	ruff format --check src tests benchmarks
