@@ -53,7 +53,7 @@ def trusted_types(model: Pipeline, allowed: list[str]) -> list[str]:
 
 
 def mlflow_model_args(model: Pipeline, allowed: list[str], example: pd.DataFrame) -> dict[str, Any]:
-    """Arguments shared by `mlflow.sklearn.save_model` and `log_model`."""
+    """Arguments of `mlflow.sklearn.log_model` for `model`."""
     from mlflow.models import infer_signature
 
     return {

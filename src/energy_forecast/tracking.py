@@ -36,6 +36,8 @@ def configure(cwd: Path, experiment: str) -> str:
     root = project_root(cwd)
     uri = tracking_uri(cwd)
     mlflow.set_tracking_uri(uri)
+    # Stage logs are read by people; a progress bar for a local copy is noise in them.
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     client = mlflow.MlflowClient()
     if uri.startswith("sqlite:///"):
         # Write-ahead logging: one sync per commit instead of several; the mode is stored in

@@ -85,14 +85,12 @@ def run(params: dict[str, Any], root: Path, name: str) -> None:
             warnings.simplefilter("always")
             model = config.build(P.feature_settings(params), family_extra(params, name))
             model.fit(inputs, train["consumption_mwh"].to_numpy())
-        args = mlflow_model_args(model, family(name).TRUSTED_TYPES, inputs)
-        info = mlflow.sklearn.log_model(name="model", **args)
+        info = mlflow.sklearn.log_model(
+            name="model", **mlflow_model_args(model, family(name).TRUSTED_TYPES, inputs)
+        )
+        # models/<family> is the logged model itself: its MLmodel names the run and model id.
         with atomic_dir(root / paths.MODELS / name) as tmp:
-            mlflow.sklearn.save_model(
-                path=tmp,
-                mlflow_model=mlflow.models.Model(run_id=parent.info.run_id, model_id=info.model_id),
-                **args,
-            )
+            mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
         mlflow.log_params(_run_params(best))
         mlflow.log_metrics(best.metrics)
         fit_warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
