@@ -47,7 +47,7 @@ def main() -> None:
     os.chdir(repo)
     os.environ.pop("MLFLOW_TRACKING_URI", None)
     params = P.load(repo / "params.yaml")
-    families = list(P.get(params, "families"))
+    families = P.families(params)
     training, _ = split(pd.read_parquet(repo / "data/processed/daily.parquet"), params)
     import mlflow  # noqa: F401  (imported once, outside both timings)
 

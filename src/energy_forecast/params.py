@@ -88,3 +88,16 @@ def feature_set(params: dict[str, Any], name: str, where: str) -> list[str]:
     if unknown:
         raise bad(f"features.sets.{name}", f"columns among {known}", unknown)
     return list(columns)
+
+
+def families(params: dict[str, Any]) -> list[str]:
+    """The model families to train, in params order: each has a `train@<family>` stage."""
+    from energy_forecast.families import FAMILIES
+
+    names = get(params, "families")
+    if not isinstance(names, dict) or not names:
+        raise bad("families", "a mapping of family name to settings", names)
+    unknown = [n for n in names if n not in FAMILIES]
+    if unknown:
+        raise bad("families", f"families among {list(FAMILIES)}", unknown)
+    return list(names)

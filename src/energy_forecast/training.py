@@ -217,7 +217,7 @@ def champion(results: list[Result], metric: str) -> Result:
 def promoted_family(params: dict[str, Any], cv: dict[str, dict[str, float]]) -> str:
     """The family `select` promotes: `model` by name, or for `auto` the best by CV."""
     choice = P.get(params, "model")
-    trained = list(P.get(params, "families"))
+    trained = P.families(params)
     if choice == "auto":
         metric = selection_metric(params)
         return min(trained, key=lambda name: cv[name][metric])

@@ -20,10 +20,6 @@ from energy_forecast.training import promoted_family, split
 log = logging.getLogger(__name__)
 
 
-def families(params: dict[str, Any]) -> list[str]:
-    return list(P.get(params, "families"))
-
-
 def _figure(dates: pd.Series, actual: np.ndarray, predicted: np.ndarray, name: str):
     import matplotlib
 
@@ -70,7 +66,7 @@ def comparison_table(
 def run(params: dict[str, Any], root: Path) -> None:
     import mlflow
 
-    names = families(params)
+    names = P.families(params)
     _, test = split(pd.read_parquet(root / paths.DAILY), params)
     tracking.configure(root, P.get(params, "mlflow.experiment"))
     actual = test["consumption_mwh"].to_numpy()

@@ -21,7 +21,7 @@ def run(params: dict[str, Any], root: Path) -> None:
 
     import mlflow
 
-    names = list(P.get(params, "families"))
+    names = P.families(params)
     selection_metric(params)
     train = {
         n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8")) for n in names
