@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import socket
-import subprocess
 import tempfile
 import time
 from pathlib import Path
@@ -23,48 +21,12 @@ import mlflow
 import numpy as np
 import pandas as pd
 import requests
-from _workspace import BIN, ROOT, env
+from _workspace import ROOT, env
 
 from energy_forecast.families import family
 from energy_forecast.features import required_inputs
 from energy_forecast.model import request_frame
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(model: Path) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            str(BIN / "mlflow"),
-            "models",
-            "serve",
-            "-m",
-            str(model),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--env-manager",
-            "local",
-        ],
-        env=env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(240):
-        try:
-            if requests.get(f"{url}/ping", timeout=1).status_code == 200:
-                return process, url
-        except requests.ConnectionError:
-            time.sleep(0.25)
-    process.terminate()
-    raise SystemExit(f"{model}: the server did not answer /ping")
+from energy_forecast.serving import local_server
 
 
 def latencies(url: str, frame: pd.DataFrame, n: int) -> np.ndarray:
@@ -113,16 +75,12 @@ def main() -> None:
         ("ours: date + temperatures", args.model, ours_in),
         ("plain: ready feature frame", folder, plain_in),
     ):
-        process, url = serve(model)
-        try:
+        with local_server(model, env=env()) as url:
             for rows in (1, 365):
                 ms = latencies(url, inputs.head(rows), args.requests)
                 p50, p95 = np.percentile(ms, [50, 95])
                 ratios.setdefault(rows, []).append((p50, p95))
                 print(f"{rows:>5} {label:<28} {p50:8.2f} {p95:8.2f}")
-        finally:
-            process.terminate()
-            process.wait(timeout=30)
     for rows, ((ours50, ours95), (plain50, plain95)) in ratios.items():
         print(
             f"{rows:>5} rows: ours / plain = {ours50 / plain50:.2f} (p50), "

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import json
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,53 +13,16 @@ import pytest
 import requests
 from conftest import BIN, env, run
 
+from energy_forecast.serving import local_server
+
 pytestmark = pytest.mark.slow
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server(trained_repo: Path) -> Iterator[tuple[str, Path]]:
-    port = free_port()
     model = trained_repo / "models/model"
-    process = subprocess.Popen(
-        [
-            str(BIN / "mlflow"),
-            "models",
-            "serve",
-            "-m",
-            str(model),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(port),
-            "--env-manager",
-            "local",
-        ],
-        cwd=trained_repo,
-        env=env(),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if requests.get(f"{url}/ping", timeout=1).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.5)
-            assert process.poll() is None, process.stderr.read().decode()[-3000:]
-        else:
-            pytest.fail("mlflow models serve did not answer /ping in 60 s")
+    with local_server(model, cwd=trained_repo, env=env()) as url:
         yield url, model
-    finally:
-        process.terminate()
-        process.wait(timeout=30)
 
 
 def request_rows(model: Path, n: int = 40) -> pd.DataFrame:
