@@ -25,6 +25,22 @@ def server(trained_repo: Path) -> Iterator[tuple[str, Path]]:
         yield url, model
 
 
+def predict(repo: Path, model: str | Path, source: Path, output: Path, check: bool = True):
+    """`energy-forecast predict` in `repo`, as a user runs it."""
+    return run(
+        repo,
+        str(BIN / "energy-forecast"),
+        "predict",
+        "--model",
+        str(model),
+        "--temperature",
+        str(source),
+        "--output",
+        str(output),
+        check=check,
+    )
+
+
 def request_rows(model: Path, n: int = 40) -> pd.DataFrame:
     columns = mlflow.models.Model.load(str(model)).get_input_schema().input_names()
     rng = np.random.default_rng(0)
@@ -108,17 +124,7 @@ def test_batch_predict_on_both_temperature_variants(
     outputs = []
     for source in (iso, ddmmyy):
         output = tmp_path / f"{source.stem}.csv"
-        run(
-            trained_repo,
-            str(BIN / "energy-forecast"),
-            "predict",
-            "--model",
-            "models/model",
-            "--temperature",
-            str(source),
-            "--output",
-            str(output),
-        )
+        predict(trained_repo, "models/model", source, output)
         outputs.append(pd.read_csv(output))
     iso_out, dd_out = outputs
     assert list(dd_out.columns) == ["date", "consumption_mwh"]
@@ -133,17 +139,7 @@ def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path, tmp_
     frame = request_rows(model, 10)
     source, output = tmp_path / "national.csv", tmp_path / "forecast.csv"
     frame.to_csv(source, index=False)
-    run(
-        trained_repo,
-        str(BIN / "energy-forecast"),
-        "predict",
-        "--model",
-        str(model),
-        "--temperature",
-        str(source),
-        "--output",
-        str(output),
-    )
+    predict(trained_repo, model, source, output)
     expected = mlflow.pyfunc.load_model(str(model)).predict(frame)
     np.testing.assert_allclose(pd.read_csv(output)["consumption_mwh"], expected, atol=0.06)
 
@@ -151,18 +147,7 @@ def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path, tmp_
     frame.loc[4, frame.columns[1]] = "n/a"
     frame.to_csv(source, index=False)
     output.unlink()
-    done = run(
-        trained_repo,
-        str(BIN / "energy-forecast"),
-        "predict",
-        "--model",
-        str(model),
-        "--temperature",
-        str(source),
-        "--output",
-        str(output),
-        check=False,
-    )
+    done = predict(trained_repo, model, source, output, check=False)
     assert done.returncode == 2
     assert f"{source}, column '{frame.columns[1]}': line 6: 'n/a'" in done.stderr
     assert not output.exists() and list(tmp_path.iterdir()) == [source]
@@ -173,17 +158,7 @@ def test_batch_predict_from_the_registry_alias(trained_repo: Path, tmp_path: Pat
     frame = request_rows(model, 5)
     source, output = tmp_path / "national.csv", tmp_path / "forecast.csv"
     frame.to_csv(source, index=False)
-    run(
-        trained_repo,
-        str(BIN / "energy-forecast"),
-        "predict",
-        "--model",
-        "models:/electricity-consumption-forecast@champion",
-        "--temperature",
-        str(source),
-        "--output",
-        str(output),
-    )
+    predict(trained_repo, "models:/electricity-consumption-forecast@champion", source, output)
     assert len(pd.read_csv(output)) == 5
 
 
