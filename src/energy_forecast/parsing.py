@@ -100,7 +100,7 @@ def _fail_at(mask: pd.Series, frame: pd.DataFrame, column: str, path: Path, expe
 def _numbers(frame: pd.DataFrame, column: str, path: Path, allow_blank: bool) -> pd.Series:
     text = frame[column].str.strip()
     values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    bad = values.isna() & ~((text == "") if allow_blank else False)
+    bad = values.isna() & (text != "") if allow_blank else values.isna()
     _fail_at(bad, frame, column, path, "a number")
     return values
 

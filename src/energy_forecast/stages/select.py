@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,6 @@ ALIAS = "champion"
 
 
 def run(params: dict[str, Any], root: Path) -> None:
-    import shutil
-
     import mlflow
 
     names = P.families(params)
