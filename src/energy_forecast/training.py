@@ -6,11 +6,12 @@ search runs tracked (the train stage) or bare (the benchmark's baseline).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 import traceback
 import warnings
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -171,6 +172,27 @@ def cross_validate(
     return result | {"fit_seconds": fit_seconds / n, "predict_seconds": predict_seconds / n}
 
 
+@contextlib.contextmanager
+def recorded_warnings() -> Iterator[list[str]]:
+    """Every warning raised inside the block, as sorted 'Category: message' lines, on exit."""
+    lines: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        yield lines
+    lines.extend(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
+
+
+def refit(
+    config: Configuration, train: pd.DataFrame, params: dict[str, Any]
+) -> tuple[Pipeline, pd.DataFrame, list[str]]:
+    """`config` fitted on the whole training period, with its inputs and its warnings."""
+    inputs = request_frame(train, required_inputs(config.features))
+    with recorded_warnings() as caught:
+        model = config.build(P.feature_settings(params), family_extra(params, config.family))
+        model.fit(inputs, train["consumption_mwh"].to_numpy())
+    return model, inputs, caught
+
+
 def search(
     configs: Iterable[Configuration],
     train: pd.DataFrame,
@@ -184,8 +206,7 @@ def search(
     results = []
     for config in configs:
         extra = family_extra(params, config.family)
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
+        with recorded_warnings() as caught:
             try:
                 result = Result(
                     config,
@@ -200,7 +221,7 @@ def search(
                 result = Result(
                     config, error="".join(traceback.format_exception_only(type(err), err)).strip()
                 )
-        result.warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
+        result.warnings = caught
         report(result)
         results.append(result)
     return results

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import warnings
 from pathlib import Path
 from typing import Any
 
@@ -14,14 +13,13 @@ from energy_forecast import lineage, paths, tracking
 from energy_forecast import params as P
 from energy_forecast.atomic import atomic_dir, write_text
 from energy_forecast.families import family
-from energy_forecast.features import required_inputs
-from energy_forecast.model import mlflow_model_args, request_frame
+from energy_forecast.model import mlflow_model_args
 from energy_forecast.training import (
     Result,
     champion,
     configurations,
-    family_extra,
     folds,
+    refit,
     search,
     selection_metric,
     split,
@@ -80,11 +78,7 @@ def run(params: dict[str, Any], root: Path, name: str) -> None:
         results = search(configs, train, params, report)
         best = champion(results, metric)
         config = best.configuration
-        inputs = request_frame(train, required_inputs(config.features))
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            model = config.build(P.feature_settings(params), family_extra(params, name))
-            model.fit(inputs, train["consumption_mwh"].to_numpy())
+        model, inputs, fit_warnings = refit(config, train, params)
         info = mlflow.sklearn.log_model(
             name="model", **mlflow_model_args(model, family(name).TRUSTED_TYPES, inputs)
         )
@@ -93,7 +87,6 @@ def run(params: dict[str, Any], root: Path, name: str) -> None:
             mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
         mlflow.log_params(_run_params(best))
         mlflow.log_metrics(best.metrics)
-        fit_warnings = sorted({f"{w.category.__name__}: {w.message}" for w in caught})
         mlflow.set_tags(
             {"inputs": config.feature_set, "champion": config.name}
             | ({"warnings": "\n".join(fit_warnings)} if fit_warnings else {})
