@@ -198,17 +198,18 @@ def build_features(
     cooling = float(settings["cooling_threshold"])
     night = float(settings["night_threshold"])
     origin = pd.Timestamp(settings["trend_origin"])
+    weekday = dates.day_of_week.to_numpy()
     year_fraction = 2 * np.pi * (dates.day_of_year.to_numpy() - 1) / 365.25
     makers = {
-        "weekday": lambda: dates.weekday.to_numpy(),
+        "weekday": lambda: weekday,
         "week": lambda: dates.isocalendar().week.to_numpy().astype(int),
         "month": lambda: dates.month.to_numpy(),
         "year": lambda: dates.year.to_numpy(),
         "is_holiday": lambda: calendar.is_holiday(dates).astype(int),
         # A holiday on a weekend changes little: the weekday levels already took the day off.
-        "workday_holiday": lambda: (calendar.is_holiday(dates) & (dates.weekday < 5)).astype(int),
-        "is_saturday": lambda: (dates.weekday == 5).astype(int),
-        "is_sunday": lambda: (dates.weekday == 6).astype(int),
+        "workday_holiday": lambda: (calendar.is_holiday(dates) & (weekday < 5)).astype(int),
+        "is_saturday": lambda: (weekday == 5).astype(int),
+        "is_sunday": lambda: (weekday == 6).astype(int),
         "is_bridge": lambda: calendar.is_bridge(dates).astype(int),
         "is_year_end": lambda: calendar.is_year_end(dates).astype(int),
         "summer_holiday": lambda: calendar.summer_holiday(dates),

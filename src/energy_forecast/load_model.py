@@ -31,13 +31,13 @@ def _holiday_name(dates: pd.DatetimeIndex) -> np.ndarray:
     """Each day's public holiday, if it falls Monday to Friday (a weekend is off anyway)."""
     table = holidays.France(years=sorted(set(dates.year)))
     names = np.array([table.get(d.date(), "") for d in dates], dtype=object)
-    names[dates.weekday >= 5] = ""
+    names[dates.day_of_week >= 5] = ""
     return names
 
 
 def december_weekdays(dates: pd.DatetimeIndex) -> np.ndarray:
     """24-31 December, Monday to Friday: the year-end slowdown on working days."""
-    return (dates.month == 12) & (dates.day >= 24) & (dates.weekday < 5)
+    return (dates.month == 12) & (dates.day >= 24) & (dates.day_of_week < 5)
 
 
 def design(dates: pd.DatetimeIndex) -> dict[str, np.ndarray]:
@@ -45,7 +45,7 @@ def design(dates: pd.DatetimeIndex) -> dict[str, np.ndarray]:
     names = _holiday_name(dates)
     holiday = names != ""
     return {
-        "weekday": dates.weekday.to_numpy(),
+        "weekday": dates.day_of_week.to_numpy(),
         "year": dates.year.to_numpy() + (dates.day_of_year.to_numpy() - 1) / 365.25,
         "holiday_name": names,
         "bridge": calendar.is_bridge(dates) & ~holiday,

@@ -36,7 +36,7 @@ def _season_harmonics(dates: pd.DatetimeIndex) -> np.ndarray:
 
 def _profile_key(dates: pd.DatetimeIndex) -> np.ndarray:
     """0..3: (winter Oct-Mar, summer) x (working day, weekend or holiday)."""
-    off = (dates.weekday >= 5) | (load_model.design(dates)["holiday_name"] != "")
+    off = (dates.day_of_week >= 5) | (load_model.design(dates)["holiday_name"] != "")
     summer = (dates.month >= 4) & (dates.month <= 9)
     return summer.astype(int) * 2 + off.astype(int)
 
