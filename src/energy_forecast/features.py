@@ -64,6 +64,16 @@ DERIVED_TEMPERATURE_FEATURES = [
     "cold_night_degrees",
 ]
 
+LOOKBACK_FEATURES = {f for f in DERIVED_TEMPERATURE_FEATURES if "smoothed" in f or "slow" in f}
+
+
+def history_days(settings: Mapping[str, Any] = DEFAULT_SETTINGS) -> int:
+    """Days before its first wanted day that a request carries to get the pipeline's features."""
+    settings = {**DEFAULT_SETTINGS, **settings}
+    return (
+        max(int(settings["smoothing_window_days"]), int(settings["slow_smoothing_window_days"])) - 1
+    )
+
 
 def fourier_features(order: int) -> list[str]:
     return [f"doy_{fn}{k}" for k in range(1, order + 1) for fn in ("sin", "cos")]
@@ -177,7 +187,7 @@ def build_features(
         if c != "date"
     }
     out: dict[str, Any] = {}
-    if any("smoothed" in f or f.startswith("slow") for f in features):
+    if any(f in LOOKBACK_FEATURES for f in features):
         _reject_first(
             dates.duplicated(),
             "date",

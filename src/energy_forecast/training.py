@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from energy_forecast import params as P
 from energy_forecast.errors import InputError
 from energy_forecast.families import FAMILIES, family
-from energy_forecast.features import required_inputs
+from energy_forecast.features import history_days, required_inputs
 from energy_forecast.metrics import LOWER_IS_BETTER, scores
 from energy_forecast.model import make_model, request_frame
 
@@ -126,6 +126,14 @@ def split(daily: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd
     return train, test
 
 
+def preceded(daily: pd.DataFrame, part: pd.DataFrame, days: int) -> pd.DataFrame:
+    """`part` with the `days` days of `daily` before it: the past a forecast may look back on."""
+    dates = pd.to_datetime(daily["date"])
+    first = pd.to_datetime(part["date"]).min() - pd.Timedelta(days=days)
+    last = pd.to_datetime(part["date"]).max()
+    return daily[(dates >= first) & (dates <= last)].reset_index(drop=True)
+
+
 def folds(params: dict[str, Any], n_rows: int) -> TimeSeriesSplit:
     """Expanding windows whose first training window holds `cv.min_train_days` days.
 
@@ -152,9 +160,13 @@ def selection_metric(params: dict[str, Any]) -> str:
 
 
 def cross_validate(
-    model: Pipeline, X: pd.DataFrame, y: np.ndarray, splitter: TimeSeriesSplit
+    model: Pipeline, X: pd.DataFrame, y: np.ndarray, splitter: TimeSeriesSplit, history: int = 0
 ) -> dict[str, float]:
-    """Mean CV scores over expanding-window folds, and mean seconds to fit and predict."""
+    """Mean CV scores over expanding-window folds, and mean seconds to fit and predict.
+
+    Each validation fold is predicted with the `history` days before it in the request, as a
+    forecaster knows the past days' weather: the smoothed temperatures then match the pipeline's.
+    """
     per_fold = []
     fit_seconds = predict_seconds = 0.0
     for train_idx, valid_idx in splitter.split(X):
@@ -162,7 +174,8 @@ def cross_validate(
         t0 = time.perf_counter()
         fold_model.fit(X.iloc[train_idx], y[train_idx])
         t1 = time.perf_counter()
-        predicted = fold_model.predict(X.iloc[valid_idx])
+        first = max(0, valid_idx[0] - history)
+        predicted = fold_model.predict(X.iloc[first : valid_idx[-1] + 1])[valid_idx[0] - first :]
         t2 = time.perf_counter()
         fit_seconds += t1 - t0
         predict_seconds += t2 - t1
@@ -203,6 +216,7 @@ def search(
     settings = P.feature_settings(params)
     y = train["consumption_mwh"].to_numpy()
     splitter = folds(params, len(train))
+    history = history_days(settings)
     results = []
     for config in configs:
         extra = family_extra(params, config.family)
@@ -215,6 +229,7 @@ def search(
                         request_frame(train, required_inputs(config.features)),
                         y,
                         splitter,
+                        history,
                     ),
                 )
             except Exception as err:

@@ -13,9 +13,10 @@ import pandas as pd
 from energy_forecast import params as P
 from energy_forecast import paths, tracking
 from energy_forecast.atomic import atomic_path, write_text
+from energy_forecast.features import history_days
 from energy_forecast.metrics import scores
 from energy_forecast.model import request_frame
-from energy_forecast.training import promoted_family, split
+from energy_forecast.training import preceded, promoted_family, split
 
 log = logging.getLogger(__name__)
 
@@ -67,7 +68,10 @@ def run(params: dict[str, Any], root: Path) -> None:
     import mlflow
 
     names = P.families(params)
-    _, test = split(pd.read_parquet(root / paths.DAILY), params)
+    daily = pd.read_parquet(root / paths.DAILY)
+    _, test = split(daily, params)
+    # Forecasts of the first test days see the weather of the days before, as they would in use.
+    inputs = preceded(daily, test, history_days(P.feature_settings(params)))
     tracking.configure(root, P.get(params, "mlflow.experiment"))
     actual = test["consumption_mwh"].to_numpy()
     predictions = pd.DataFrame({"date": test["date"].dt.strftime("%Y-%m-%d"), "actual": actual})
@@ -77,7 +81,7 @@ def run(params: dict[str, Any], root: Path) -> None:
         directory = root / paths.MODELS / name
         model = mlflow.pyfunc.load_model(str(directory))
         columns = model.metadata.get_input_schema().input_names()
-        predicted = np.asarray(model.predict(request_frame(test, columns)))
+        predicted = np.asarray(model.predict(request_frame(inputs, columns)))[-len(test) :]
         report[name] = scores(actual, predicted)
         predictions[name] = np.round(predicted, 1)
         train_reports[name] = json.loads(
