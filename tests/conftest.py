@@ -42,6 +42,7 @@ SMALL = {
         "gbm": {
             "feature_sets": ["load"],
             "grid": {
+                "baseline": ["ridge"],
                 "learning_rate": [0.1],
                 "max_iter": [50],
                 "max_leaf_nodes": [15],

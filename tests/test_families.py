@@ -10,6 +10,7 @@ import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
 from energy_forecast.families import family
+from energy_forecast.families.gbm import ResidualBoosting
 from energy_forecast.families.ptg import BoundWarning, PTGRegressor
 from energy_forecast.features import required_inputs
 from energy_forecast.model import make_model, request_frame
@@ -23,6 +24,38 @@ def test_ptg_passes_scikit_learn_checks() -> None:
         warnings.simplefilter("ignore")
         results = check_estimator(PTGRegressor(), on_fail=None)
     assert [r["check_name"] for r in results if r["status"] == "failed"] == []
+
+
+def test_residual_boosting_passes_scikit_learn_checks() -> None:
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import Ridge
+
+    estimator = ResidualBoosting(Ridge(), HistGradientBoostingRegressor(max_iter=10))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        results = check_estimator(estimator, on_fail=None)
+    assert [r["check_name"] for r in results if r["status"] == "failed"] == []
+
+
+def test_gbm_on_a_ridge_baseline_keeps_the_linear_response_beyond_the_data() -> None:
+    """Trees alone stay flat past the coldest day they saw; on a ridge baseline they do not."""
+    rng = np.random.default_rng(0)
+    degrees = rng.uniform(0, 15, 600)
+    weekend = (np.arange(600) % 7 >= 5).astype(float)
+    X = pd.DataFrame({"heating_degrees": degrees, "weekend": weekend})
+    y = 1.1e6 + 6e4 * degrees - 1.5e5 * weekend * (degrees > 5)
+    colder = pd.DataFrame({"heating_degrees": [20.0], "weekend": [0.0]})
+    truth = 1.1e6 + 6e4 * 20
+    settings = {"learning_rate": 0.1, "max_iter": 100, "random_state": 0}
+    trees = family("gbm").estimator(**settings).fit(X, y)
+    boosted = family("gbm").estimator(baseline="ridge", **settings).fit(X, y)
+    assert abs(boosted.predict(colder)[0] - truth) < 0.5 * abs(trees.predict(colder)[0] - truth)
+    assert boosted.predict(X) == pytest.approx(
+        boosted.baseline_.predict(X) + boosted.booster_.predict(X)
+    )
+    assert boosted.get_params()["booster__learning_rate"] == 0.1
+    with pytest.raises(ValueError, match="baseline must be one of"):
+        family("gbm").estimator(baseline="linear")
 
 
 def test_ptg_day_effects_are_additive() -> None:

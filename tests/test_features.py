@@ -40,6 +40,21 @@ def test_year_end_and_summer_break() -> None:
     assert 0 < summer[4] < 1 and summer[5] == 0
 
 
+def test_breaks_on_working_days_only() -> None:
+    # 2017: Sunday 24 Dec, Monday 25 Dec (Christmas), Tuesday 26 Dec; Monday 1 Jan 2018.
+    turn = pd.DataFrame(
+        {"date": ["2017-12-22", "2017-12-24", "2017-12-25", "2017-12-26", "2018-01-01"]}
+    )
+    out = build_features(turn, ["is_year_end", "year_end_workday"])
+    assert out["is_year_end"].tolist() == [0, 1, 1, 1, 1]
+    assert out["year_end_workday"].tolist() == [0, 0, 0, 1, 0]
+    # 2018: Saturday 11 Aug, Monday 13 Aug, Wednesday 15 Aug (Assumption), Thursday 16 Aug.
+    august = pd.DataFrame({"date": ["2018-08-11", "2018-08-13", "2018-08-15", "2018-08-16"]})
+    out = build_features(august, ["summer_holiday", "summer_workday"])
+    assert out["summer_holiday"].tolist() == [1, 1, 1, 1]
+    assert out["summer_workday"].tolist() == [0, 1, 0, 1]
+
+
 def test_clock_change_days_are_ordinary_calendar_days() -> None:
     frame = pd.DataFrame({"date": ["2018-03-25", "2018-10-28", "2018-10-29"]})
     out = build_features(frame, ["weekday", "week", "month", "is_holiday"])

@@ -34,6 +34,11 @@ def is_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
     return _holiday(_days(dates))
 
 
+def is_workday(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Monday to Friday and not a public holiday."""
+    return ~_off(_days(dates))
+
+
 def is_bridge(dates: pd.DatetimeIndex) -> np.ndarray:
     """A "pont": a lone working day between two days off, at least one a public holiday.
 

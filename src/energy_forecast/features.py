@@ -51,6 +51,8 @@ CALENDAR_FEATURES = [
     "is_bridge",
     "is_year_end",
     "summer_holiday",
+    "year_end_workday",
+    "summer_workday",
     "trend",
 ]
 DERIVED_TEMPERATURE_FEATURES = [
@@ -223,6 +225,12 @@ def build_features(
         "is_bridge": lambda: calendar.is_bridge(dates).astype(int),
         "is_year_end": lambda: calendar.is_year_end(dates).astype(int),
         "summer_holiday": lambda: calendar.summer_holiday(dates),
+        # Breaks empty offices and factories, which are shut on weekends and holidays anyway:
+        # on those days the break changes little.
+        "year_end_workday": lambda: (
+            calendar.is_year_end(dates) & calendar.is_workday(dates)
+        ).astype(int),
+        "summer_workday": lambda: calendar.summer_holiday(dates) * calendar.is_workday(dates),
         "trend": lambda: ((dates - origin) / pd.Timedelta(days=365.25)).to_numpy(),
         "heating_degrees": lambda: np.maximum(0.0, heating - temps[REFERENCE_TEMPERATURE]),
         "cooling_degrees": lambda: np.maximum(0.0, temps[REFERENCE_TEMPERATURE] - cooling),
