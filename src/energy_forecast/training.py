@@ -20,6 +20,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from energy_forecast import params as P
 from energy_forecast.errors import InputError
@@ -218,27 +219,30 @@ def search(
     splitter = folds(params, len(train))
     history = history_days(settings)
     results = []
-    for config in configs:
-        extra = family_extra(params, config.family)
-        with recorded_warnings() as caught:
-            try:
-                result = Result(
-                    config,
-                    cross_validate(
-                        config.build(settings, extra),
-                        request_frame(train, required_inputs(config.features)),
-                        y,
-                        splitter,
-                        history,
-                    ),
-                )
-            except Exception as err:
-                result = Result(
-                    config, error="".join(traceback.format_exception_only(type(err), err)).strip()
-                )
-        result.warnings = caught
-        report(result)
-        results.append(result)
+    # A few years of days make small matrices: one BLAS or OpenMP thread fits them as fast as
+    # two (the default gbm grid: 9.0 s against 10.3 s) and leaves the other core to the
+    # writer of the tracked runs.
+    with threadpool_limits(1):
+        for config in configs:
+            extra = family_extra(params, config.family)
+            with recorded_warnings() as caught:
+                try:
+                    result = Result(
+                        config,
+                        cross_validate(
+                            config.build(settings, extra),
+                            request_frame(train, required_inputs(config.features)),
+                            y,
+                            splitter,
+                            history,
+                        ),
+                    )
+                except Exception as err:
+                    error = "".join(traceback.format_exception_only(type(err), err)).strip()
+                    result = Result(config, error=error)
+            result.warnings = caught
+            report(result)
+            results.append(result)
     return results
 
 

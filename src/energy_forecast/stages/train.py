@@ -63,9 +63,7 @@ def run(params: dict[str, Any], root: Path, name: str) -> None:
             extra = {"error": result.error} if result.error else {}
             if result.warnings:
                 extra["warnings"] = "\n".join(result.warnings)[:5000]
-            tracking.log_child(
-                experiment_id,
-                parent.info.run_id,
+            children.log(
                 config.name,
                 _run_params(result),
                 result.metrics,
@@ -75,7 +73,8 @@ def run(params: dict[str, Any], root: Path, name: str) -> None:
             if result.error:
                 log.warning("%s failed: %s", config.name, result.error)
 
-        results = search(configs, train, params, report)
+        with tracking.ChildRuns(experiment_id, parent.info.run_id) as children:
+            results = search(configs, train, params, report)
         best = champion(results, metric)
         config = best.configuration
         model, inputs, fit_warnings = refit(config, train, params)
