@@ -11,6 +11,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sqlite3
+import sys
 import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -88,6 +89,12 @@ def log_child(
     return run.info.run_id
 
 
+def _writer_started() -> None:
+    # A forked process holds only the thread that forked it. MLflow's telemetry thread stayed
+    # behind, and the queue it drains may have been locked at the fork: record nothing here.
+    os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+
+
 class ChildRuns:
     """A stage's configuration runs, written by a second process while the search goes on.
 
@@ -103,13 +110,17 @@ class ChildRuns:
         self.experiment_id = experiment_id
         self.parent_run_id = parent_run_id
         self._writes: list[Future[str]] = []
+        # Forking is safe on Linux; macOS's system libraries are not fork-safe, Windows has
+        # no fork: there, and for other stores or pools, the runs are written inline.
         forked = (
-            mlflow.get_tracking_uri().startswith("sqlite:")
+            sys.platform == "linux"
+            and mlflow.get_tracking_uri().startswith("sqlite:")
             and os.environ.get(POOLCLASS) == "NullPool"
-            and "fork" in multiprocessing.get_all_start_methods()
         )
         self._writer = (
-            ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("fork"))
+            ProcessPoolExecutor(
+                1, mp_context=multiprocessing.get_context("fork"), initializer=_writer_started
+            )
             if forked
             else None
         )
