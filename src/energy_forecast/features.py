@@ -236,9 +236,7 @@ def build_features(
         "cooling_degrees": lambda: np.maximum(0.0, temps[REFERENCE_TEMPERATURE] - cooling),
         "smoothed_heating_degrees": lambda: np.maximum(0.0, heating - out["smoothed_temperature"]),
         # Heating grows faster than linearly in the cold (heat pumps lose efficiency).
-        "smoothed_heating_degrees_squared": lambda: (
-            np.maximum(0.0, heating - out["smoothed_temperature"]) ** 2
-        ),
+        "smoothed_heating_degrees_squared": lambda: makers["smoothed_heating_degrees"]() ** 2,
         "slow_heating_degrees": lambda: np.maximum(0.0, heating - out["slow_smoothed_temperature"]),
         # Cold nights drive heating that the daily mean smooths away.
         "cold_night_degrees": lambda: np.maximum(0.0, night - temps[NIGHT_TEMPERATURE]),

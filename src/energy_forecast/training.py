@@ -42,6 +42,10 @@ class Configuration:
         values = "-".join(f"{k}={v}" for k, v in self.settings.items())
         return f"{self.family}[{self.feature_set}]{values}"
 
+    def inputs(self, daily: pd.DataFrame) -> pd.DataFrame:
+        """The raw request columns its model takes, for the days of `daily`."""
+        return request_frame(daily, required_inputs(self.features))
+
     def build(self, feature_settings: dict[str, Any], extra: dict[str, Any]) -> Pipeline:
         estimator = family(self.family).estimator(**self.settings, **extra)
         return make_model(self.features, feature_settings, estimator)
@@ -200,7 +204,7 @@ def refit(
     config: Configuration, train: pd.DataFrame, params: dict[str, Any]
 ) -> tuple[Pipeline, pd.DataFrame, list[str]]:
     """`config` fitted on the whole training period, with its inputs and its warnings."""
-    inputs = request_frame(train, required_inputs(config.features))
+    inputs = config.inputs(train)
     with recorded_warnings() as caught:
         model = config.build(P.feature_settings(params), family_extra(params, config.family))
         model.fit(inputs, train["consumption_mwh"].to_numpy())
@@ -231,7 +235,7 @@ def search(
                         config,
                         cross_validate(
                             config.build(settings, extra),
-                            request_frame(train, required_inputs(config.features)),
+                            config.inputs(train),
                             y,
                             splitter,
                             history,
