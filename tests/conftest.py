@@ -19,6 +19,21 @@ SHARED = ROOT.parent / "shared" / "data" / "odre"
 REAL_CONSUMPTION = SHARED / "consommation-quotidienne-brute_2012-2018.csv"
 REAL_TEMPERATURE_ISO = SHARED / "temperature-quotidienne-regionale_2016-2018_iso.csv"
 REAL_TEMPERATURE_DDMMYY = SHARED / "temperature-quotidienne-regionale_2016-2018_ddmmyy.csv"
+REAL_CONSUMPTION_2021 = SHARED / "consommation-quotidienne-brute_2012-2021.csv"
+REAL_TEMPERATURE_2021 = SHARED / "temperature-quotidienne-regionale_2016-2021_ddmmyy.csv"
+# The README's annual totals of the consumption exports, TWh (sum of half-hours x 0.5).
+PUBLISHED_TWH = {
+    2012: 486.61,
+    2013: 492.19,
+    2014: 462.35,
+    2015: 473.15,
+    2016: 480.32,
+    2017: 479.04,
+    2018: 475.52,
+    2019: 470.48,
+    2020: 445.62,
+    2021: 467.20,
+}
 
 # A short range and one configuration per family: the whole pipeline in well under a minute.
 SMALL = {
@@ -120,3 +135,11 @@ def real_files() -> tuple[Path, Path, Path]:
     if not REAL_CONSUMPTION.exists():
         pytest.skip("the real RTE exports in ../shared/data/odre are absent")
     return REAL_CONSUMPTION, REAL_TEMPERATURE_ISO, REAL_TEMPERATURE_DDMMYY
+
+
+@pytest.fixture
+def real_files_2021() -> tuple[Path, Path]:
+    """The exports through 2021: the 2020 duplicate, `Consolidé` rows, a month-end gap."""
+    if not REAL_CONSUMPTION_2021.exists():
+        pytest.skip("the real RTE exports in ../shared/data/odre are absent")
+    return REAL_CONSUMPTION_2021, REAL_TEMPERATURE_2021

@@ -9,12 +9,12 @@ import pandas as pd
 import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
+from energy_forecast.daily import daily_table
 from energy_forecast.families import family
 from energy_forecast.families.gbm import ResidualBoosting
 from energy_forecast.families.ptg import BoundWarning, PTGRegressor
 from energy_forecast.features import required_inputs
 from energy_forecast.model import make_model, request_frame
-from energy_forecast.stages.featurize import daily_table
 from energy_forecast.synthetic import generate
 from energy_forecast.synthetic_constants import CONSTANTS
 
@@ -84,7 +84,7 @@ def synthetic_daily(tmp_path_factory) -> pd.DataFrame:
     folder = tmp_path_factory.mktemp("ridge")
     start, end = pd.Timestamp("2012-01-01"), pd.Timestamp("2018-12-31")
     generate(folder / "c.csv", folder / "t.csv", start, end, seed=3)
-    return daily_table(folder / "c.csv", folder / "t.csv", start, end, 2019, {})
+    return daily_table(folder / "c.csv", folder / "t.csv", start, end, 2019, {})[0]
 
 
 def test_ridge_recovers_the_generators_gradient_and_weekday_levels(synthetic_daily) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -10,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BIN, SMALL, make_repo, merge, run
+from conftest import BIN, PUBLISHED_TWH, SMALL, make_repo, merge, run
 
 from energy_forecast.synthetic import generate
 
@@ -22,18 +24,10 @@ DATASETS = {
 
 
 class Portal:
-    """Export fixtures in both real formats, and switches for the server's misbehaviour."""
+    """Export files served as the portal serves them, and switches for its misbehaviour."""
 
-    def __init__(self, folder: Path) -> None:
-        # Wider than the pipeline's range, so that `where` has something to cut.
-        generate(
-            folder / "consumption.csv",
-            folder / "temperature.csv",
-            pd.Timestamp("2015-12-01"),
-            pd.Timestamp("2017-04-30"),
-            seed=5,
-        )
-        self.files = {name: (folder / f"{name}.csv").read_bytes() for name in DATASETS.values()}
+    def __init__(self, files: dict[str, bytes], day_formats: dict[str, str]) -> None:
+        self.files, self.day_formats = files, day_formats
         self.reset()
 
     def reset(self) -> None:
@@ -47,29 +41,26 @@ class Portal:
         self.requests: list[str] = []
 
     def body(self, name: str, where: str | None) -> bytes:
-        raw = self.files[name]
-        head, _, rest = raw.partition(b"\r\n")
-        lines = rest.split(b"\r\n")[:-1]
-        column = 1
+        head, *lines = self.files[name].splitlines(keepends=True)
         days = pd.to_datetime(
-            pd.Series([line.split(b";")[column].decode() for line in lines]),
-            format="%d/%m/%Y" if name == "consumption" else "%Y-%m-%d",
+            pd.Series([line.split(b";")[1].decode() for line in lines]),
+            format=self.day_formats[name],
         )
         keep = pd.Series(True, index=days.index)
         if where and not self.ignore_where:
-            low, high = (pd.Timestamp(part.split("'")[1]) for part in where.split(" and "))
-            keep &= (days >= low) & (days <= high)
+            for bound in where.split(" and "):
+                day = pd.Timestamp(bound.split("'")[1])
+                keep &= days >= day if ">=" in bound else days <= day
         if self.last_day is not None:
             keep &= days <= pd.Timestamp(self.last_day)
         if self.header is not None:
-            head = self.header
-        kept = (line for line, k in zip(lines, keep, strict=True) if k)
-        return b"\r\n".join([head, *kept]) + b"\r\n"
+            head = self.header + b"\r\n"
+        return b"".join([head, *(line for line, k in zip(lines, keep, strict=True) if k)])
 
 
-@pytest.fixture(scope="module")
-def portal(tmp_path_factory) -> Iterator[tuple[Portal, str]]:
-    state = Portal(tmp_path_factory.mktemp("portal"))
+@contextlib.contextmanager
+def serve(state: Portal) -> Iterator[str]:
+    """Run a portal on a free port of 127.0.0.1 until the generator is closed."""
 
     class Handler(BaseHTTPRequestHandler):
         def log_message(self, *args) -> None:
@@ -95,9 +86,39 @@ def portal(tmp_path_factory) -> Iterator[tuple[Portal, str]]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield state, f"http://127.0.0.1:{server.server_address[1]}"
+        yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:
         server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def portal(tmp_path_factory) -> Iterator[tuple[Portal, str]]:
+    folder = tmp_path_factory.mktemp("portal")
+    # Wider than the pipeline's range, so that `where` has something to cut.
+    generate(
+        folder / "consumption.csv",
+        folder / "temperature.csv",
+        pd.Timestamp("2015-12-01"),
+        pd.Timestamp("2017-04-30"),
+        seed=5,
+    )
+    state = Portal(
+        {name: (folder / f"{name}.csv").read_bytes() for name in DATASETS.values()},
+        {"consumption": "%d/%m/%Y", "temperature": "%Y-%m-%d"},
+    )
+    with serve(state) as url:
+        yield state, url
+
+
+@pytest.fixture
+def real_portal(real_files_2021) -> Iterator[tuple[Portal, str]]:
+    consumption, temperature = real_files_2021
+    state = Portal(
+        {"consumption": consumption.read_bytes(), "temperature": temperature.read_bytes()},
+        {"consumption": "%d/%m/%Y", "temperature": "%d/%m/%y"},
+    )
+    with serve(state) as url:
+        yield state, url
 
 
 def odre_params(url: str) -> dict:
@@ -196,3 +217,25 @@ def test_a_server_that_ignores_where_is_filtered_locally(ingested) -> None:
     run(repo, str(BIN / "energy-forecast"), "ingest")
     for path, content in raw.items():
         assert (repo / path).read_bytes() == content, path
+
+
+@pytest.mark.real_data
+def test_the_exports_through_2021_from_the_portal(real_portal, tmp_path: Path) -> None:
+    state, url = real_portal
+    params = merge(odre_params(url), {"data": {"start": "2016-01-01", "end": "latest"}})
+    params["split"] = {"test_start": "2021-01-01", "test_end": "2021-12-31"}
+    repo = make_repo(tmp_path / "repo", params)
+    run(repo, str(BIN / "dvc"), "repro", "featurize")
+    assert "where=date+%3E%3D+date%272016-01-01%27&" in state.requests[0] + "&"
+    raw = (repo / "data/raw/temperature.csv").read_text(encoding="utf-8-sig")
+    assert raw.splitlines()[1].split(";")[1] == "01/01/16"
+    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
+    assert (daily["date"].min(), daily["date"].max()) == (
+        pd.Timestamp("2016-01-01"),
+        pd.Timestamp("2021-12-31"),
+    )
+    totals = daily.groupby(daily["date"].dt.year)["consumption_mwh"].sum() / 1e6
+    for year in range(2016, 2022):
+        assert totals[year] == pytest.approx(PUBLISHED_TWH[year], rel=5e-4), year
+    quality = json.loads((repo / "reports/data_quality.json").read_text())
+    assert quality["consumption"]["resolved"] == {"conflicting_duplicate.refile": 1}

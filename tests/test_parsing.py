@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PUBLISHED_TWH
 
 from energy_forecast import exports
+from energy_forecast.daily import daily_table
 from energy_forecast.errors import InputError
 from energy_forecast.parsing import read_consumption, read_temperature
+from energy_forecast.quality import QualityRules
 from energy_forecast.regions import REGIONS
 from energy_forecast.synthetic import generate
 from energy_forecast.temperature import national_temperatures
@@ -87,7 +92,7 @@ def test_clock_change_days(tmp_path: Path) -> None:
     assert (table["n_halfhours"] == 48).sum() == len(table) - 1
 
 
-def _error(path: Path, parse=read_consumption) -> str:
+def _error(path: Path, parse: Callable[[Path], object] = read_consumption) -> str:
     with pytest.raises(InputError) as caught:
         parse(path)
     message = str(caught.value)
@@ -116,12 +121,65 @@ def test_bad_consumption_inputs_name_file_line_and_column(tmp_path: Path) -> Non
     assert "line 44" in message and exports.CONSUMPTION_MW in message and "5O000" in message
 
     dup = [*good, good[7].replace(";50000;", ";50100;")]
-    message = _error(write(tmp_path / "dup.csv", HEADER, dup))
-    assert "different values" in message and "line" in message
+    strict = QualityRules(conflicting_duplicates="error")
+    message = _error(
+        write(tmp_path / "dup.csv", HEADER, dup), partial(read_consumption, rules=strict)
+    )
+    assert "lines [2, 43] with different values 50100, 50000" in message
 
     date = good.copy()
     date[3] = date[3].replace("10/01/2017", "2017-01-10")
     assert "dd/mm/yyyy" in _error(write(tmp_path / "date.csv", HEADER, date))
+
+
+def misfiled_midnight(tmp_path: Path) -> Path:
+    """The 2020 defect: 6 January's 00:00 filed as a second 00:00 of 5 January."""
+    fifth = consumption_rows("2021-01-05", [60000 + 10 * i for i in range(48)])
+    sixth = consumption_rows("2021-01-06", [70000 + 10 * i for i in range(48)])
+    # The misfiled row continues 6 January (70000 before 70010), not 5 January (60000).
+    misfiled = (
+        sixth[0].replace("2021-01-05T23:00", "2021-01-04T23:00").replace("06/01/2021", "05/01/2021")
+    )
+    return write(tmp_path / "c.csv", HEADER, [fifth[0], misfiled, *fifth[1:], *sixth[1:]])
+
+
+def test_a_conflicting_midnight_is_refiled_to_the_next_days_missing_half_hour(
+    tmp_path: Path,
+) -> None:
+    days = read_consumption(misfiled_midnight(tmp_path))
+    assert days.incomplete == []
+    assert days.table["consumption_mwh"].tolist() == [
+        sum(60000 + 10 * i for i in range(48)) * 0.5,
+        sum(70000 + 10 * i for i in range(48)) * 0.5,
+    ]
+    (resolution,) = days.resolutions
+    # Written newest first: 5 January's two 00:00 rows are the last two lines.
+    assert (resolution.rule, resolution.lines) == ("refile", (96, 97))
+    assert "70000 MW (line 96) refiled to the missing 2021-01-06 00:00" in resolution.action
+
+
+def test_the_first_rule_keeps_the_first_line_and_leaves_the_next_day_out(tmp_path: Path) -> None:
+    days = read_consumption(
+        misfiled_midnight(tmp_path), QualityRules(conflicting_duplicates="first")
+    )
+    assert days.incomplete == [pd.Timestamp("2021-01-06")]
+    assert days.resolutions[0].rule == "first"
+    assert days.table.loc["2021-01-05", "consumption_mwh"] == pytest.approx(
+        (sum(60000 + 10 * i for i in range(1, 48)) + 70000) * 0.5
+    )
+
+
+def test_non_final_rows_are_kept_dropped_or_refused_by_rule(tmp_path: Path) -> None:
+    rows = consumption_rows("2021-01-05", [60000] * 48)
+    rows[3] = rows[3].replace("Définitif", "Consolidé")
+    path = write(tmp_path / "c.csv", HEADER, rows)
+    kept = read_consumption(path)
+    assert kept.table["status"].tolist() == ["Consolidé"]
+    assert kept.days.loc["2021-01-05", ["Définitif", "Consolidé"]].tolist() == [47, 1]
+    dropped = read_consumption(path, QualityRules(non_final_status="drop"))
+    assert dropped.incomplete == [pd.Timestamp("2021-01-05")]
+    message = _error(path, partial(read_consumption, rules=QualityRules(non_final_status="error")))
+    assert "line 46" in message and "'Consolidé' is not final" in message
 
 
 TEMPERATURE_HEADER = "Date;Code INSEE région;Région;TMin (°C);TMax (°C);TMoy (°C)"
@@ -188,15 +246,7 @@ def test_short_temperature_gaps_are_interpolated_and_flagged(tmp_path: Path) -> 
 def test_real_consumption_matches_the_published_totals(real_files) -> None:
     consumption, _, ddmmyy = real_files
     days = read_consumption(consumption)
-    readme = {
-        2012: 486.61,
-        2013: 492.19,
-        2014: 462.35,
-        2015: 473.15,
-        2016: 480.32,
-        2017: 479.04,
-        2018: 475.52,
-    }
+    readme = {year: twh for year, twh in PUBLISHED_TWH.items() if year <= 2018}
     totals = days.table["consumption_mwh"].groupby(days.table.index.year).sum() / 1e6
     for year, twh in readme.items():
         assert totals[year] == pytest.approx(twh, rel=5e-4)
@@ -209,22 +259,87 @@ def test_real_consumption_matches_the_published_totals(real_files) -> None:
 
 
 def test_a_range_with_no_data_is_an_error(tmp_path: Path) -> None:
-    from energy_forecast.stages.featurize import daily_table
-
     consumption, temperature = tmp_path / "c.csv", tmp_path / "t.csv"
     generate(consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-31"), 1)
     with pytest.raises(
         InputError,
-        match=r"no consumption between 2018-01-01 and 2018-02-01; "
+        match=r"no consumption from data.start \(2018-01-01\) on; "
         r"the file covers 2017-01-01 to 2017-01-31",
     ):
+        daily_table(consumption, temperature, pd.Timestamp("2018-01-01"), None, 2019, {})
+
+
+def drop_temperature_day(path: Path, day: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join(line for line in lines if not line.startswith(day)), encoding="utf-8")
+
+
+def test_latest_is_the_last_day_both_exports_cover(tmp_path: Path) -> None:
+    consumption, temperature = tmp_path / "c.csv", tmp_path / "t.csv"
+    generate(consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-31"), 1)
+    drop_temperature_day(temperature, "2017-01-31")
+    start = pd.Timestamp("2017-01-01")
+    table, report = daily_table(consumption, temperature, start, None, 2019, {})
+    assert table["date"].max() == pd.Timestamp("2017-01-30")
+    assert report.metrics()["range"] == {
+        "start": "2017-01-01",
+        "end": "2017-01-30",
+        "end_param": "latest",
+    }
+
+
+def test_an_end_in_a_gap_names_the_gap_and_the_last_complete_day(tmp_path: Path) -> None:
+    consumption, temperature = tmp_path / "c.csv", tmp_path / "t.csv"
+    generate(consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-31"), 1)
+    drop_temperature_day(temperature, "2017-01-30")
+    drop_temperature_day(temperature, "2017-01-31")
+    with pytest.raises(InputError) as caught:
         daily_table(
             consumption,
             temperature,
-            pd.Timestamp("2018-01-01"),
-            pd.Timestamp("2018-02-01"),
+            pd.Timestamp("2017-01-01"),
+            pd.Timestamp("2017-01-30"),
             2019,
             {},
+        )
+    message = str(caught.value)
+    assert "data.end 2017-01-30 is past the data" not in message
+    assert "data.end 2017-01-30 falls in a gap" in message
+    assert f"{temperature} ends on 2017-01-29" in message
+    assert "the last day both cover completely before it is 2017-01-29" in message
+
+    # Inside the range the same day is interpolated and counted.
+    drop_temperature_day(temperature, "2017-01-15")
+    _, report = daily_table(
+        consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-29"), 2019, {}
+    )
+    assert report.metrics()["temperature"] == {"days_imputed": 1, "region_days_imputed": 13}
+    with pytest.raises(InputError, match=r"data\.quality\.max_temperature_gap_days"):
+        daily_table(
+            consumption,
+            temperature,
+            pd.Timestamp("2017-01-01"),
+            pd.Timestamp("2017-01-29"),
+            2019,
+            {},
+            QualityRules(missing_temperature_days="error"),
+        )
+
+
+def test_days_left_out_are_reported_and_a_long_gap_is_an_error(tmp_path: Path) -> None:
+    days = [f"{d:%Y-%m-%d}" for d in pd.date_range("2021-01-01", "2021-01-10")]
+    rows = [row for day in days for row in consumption_rows(day, [60000] * 48)]
+    without = [r for r in rows if ";04/01/2021;" not in r and ";05/01/2021;" not in r]
+    consumption = write(tmp_path / "c.csv", HEADER, without)
+    temperature = write(tmp_path / "t.csv", TEMPERATURE_HEADER, temperature_rows(days))
+    start, end = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
+    table, report = daily_table(consumption, temperature, start, end, 2019, {})
+    assert len(table) == 8
+    assert report.metrics()["left_out"] == {"absent": ["2021-01-04", "2021-01-05"]}
+    assert report.metrics()["days"] == {"kept": 8, "left_out": {"absent": 2}}
+    with pytest.raises(InputError, match=r"2 consecutive days 2021-01-04..2021-01-05; at most 1"):
+        daily_table(
+            consumption, temperature, start, end, 2019, {}, QualityRules(max_consumption_gap_days=1)
         )
 
 

@@ -10,7 +10,7 @@ import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, SMALL, merge, run
+from conftest import BIN, PUBLISHED_TWH, SMALL, merge, run
 
 from energy_forecast.lineage import DATA_FILES, locked_md5s
 
@@ -207,7 +207,8 @@ def test_bad_params_stop_before_any_fitting(repo: Path) -> None:
     message = _fails(repo, {"data": {"start": "2017-01-01", "end": "2016-01-01"}}, "ingest")
     assert "data.start (2017-01-01) is after data.end" in message
     message = _fails(repo, {"data": {"end": "2019-01-31"}}, "featurize")
-    assert "data/raw/consumption.csv" in message and "not all of" in message
+    assert "data.end 2019-01-31 is past the data" in message
+    assert "data/raw/consumption.csv ends on 2017-03-31" in message
 
 
 def test_a_failing_configuration_is_logged_and_the_others_go_on(repo: Path) -> None:
@@ -231,3 +232,61 @@ def test_temp_experiments_log_to_the_project_store(trained_repo: Path) -> None:
     )
     assert version.tags["model"] == "mlp" and version.tags["dvc.exp_name"] == "in-temp"
     assert list(trained_repo.rglob("mlflow.db")) == [trained_repo / "mlflow.db"]
+
+
+def use_real_files_2021(repo: Path, files: tuple[Path, Path], quality: dict | None = None) -> None:
+    consumption, temperature = files
+    shutil.copy(consumption, repo / "data/external/consommation-quotidienne-brute.csv")
+    shutil.copy(temperature, repo / "data/external/temperature-quotidienne-regionale.csv")
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["data"] |= {"source": "files", "start": "2016-01-01", "end": "latest"}
+    params["data"]["quality"] |= quality or {}
+    params["split"] = {"test_start": "2021-01-01", "test_end": "2021-12-31"}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+
+
+@pytest.mark.real_data
+def test_every_stage_runs_on_the_exports_through_2021(repo: Path, real_files_2021) -> None:
+    use_real_files_2021(repo, real_files_2021)
+    run(repo, DVC, "repro")
+    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
+    assert daily["date"].min() == pd.Timestamp("2016-01-01")
+    assert daily["date"].max() == pd.Timestamp("2021-12-31")
+    assert len(daily) == len(pd.date_range("2016-01-01", "2021-12-31"))
+    totals = daily.groupby(daily["date"].dt.year)["consumption_mwh"].sum() / 1e6
+    for year in range(2016, 2022):
+        assert totals[year] == pytest.approx(PUBLISHED_TWH[year], rel=5e-4), year
+
+    quality = json.loads((repo / "reports/data_quality.json").read_text())
+    assert quality["range"] == {"start": "2016-01-01", "end": "2021-12-31", "end_param": "latest"}
+    assert quality["consumption"]["halfhours_refiled"] == 1
+    assert quality["consumption"]["resolved"] == {"conflicting_duplicate.refile": 1}
+    assert quality["resolutions"] == {
+        "2020-12-05 lines 18816,18817": "conflicting_duplicate (refile): 66352 MW kept at "
+        "2020-12-05 00:00; 64891 MW (line 18816) refiled to the missing 2020-12-06 00:00"
+    }
+    assert quality["temperature"] == {"days_imputed": 1, "region_days_imputed": 13}
+    assert quality["days"] == {"kept": 2192, "left_out": {}}
+    assert set(quality["consumption"]["rows_by_status"]) == {"Définitif", "Consolidé"}
+
+    shown = json.loads(run(repo, DVC, "metrics", "show", "--json").stdout)
+    data = next(iter(shown.values()))["data"]["reports/data_quality.json"]["data"]
+    assert data["consumption"]["halfhours_refiled"] == 1
+    for r in all_runs(repo):
+        assert r.data.tags["data.quality.consumption.halfhours_refiled"] == "1"
+        assert r.data.tags["data.quality.range.end"] == "2021-12-31"
+
+
+@pytest.mark.real_data
+def test_the_error_rule_stops_featurize_on_the_2020_duplicate(repo: Path, real_files_2021) -> None:
+    use_real_files_2021(repo, real_files_2021, {"conflicting_duplicates": "error"})
+    run(repo, DVC, "repro", "ingest")
+    done = run(repo, str(BIN / "energy-forecast"), "featurize", check=False)
+    assert done.returncode == 2
+    assert (
+        "data/raw/consumption.csv, line 18817, column 'Consommation brute électricité (MW) - RTE': "
+        "half-hour 2020-12-05 00:00:00+01:00 appears on lines [18816, 18817] with different "
+        "values 64891, 66352" in done.stderr
+    )
+    assert not (repo / "data/processed/daily.parquet").exists()
+    assert not (repo / "reports/data_quality.json").exists()

@@ -7,6 +7,7 @@ exactly what `dvc.lock` records for the same content (a test holds them to it).
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 import yaml
 
 from energy_forecast import paths
+from energy_forecast.quality import flat_counts
 
 DATA_FILES = {
     "data.raw.consumption.md5": paths.RAW_CONSUMPTION,
@@ -45,10 +47,17 @@ def git_tags(root: Path) -> dict[str, str]:
     return {"git.commit": commit, "git.dirty": str(dirty).lower()}
 
 
+def quality_tags(root: Path) -> dict[str, str]:
+    """`data.quality.*`: the counts `featurize` wrote to reports/data_quality.json."""
+    report = json.loads((root / paths.DATA_QUALITY).read_text(encoding="utf-8"))
+    return flat_counts(report)
+
+
 def tags(root: Path, source: str, stage: str) -> dict[str, str]:
     """Lineage tags for a run of `stage` on the data now in the workspace at `root`."""
     out = {"data.source": source, "dvc.stage": stage}
     out |= {tag: md5(root / path) for tag, path in DATA_FILES.items()}
+    out |= quality_tags(root)
     out |= git_tags(root)
     for tag, variable in (
         ("dvc.exp_name", "DVC_EXP_NAME"),

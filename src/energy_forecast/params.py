@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from pathlib import Path
 from typing import Any
@@ -10,6 +11,13 @@ import pandas as pd
 import yaml
 
 from energy_forecast.errors import InputError
+from energy_forecast.quality import (
+    CONFLICTING_DUPLICATE_RULES,
+    INCOMPLETE_DAY_RULES,
+    MISSING_TEMPERATURE_RULES,
+    NON_FINAL_STATUS_RULES,
+    QualityRules,
+)
 
 PARAMS_FILE = "params.yaml"
 SOURCES = ("synthetic", "files", "odre")
@@ -52,13 +60,46 @@ def date(params: dict[str, Any], name: str) -> pd.Timestamp:
         raise bad(name, "a date YYYY-MM-DD", value) from None
 
 
-def data_range(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp]:
-    start, end = date(params, "data.start"), date(params, "data.end")
+LATEST = "latest"
+
+
+def data_range(params: dict[str, Any]) -> tuple[pd.Timestamp, pd.Timestamp | None]:
+    """data.start and data.end; an end of `latest` is None: the last day both exports cover."""
+    start = date(params, "data.start")
+    if get(params, "data.end") == LATEST:
+        return start, None
+    end = date(params, "data.end")
     if start > end:
         raise InputError(
             f"data.start ({start.date()}) is after data.end ({end.date()})", source=PARAMS_FILE
         )
     return start, end
+
+
+def quality_rules(params: dict[str, Any]) -> QualityRules:
+    """`data.quality`: a rule per known defect of real exports, and the gap limits."""
+    section = get(params, "data.quality")
+    if not isinstance(section, dict):
+        raise bad("data.quality", "a mapping of rule names to rules", section)
+    fields = {f.name: f.type for f in dataclasses.fields(QualityRules)}
+    unknown = [k for k in section if k not in fields]
+    if unknown:
+        raise bad("data.quality", f"keys among {list(fields)}", unknown)
+    choices = {
+        "conflicting_duplicates": CONFLICTING_DUPLICATE_RULES,
+        "missing_temperature_days": MISSING_TEMPERATURE_RULES,
+        "incomplete_days": INCOMPLETE_DAY_RULES,
+        "non_final_status": NON_FINAL_STATUS_RULES,
+    }
+    for key, value in section.items():
+        name = f"data.quality.{key}"
+        if key in choices and value not in choices[key]:
+            raise bad(name, f"one of {list(choices[key])}", value)
+        if key not in choices and (
+            not isinstance(value, int) or isinstance(value, bool) or value < 0
+        ):
+            raise bad(name, "a whole number of days >= 0", value)
+    return QualityRules(**section)
 
 
 def source(params: dict[str, Any]) -> str:

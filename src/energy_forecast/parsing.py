@@ -8,6 +8,9 @@ which also puts a midnight row filed under the day before back where it belongs.
 is then its mean MW times its real length in hours: on ordinary and spring days that is exactly
 the sum of its half-hours times 0.5; on the autumn day it fills the two half-hours the export
 leaves out with the day's mean instead of losing an hour of consumption.
+
+The known defects of real exports (conflicting duplicates, non-final statuses, incomplete days)
+are resolved by the rules of `quality.QualityRules`, each resolution recorded with its lines.
 """
 
 from __future__ import annotations
@@ -22,21 +25,12 @@ import pandas as pd
 
 from energy_forecast import exports
 from energy_forecast.errors import InputError
+from energy_forecast.quality import DEFAULT_RULES, QualityRules, Resolution
 from energy_forecast.regions import REGIONS
 
 # The least final status wins when a day mixes them.
 STATUS_ORDER = ["Définitif", "Consolidé", "Temps réel"]
 _HEURE = re.compile(r"^([01]\d|2[0-3]):[03]0$")
-
-
-@dataclass
-class ConsumptionDays:
-    """One row per complete Paris day, and what was left out and why."""
-
-    table: pd.DataFrame  # index date; consumption_mwh, status, n_halfhours
-    incomplete: list[pd.Timestamp] = field(default_factory=list)
-    refiled_rows: int = 0
-    dropped_spring_rows: int = 0
 
 
 def _read_table(path: Path, required: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
@@ -105,19 +99,44 @@ def _numbers(frame: pd.DataFrame, column: str, path: Path, allow_blank: bool) ->
     return values
 
 
-def read_consumption(path: str | Path) -> ConsumptionDays:
-    """Parse a `consommation-quotidienne-brute` export into daily electricity energy (MWh)."""
-    path = Path(path)
-    cols = [
-        exports.CONSUMPTION_INSTANT,
-        exports.CONSUMPTION_DATE,
-        exports.CONSUMPTION_TIME,
-        exports.CONSUMPTION_MW,
-        exports.CONSUMPTION_STATUS,
-    ]
-    frame = _read_table(path, cols)
-    date = pd.to_datetime(frame[exports.CONSUMPTION_DATE], format="%d/%m/%Y", errors="coerce")
-    _fail_at(date.isna(), frame, exports.CONSUMPTION_DATE, path, "a date as dd/mm/yyyy")
+@dataclass
+class ConsumptionDays:
+    """Every Paris day the export holds, whether complete, and the defects resolved on the way."""
+
+    table: pd.DataFrame  # index date; consumption_mwh, status, n_halfhours (complete days)
+    days: pd.DataFrame  # index date (every day seen); complete, non_final_dropped, per-row counts
+    resolutions: list[Resolution] = field(default_factory=list)
+
+    @property
+    def incomplete(self) -> list[pd.Timestamp]:
+        return list(self.days.index[~self.days["complete"]])
+
+    @property
+    def refiled_rows(self) -> int:
+        return int(self.days["midnight_rows_refiled"].sum())
+
+
+def export_days(values: pd.Series, dataset: str) -> tuple[pd.Series, str]:
+    """The Paris day of each row of an export's day column, NaT where unreadable.
+
+    Consumption exports write `dd/mm/yyyy`; temperature exports write ISO dates (possibly with a
+    time) or, once re-saved by a spreadsheet, `dd/mm/yy`, decided from the first row. Returns the
+    days and a description of the expected format, for error messages.
+    """
+    text = values.astype(str).str.strip()
+    if dataset == "consumption":
+        fmt, expected = "%d/%m/%Y", "a date as dd/mm/yyyy"
+    elif text.iloc[0][:4].isdigit() and text.iloc[0][4:5] == "-":
+        fmt, expected, text = "%Y-%m-%d", "an ISO date YYYY-MM-DD", text.str[:10]
+    else:
+        fmt, expected = "%d/%m/%y", "a dd/mm/yy date"
+    return pd.to_datetime(text, format=fmt, errors="coerce"), expected
+
+
+def _consumption_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Checked rows: line, instant (UTC), mw, status, filed (the `Date` column), spring flag."""
+    date, expected = export_days(frame[exports.CONSUMPTION_DATE], "consumption")
+    _fail_at(date.isna(), frame, exports.CONSUMPTION_DATE, path, expected)
     heure = frame[exports.CONSUMPTION_TIME]
     _fail_at(~heure.str.match(_HEURE), frame, exports.CONSUMPTION_TIME, path, "a half-hour HH:MM")
     instant = pd.to_datetime(
@@ -135,9 +154,6 @@ def read_consumption(path: str | Path) -> ConsumptionDays:
     localized = wall.dt.tz_localize(
         exports.PARIS, nonexistent="NaT", ambiguous=np.ones(len(wall), dtype=bool)
     )
-    spring_artefact = localized.isna()
-    # A blank MW is a half-hour not published yet: it counts as missing, not as an error.
-    keep = (~spring_artefact & mw.notna()).to_numpy()
     rows = pd.DataFrame(
         {
             "line": np.arange(len(frame)) + 2,
@@ -145,53 +161,164 @@ def read_consumption(path: str | Path) -> ConsumptionDays:
             "mw": mw,
             "status": status,
             "filed": date,
+            "spring_artefact": localized.isna(),
         }
-    )[keep]
-    local = rows["instant"].dt.tz_convert(exports.PARIS)
-    rows["day"] = local.dt.tz_localize(None).dt.normalize()
-    refiled = int((rows["day"] != rows["filed"]).sum())
+    )
+    # A blank MW is a half-hour not published yet: it counts as missing, not as an error.
+    rows = rows[rows["mw"].notna()]
+    rows["day"] = rows["instant"].dt.tz_convert(exports.PARIS).dt.tz_localize(None).dt.normalize()
+    rows["midnight_rows_refiled"] = (rows["day"] != rows["filed"]) & ~rows["spring_artefact"]
+    return rows
 
-    dup = rows.duplicated("instant", keep=False)
+
+def _apply_status_rule(rows: pd.DataFrame, rule: str, path: Path) -> pd.DataFrame:
+    non_final = rows["status"] != STATUS_ORDER[0]
+    if rule == "error" and non_final.any():
+        first = rows[non_final].iloc[0]
+        raise InputError(
+            f"status {first['status']!r} is not final and data.quality.non_final_status is "
+            f"'error'; expected {STATUS_ORDER[0]!r}",
+            source=str(path),
+            line=int(first["line"]),
+            column=exports.CONSUMPTION_STATUS,
+        )
+    rows = rows.assign(non_final_dropped=non_final if rule == "drop" else False)
+    return rows
+
+
+def _neighbour_mean(mw_at: pd.Series, instant: pd.Timestamp) -> float:
+    """The mean of the half-hours either side of `instant`, where the export has them."""
+    half = pd.Timedelta(minutes=30)
+    around = [mw_at.get(instant - half), mw_at.get(instant + half)]
+    known = [v for v in around if v is not None and not pd.isna(v)]
+    return float(np.mean(known)) if known else np.nan
+
+
+def _resolve_conflict(
+    group: pd.DataFrame,
+    rule: str,
+    mw_at: pd.Series,
+    taken: set[pd.Timestamp],
+    days: set[pd.Timestamp],
+    path: Path,
+) -> tuple[pd.DataFrame, Resolution]:
+    """One instant's rows with different values, reduced to one row (or one moved) by `rule`."""
+    at = group["instant"].iloc[0]
+    lines = tuple(int(x) for x in group["line"])
+    values = group["mw"].tolist()
+    if rule == "error":
+        raise InputError(
+            f"half-hour {at.tz_convert(exports.PARIS)} appears on lines {list(lines)} with "
+            f"different values {', '.join(f'{v:g}' for v in values)}; expected one value per "
+            "half-hour "
+            "(data.quality.conflicting_duplicates is 'error')",
+            source=str(path),
+            line=lines[1],
+            column=exports.CONSUMPTION_MW,
+        )
+    local = at.tz_convert(exports.PARIS)
+    day = local.tz_localize(None).normalize()
+    slot = (local + pd.DateOffset(days=1)).tz_convert("UTC")
+    next_day_in_export = slot.tz_convert(exports.PARIS).tz_localize(None).normalize() in days
+    if rule == "refile" and len(group) == 2 and next_day_in_export and slot not in taken:
+        here, there = _neighbour_mean(mw_at, at), _neighbour_mean(mw_at, slot)
+        a, b = values
+        keep_first = np.nansum([abs(a - here), abs(b - there)]) <= np.nansum(
+            [abs(b - here), abs(a - there)]
+        )
+        stay, move = (0, 1) if keep_first else (1, 0)
+        moved = group.iloc[[move]].assign(instant=slot, day=slot.tz_convert(exports.PARIS))
+        moved["day"] = moved["day"].dt.tz_localize(None).dt.normalize()
+        kept = pd.concat([group.iloc[[stay]], moved])
+        action = (
+            f"{values[stay]:g} MW kept at {local:%Y-%m-%d %H:%M}; {values[move]:g} MW (line "
+            f"{lines[move]}) refiled to the missing {slot.tz_convert(exports.PARIS):%Y-%m-%d %H:%M}"
+        )
+        return kept, Resolution("conflicting_duplicate", "refile", day, lines, action)
+    why = "" if rule == "first" else " (no day after it lacks that half-hour)"
+    action = f"{values[0]:g} MW (line {lines[0]}) kept, {values[1:]} dropped{why}"
+    resolution = Resolution("conflicting_duplicate", "first", day, lines, action)
+    return group.iloc[[0]], resolution
+
+
+def _resolve_duplicates(
+    rows: pd.DataFrame, rule: str, path: Path
+) -> tuple[pd.DataFrame, list[Resolution]]:
+    """Rows with one value per instant: identical repeats dropped, conflicts resolved by `rule`."""
+    real = rows[~rows["spring_artefact"]]
+    identical = real.duplicated(["instant", "mw"])
+    rows = rows.assign(identical_duplicate=False)
+    real = real.assign(identical_duplicate=False)
+    repeats = real[identical].assign(identical_duplicate=True)
+    real = real[~identical]
+    dup = real.duplicated("instant", keep=False)
+    resolutions: list[Resolution] = []
     if dup.any():
-        dups = rows[dup].sort_values(["instant", "line"])
-        conflict = dups.groupby("instant")["mw"].nunique() > 1
-        if conflict.any():
-            at = conflict[conflict].index[0]
-            lines = dups.loc[dups["instant"] == at, "line"].tolist()
-            values = dups.loc[dups["instant"] == at, "mw"].tolist()
-            raise InputError(
-                f"half-hour {at.tz_convert(exports.PARIS)} appears on lines {lines} with "
-                f"different values {values}; expected one value per half-hour",
-                source=str(path),
-                line=lines[1],
-                column=exports.CONSUMPTION_MW,
-            )
-        rows = rows.drop_duplicates("instant")
+        single = real[~dup]
+        mw_at = single.set_index("instant")["mw"]
+        taken, days = set(single["instant"]), set(single["day"])
+        resolved = []
+        for _, group in real[dup].sort_values(["instant", "line"]).groupby("instant"):
+            kept, resolution = _resolve_conflict(group, rule, mw_at, taken, days, path)
+            resolved.append(kept)
+            resolutions.append(resolution)
+        real = pd.concat([single, *resolved]).sort_values("instant", kind="stable")
+    # The repeats and spring rows stay in the frame, flagged, so that each day counts them.
+    return pd.concat([real, repeats, rows[rows["spring_artefact"]]]), resolutions
 
-    rank = pd.Categorical(rows["status"], categories=STATUS_ORDER).codes
-    days = (
-        rows.assign(rank=rank)
+
+def _daily_energy(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The complete days' energy, and every day's completeness and counts."""
+    used = rows[~rows["spring_artefact"] & ~rows["identical_duplicate"]]
+    used = used[~used["non_final_dropped"].astype(bool)]
+    rank = pd.Categorical(used["status"], categories=STATUS_ORDER).codes
+    energy = (
+        used.assign(rank=rank)
         .groupby("day")
         .agg(mean_mw=("mw", "mean"), n_halfhours=("mw", "size"), rank=("rank", "max"))
     )
+    filed = rows.assign(spring_rows_dropped=rows["spring_artefact"])
+    # Spring artefacts have no instant of their own: they count under the day they are filed.
+    filed["day"] = filed["day"].where(~filed["spring_artefact"], filed["filed"])
+    counts = filed.groupby("day")[
+        ["midnight_rows_refiled", "spring_rows_dropped", "identical_duplicate", "non_final_dropped"]
+    ].sum()
+    by_status = pd.crosstab(used["day"], used["status"]).reindex(columns=STATUS_ORDER, fill_value=0)
+    days = counts.join(energy, how="left").join(by_status, how="left").fillna(0)
     hours = day_hours(days.index)
     # The export carries 46 real half-hours on the spring day and 48 of the 50 in autumn.
     expected = np.where(hours == 23, 46, 48)
-    complete = days["n_halfhours"].to_numpy() >= expected
+    days["complete"] = days["n_halfhours"].to_numpy() >= expected
+    days.index = pd.DatetimeIndex(days.index, name="date")
+    complete = days[days["complete"]]
     table = pd.DataFrame(
         {
-            "consumption_mwh": days["mean_mw"].to_numpy() * hours,
-            "status": np.asarray(STATUS_ORDER, dtype=object)[days["rank"].to_numpy()],
-            "n_halfhours": days["n_halfhours"].to_numpy(),
+            "consumption_mwh": complete["mean_mw"].to_numpy() * hours[days["complete"].to_numpy()],
+            "status": np.asarray(STATUS_ORDER, dtype=object)[
+                complete["rank"].to_numpy().astype(int)
+            ],
+            "n_halfhours": complete["n_halfhours"].to_numpy().astype(int),
         },
-        index=pd.DatetimeIndex(days.index, name="date"),
-    )[complete]
-    return ConsumptionDays(
-        table=table,
-        incomplete=list(days.index[~complete]),
-        refiled_rows=refiled,
-        dropped_spring_rows=int(spring_artefact.sum()),
+        index=complete.index,
     )
+    return table, days.drop(columns=["mean_mw", "rank"])
+
+
+def read_consumption(path: str | Path, rules: QualityRules = DEFAULT_RULES) -> ConsumptionDays:
+    """Parse a `consommation-quotidienne-brute` export into daily electricity energy (MWh)."""
+    path = Path(path)
+    cols = [
+        exports.CONSUMPTION_INSTANT,
+        exports.CONSUMPTION_DATE,
+        exports.CONSUMPTION_TIME,
+        exports.CONSUMPTION_MW,
+        exports.CONSUMPTION_STATUS,
+    ]
+    rows = _consumption_rows(_read_table(path, cols), path)
+    rows = _apply_status_rule(rows, rules.non_final_status, path)
+    rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
+    table, days = _daily_energy(rows)
+    return ConsumptionDays(table=table, days=days, resolutions=resolutions)
 
 
 def day_hours(days: pd.DatetimeIndex | pd.Index) -> np.ndarray:
@@ -209,13 +336,7 @@ def read_temperature(path: str | Path) -> pd.DataFrame:
     path = Path(path)
     required = [exports.TEMPERATURE_DATE, exports.TEMPERATURE_REGION, *exports.TEMPERATURE_VALUES]
     frame = _read_table(path, required)
-    raw_date = frame[exports.TEMPERATURE_DATE].str.strip()
-    # Current exports write ISO dates; a spreadsheet re-save writes dd/mm/yy.
-    iso = raw_date.iloc[0][:4].isdigit() and raw_date.iloc[0][4:5] == "-"
-    fmt, expected = (
-        ("%Y-%m-%d", "an ISO date YYYY-MM-DD") if iso else ("%d/%m/%y", "a dd/mm/yy date")
-    )
-    date = pd.to_datetime(raw_date.str[:10] if iso else raw_date, format=fmt, errors="coerce")
+    date, expected = export_days(frame[exports.TEMPERATURE_DATE], "temperature")
     _fail_at(date.isna(), frame, exports.TEMPERATURE_DATE, path, expected)
     code = pd.to_numeric(frame[exports.TEMPERATURE_REGION].str.strip(), errors="coerce")
     known = sorted(REGIONS)

@@ -10,7 +10,6 @@ from energy_forecast.regions import REGIONS, population_weights
 
 STATS = ("min", "max", "mean")
 TEMPERATURE_COLUMNS = [f"{kind}_{stat}_temperature" for kind in ("avg", "wavg") for stat in STATS]
-MAX_FILLED_GAP_DAYS = 3
 
 
 def _runs(missing: np.ndarray) -> list[tuple[int, int]]:
@@ -25,10 +24,11 @@ def national_temperatures(
     start: pd.Timestamp | None = None,
     end: pd.Timestamp | None = None,
     source: str = "temperature",
+    max_gap_days: int = 3,
 ) -> pd.DataFrame:
     """Daily plain and population-weighted means over the regions, indexed by date.
 
-    A region's gap of up to three consecutive days inside the range is filled by linear
+    A region's gap of up to `max_gap_days` consecutive days inside the range is filled by linear
     interpolation and flagged in `temperature_imputed`; a longer gap, or one at an edge of the
     range where there is nothing to interpolate from, is an error that lists the dates.
     """
@@ -53,13 +53,13 @@ def national_temperatures(
     imputed = missing.any(axis=1)
     for j, code in enumerate(codes):
         for a, b in _runs(missing[:, j]):
-            if b - a > MAX_FILLED_GAP_DAYS or a == 0 or b == len(days):
+            if b - a > max_gap_days or a == 0 or b == len(days):
                 dates = [d.date().isoformat() for d in days[a:b]]
                 shown = dates if len(dates) <= 10 else [*dates[:5], "...", *dates[-5:]]
                 raise InputError(
                     f"region {code} ({REGIONS[code].name}) has no temperature on {len(dates)} "
-                    f"consecutive day(s) {shown}; at most {MAX_FILLED_GAP_DAYS} days inside the "
-                    "range can be interpolated",
+                    f"consecutive day(s) {shown}; at most {max_gap_days} days inside the "
+                    "range can be interpolated (data.quality.max_temperature_gap_days)",
                     source=source,
                 )
     weights = pd.Series(population_weights(population_year)).reindex(codes).to_numpy()

@@ -1,8 +1,9 @@
 """Download the two datasets from RTE's ODRÉ open-data portal (Explore API v2.1 CSV export).
 
 Each body is streamed to a temporary file, then checked: the header must be the French
-labels the parser reads, and the rows must cover data.start..data.end. Rows outside that
-range are dropped locally, since a server may ignore the `where` filter; kept rows stay byte
+labels the parser reads, and the rows must cover data.start..data.end (with `data.end: latest`,
+everything published from data.start on is asked for). Rows outside that range are dropped
+locally, since a server may ignore the `where` filter; kept rows stay byte
 for byte. Connection errors, 429 and 5xx are retried with backoff, then reported with the
 URL. The caller (`ingest`) moves the files into data/raw/ only when both downloads pass.
 """
@@ -24,15 +25,13 @@ import pandas as pd
 from energy_forecast import exports
 from energy_forecast import params as P
 from energy_forecast.errors import InputError
+from energy_forecast.parsing import export_days
 
 log = logging.getLogger(__name__)
 RETRIES = 3
 CHUNK = 1 << 16
-# The column holding each row's Paris day, and how it is written, per dataset.
-DAY_COLUMNS = {
-    "consumption": (exports.CONSUMPTION_DATE, "%d/%m/%Y"),
-    "temperature": (exports.TEMPERATURE_DATE, None),
-}
+# The column holding each row's Paris day, per dataset.
+DAY_COLUMNS = {"consumption": exports.CONSUMPTION_DATE, "temperature": exports.TEMPERATURE_DATE}
 REQUIRED = {
     "consumption": [
         exports.CONSUMPTION_INSTANT,
@@ -53,14 +52,18 @@ class _Retryable(Exception):
     pass
 
 
-def export_url(base_url: str, dataset: str, start: pd.Timestamp, end: pd.Timestamp) -> str:
+def export_url(base_url: str, dataset: str, start: pd.Timestamp, end: pd.Timestamp | None) -> str:
+    """The CSV export of `dataset` from `start` to `end` (None: everything published since)."""
+    where = f"date >= date'{start.date()}'"
+    if end is not None:
+        where += f" and date <= date'{end.date()}'"
     query = urllib.parse.urlencode(
         {
             "lang": "fr",
             "timezone": "Europe/Paris",
             "use_labels": "true",
             "delimiter": ";",
-            "where": f"date >= date'{start.date()}' and date <= date'{end.date()}'",
+            "where": where,
         }
     )
     return f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{dataset}/exports/csv?{query}"
@@ -134,7 +137,9 @@ def fetch(url: str, target: Path, timeout: float, backoff: float, name: str) -> 
             time.sleep(wait)
 
 
-def keep_range(path: Path, name: str, start: pd.Timestamp, end: pd.Timestamp, url: str) -> None:
+def keep_range(
+    path: Path, name: str, start: pd.Timestamp, end: pd.Timestamp | None, url: str
+) -> None:
     """Check the header and coverage, and drop rows outside start..end, in place."""
     raw = path.read_bytes()
     if not raw.strip():
@@ -151,28 +156,28 @@ def keep_range(path: Path, name: str, start: pd.Timestamp, end: pd.Timestamp, ur
             source=url,
             line=1,
         )
-    column, fmt = DAY_COLUMNS[name]
-    index = columns.index(column)
+    index = columns.index(DAY_COLUMNS[name])
     lines = raw[header_end:].splitlines(keepends=True)
     values = [line.split(b";", index + 1)[index].decode() if line.strip() else "" for line in lines]
-    days = pd.to_datetime(pd.Series(values).str[:10], format=fmt or "%Y-%m-%d", errors="coerce")
+    days, _ = export_days(pd.Series(values), name)
     if days.isna().all():
         raise InputError(f"no dated rows from {url}", source=url)
     first, last = days.min(), days.max()
-    if first > start or last < end:
+    if first > start or (end is not None and last < end):
+        wanted = f"{start.date()} to {end.date()}" if end is not None else f"{start.date()} on"
         raise InputError(
             f"{url} covers {first.date()} to {last.date()}, not all of "
-            f"data.start..data.end ({start.date()} to {end.date()})",
+            f"data.start..data.end ({wanted})",
             source=url,
         )
-    inside = ((days >= start) & (days <= end)).to_numpy()
+    inside = ((days >= start) & (days <= (end if end is not None else days.max()))).to_numpy()
     if not inside.all():
         log.info(
             "%s: dropped %d rows outside %s..%s (the server ignored `where`)",
             name,
             int((~inside).sum()),
             start.date(),
-            end.date(),
+            end.date() if end is not None else "",
         )
         kept = b"".join(line for line, keep in zip(lines, inside, strict=True) if keep)
         path.write_bytes(raw[:header_end] + kept)
@@ -183,7 +188,7 @@ def download(
     consumption: Path,
     temperature: Path,
     start: pd.Timestamp,
-    end: pd.Timestamp,
+    end: pd.Timestamp | None,
 ) -> None:
     base = str(P.get(params, "data.odre.base_url"))
     timeout = float(P.get(params, "data.odre.timeout_seconds"))

@@ -38,6 +38,10 @@ def run(params: dict[str, Any], root: Path) -> None:
         elif source == "synthetic":
             from energy_forecast.synthetic import generate
 
+            if end is None:
+                raise P.bad(
+                    "data.end", "a date YYYY-MM-DD: generated data has no latest day", "latest"
+                )
             seed = P.get(params, "data.synthetic.seed")
             if not isinstance(seed, int):
                 raise P.bad("data.synthetic.seed", "an integer", seed)
@@ -53,4 +57,5 @@ def run(params: dict[str, Any], root: Path) -> None:
             from energy_forecast.sources import odre
 
             odre.download(params, consumption, temperature, start, end)
-    log.info("ingest: %s data for %s..%s in %s and %s", source, start.date(), end.date(), *targets)
+    until = end.date() if end is not None else P.LATEST
+    log.info("ingest: %s data for %s..%s in %s and %s", source, start.date(), until, *targets)
