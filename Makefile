@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 
-.PHONY: run test lint
+.PHONY: run test test-quick lint
 
 $(BIN)/energy-forecast: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -17,6 +17,14 @@ run: $(BIN)/energy-forecast
 
 test: $(BIN)/energy-forecast
 	pytest -q
+
+# No DVC pipeline, no server: the loop to run while editing.
+test-quick: $(BIN)/energy-forecast
+	pytest -q -m "not slow"
+
+# No DVC pipeline, no server: the loop to run while editing.
+test-quick: $(BIN)/energy-forecast
+	pytest -q -m "not slow"
 
 lint: $(BIN)/energy-forecast
 	ruff check .

@@ -20,11 +20,11 @@ import pandas as pd
 from _workspace import BIN, SHARED, env, workspace
 from sklearn.neighbors import KNeighborsRegressor
 
-from energy_forecast import params as P
 from energy_forecast.features import required_inputs
-from energy_forecast.metrics import scores
-from energy_forecast.model import make_model, request_frame
-from energy_forecast.training import split
+from energy_forecast.modeling.metrics import scores
+from energy_forecast.modeling.model import make_model, request_frame
+from energy_forecast.modeling.training import feature_set, split
+from energy_forecast.settings import load
 
 REAL = {
     "data": {"source": "files", "start": "2016-01-01", "end": "2018-12-31"},
@@ -46,11 +46,13 @@ def main() -> None:
         [str(BIN / "dvc"), "repro"], cwd=repo, env=env(), check=True, capture_output=True
     )
 
-    params = P.load(repo / "params.yaml")
-    train, test = split(pd.read_parquet(repo / "data/processed/daily.parquet"), params)
-    features = P.feature_set(params, "all", "article")
+    settings = load(repo / "params.yaml")
+    train, test = split(pd.read_parquet(repo / "data/processed/daily.parquet"), settings.split)
+    features = feature_set(settings, "all", "article")
     article = make_model(
-        features, P.feature_settings(params), KNeighborsRegressor(n_neighbors=5, weights="distance")
+        features,
+        settings.features.computation,
+        KNeighborsRegressor(n_neighbors=5, weights="distance"),
     )
     columns = required_inputs(features)
     article.fit(request_frame(train, columns), train["consumption_mwh"])

@@ -25,8 +25,8 @@ from _workspace import ROOT, env
 
 from energy_forecast.families import family
 from energy_forecast.features import required_inputs
-from energy_forecast.model import request_frame
-from energy_forecast.serving import local_server
+from energy_forecast.modeling.model import request_frame
+from energy_forecast.serving.server import local_server
 
 
 def latencies(url: str, frame: pd.DataFrame, n: int) -> np.ndarray:

@@ -23,16 +23,15 @@ import time
 import pandas as pd
 from _workspace import BIN, env, workspace
 
-from energy_forecast import params as P
-from energy_forecast.stages import train
-from energy_forecast.training import (
+from energy_forecast.modeling.training import (
     champion,
     configurations,
     refit,
     search,
-    selection_metric,
     split,
 )
+from energy_forecast.settings import load
+from energy_forecast.stages import train
 
 ROUNDS = 3
 
@@ -50,15 +49,15 @@ def main() -> None:
 
     os.chdir(repo)
     os.environ.pop("MLFLOW_TRACKING_URI", None)
-    params = P.load(repo / "params.yaml")
-    families = P.families(params)
-    training, _ = split(pd.read_parquet(repo / "data/processed/daily.parquet"), params)
+    settings = load(repo / "params.yaml")
+    families = list(settings.families)
+    training, _ = split(pd.read_parquet(repo / "data/processed/daily.parquet"), settings.split)
     import mlflow  # noqa: F401  (imported once, outside both timings)
 
     first = 0.0
     for name in families:
         start = time.perf_counter()
-        train.run(params, repo, name)
+        train.run(settings, repo, name)
         first += time.perf_counter() - start
 
     bare: dict[str, list[float]] = {name: [] for name in families}
@@ -67,14 +66,14 @@ def main() -> None:
     for _ in range(ROUNDS):
         for name in families:
             start = time.perf_counter()
-            results[name] = search(configurations(params, name), training, params)
+            results[name] = search(configurations(settings, name), training, settings)
             bare[name].append(time.perf_counter() - start)
             start = time.perf_counter()
-            train.run(params, repo, name)
+            train.run(settings, repo, name)
             tracked[name].append(time.perf_counter() - start)
     start = time.perf_counter()
     for found in results.values():
-        refit(champion(found, selection_metric(params)).configuration, training, params)
+        refit(champion(found, settings.select.metric).configuration, training, settings)
     refit_seconds = time.perf_counter() - start
     n = sum(len(found) for found in results.values())
     # Each family's fastest round, bare and tracked.

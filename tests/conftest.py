@@ -126,7 +126,8 @@ def repo(tmp_path: Path) -> Path:
 def trained_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One small pipeline run, shared by the tests that only read what it made."""
     path = make_repo(tmp_path_factory.mktemp("trained") / "repo", SMALL)
-    run(path, str(BIN / "dvc"), "repro")
+    done = run(path, str(BIN / "dvc"), "repro")
+    (path.parent / "repro.log").write_text(done.stdout + done.stderr)
     yield path
 
 

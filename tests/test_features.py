@@ -6,9 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from energy_forecast import calendar
 from energy_forecast.errors import InputError
-from energy_forecast.features import DEFAULT_SETTINGS, build_features, required_inputs
+from energy_forecast.features import DEFAULTS, build_features, calendar, required_inputs
 
 
 def days(start: str, end: str) -> pd.DatetimeIndex:
@@ -81,7 +80,7 @@ def test_smoothing_needs_the_preceding_days_and_matches_with_them() -> None:
     temps = np.linspace(0.0, 19.0, 20)
     full = pd.DataFrame({"date": dates, "wavg_mean_temperature": temps})
     pipeline = build_features(full, ["smoothed_temperature"])["smoothed_temperature"]
-    window = int(DEFAULT_SETTINGS["smoothing_window_days"])
+    window = DEFAULTS.smoothing_window_days
     # A request carrying the window's preceding days agrees exactly on its last day...
     request = full.iloc[19 - (window - 1) :].sample(frac=1.0, random_state=0)
     served = build_features(request, ["smoothed_temperature"])["smoothed_temperature"]

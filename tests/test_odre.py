@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from conftest import BIN, PUBLISHED_TWH, SMALL, make_repo, merge, run
 
-from energy_forecast.synthetic import generate
+from energy_forecast.synthetic.generator import generate
 
 pytestmark = pytest.mark.slow
 DATASETS = {

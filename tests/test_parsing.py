@@ -11,14 +11,14 @@ import pandas as pd
 import pytest
 from conftest import PUBLISHED_TWH
 
-from energy_forecast import exports
-from energy_forecast.daily import daily_table
+from energy_forecast.data import exports
+from energy_forecast.data.daily import daily_table
+from energy_forecast.data.parsing import read_consumption, read_temperature
+from energy_forecast.data.regions import REGIONS
+from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.errors import InputError
-from energy_forecast.parsing import read_consumption, read_temperature
-from energy_forecast.quality import QualityRules
-from energy_forecast.regions import REGIONS
-from energy_forecast.synthetic import generate
-from energy_forecast.temperature import national_temperatures
+from energy_forecast.settings import FeatureSettings, QualityRules
+from energy_forecast.synthetic.generator import generate
 
 HEADER = ";".join(exports.CONSUMPTION_COLUMNS)
 
@@ -266,7 +266,9 @@ def test_a_range_with_no_data_is_an_error(tmp_path: Path) -> None:
         match=r"no consumption from data.start \(2018-01-01\) on; "
         r"the file covers 2017-01-01 to 2017-01-31",
     ):
-        daily_table(consumption, temperature, pd.Timestamp("2018-01-01"), None, 2019, {})
+        daily_table(
+            consumption, temperature, pd.Timestamp("2018-01-01"), None, 2019, FeatureSettings()
+        )
 
 
 def drop_temperature_day(path: Path, day: str) -> None:
@@ -279,7 +281,7 @@ def test_latest_is_the_last_day_both_exports_cover(tmp_path: Path) -> None:
     generate(consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-31"), 1)
     drop_temperature_day(temperature, "2017-01-31")
     start = pd.Timestamp("2017-01-01")
-    table, report = daily_table(consumption, temperature, start, None, 2019, {})
+    table, report = daily_table(consumption, temperature, start, None, 2019, FeatureSettings())
     assert table["date"].max() == pd.Timestamp("2017-01-30")
     assert report.metrics()["range"] == {
         "start": "2017-01-01",
@@ -311,7 +313,12 @@ def test_an_end_in_a_gap_names_the_gap_and_the_last_complete_day(tmp_path: Path)
     # Inside the range the same day is interpolated and counted.
     drop_temperature_day(temperature, "2017-01-15")
     _, report = daily_table(
-        consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-29"), 2019, {}
+        consumption,
+        temperature,
+        pd.Timestamp("2017-01-01"),
+        pd.Timestamp("2017-01-29"),
+        2019,
+        FeatureSettings(),
     )
     assert report.metrics()["temperature"] == {"days_imputed": 1, "region_days_imputed": 13}
     with pytest.raises(InputError, match=r"data\.quality\.max_temperature_gap_days"):
@@ -333,13 +340,19 @@ def test_days_left_out_are_reported_and_a_long_gap_is_an_error(tmp_path: Path) -
     consumption = write(tmp_path / "c.csv", HEADER, without)
     temperature = write(tmp_path / "t.csv", TEMPERATURE_HEADER, temperature_rows(days))
     start, end = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
-    table, report = daily_table(consumption, temperature, start, end, 2019, {})
+    table, report = daily_table(consumption, temperature, start, end, 2019, FeatureSettings())
     assert len(table) == 8
     assert report.metrics()["left_out"] == {"absent": ["2021-01-04", "2021-01-05"]}
     assert report.metrics()["days"] == {"kept": 8, "left_out": {"absent": 2}}
     with pytest.raises(InputError, match=r"2 consecutive days 2021-01-04..2021-01-05; at most 1"):
         daily_table(
-            consumption, temperature, start, end, 2019, {}, QualityRules(max_consumption_gap_days=1)
+            consumption,
+            temperature,
+            start,
+            end,
+            2019,
+            FeatureSettings(),
+            QualityRules(max_consumption_gap_days=1),
         )
 
 

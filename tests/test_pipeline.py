@@ -12,7 +12,7 @@ import pytest
 import yaml
 from conftest import BIN, PUBLISHED_TWH, SMALL, merge, run
 
-from energy_forecast.lineage import DATA_FILES, locked_md5s
+from energy_forecast.tracking.lineage import DATA_FILES, locked_md5s
 
 pytestmark = pytest.mark.slow
 DVC = str(BIN / "dvc")
@@ -90,6 +90,8 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
             assert r.data.tags[tag] == locked[str(path)], (tag, r.info.run_name)
         assert r.data.tags["data.source"] == "synthetic"
         assert len(r.data.tags["git.commit"]) == 40
+        # DVC rewrote dvc.lock and the outputs; the code and params are the commit's.
+        assert r.data.tags["git.dirty"] == "false"
     for r in children:
         assert r.data.tags["model"] in SMALL["families"]
         assert r.data.tags["inputs"] in ("all", "mean_avg", "mean_wavg", "load")
@@ -104,6 +106,13 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     assert "test_predictions.png" in artifacts
 
 
+def test_a_default_run_warns_nothing_and_opens_on_training_runs(trained_repo: Path) -> None:
+    log = (trained_repo.parent / "repro.log").read_text()
+    assert "Warning" not in log, log[log.index("Warning") - 300 :][:800]
+    experiment = client(trained_repo).get_experiment_by_name("electricity-consumption-forecast")
+    assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
+
+
 def test_saved_models_trust_only_what_they_hold(trained_repo: Path) -> None:
     import skops.io
 
@@ -115,7 +124,7 @@ def test_saved_models_trust_only_what_they_hold(trained_repo: Path) -> None:
         assert sorted(flavor["skops_trusted_types"]) == sorted(held), name
         pins = (folder / "requirements.txt").read_text().split()
         assert all("==" in pin for pin in pins) and any(p.startswith("mlflow==") for p in pins)
-        assert (folder / "code" / "energy_forecast" / "features.py").exists()
+        assert (folder / "code" / "energy_forecast" / "features" / "__init__.py").exists()
         assert (folder / "input_example.json").exists()
 
 
@@ -167,7 +176,9 @@ def test_exp_run_changes_the_promoted_model(trained_repo: Path) -> None:
     other = "ptg" if before["model"] != "ptg" else "knn"
     exp = run(trained_repo, DVC, "exp", "run", "-S", f"model={other}")
     assert "Running stage 'select'" in exp.stdout
+    assert "Running stage 'evaluate'" in exp.stdout
     assert "Running stage 'train@" not in exp.stdout
+    assert f"**{other}** (promoted)" in (trained_repo / "reports/comparison.md").read_text()
     after = json.loads((trained_repo / "reports/metrics.json").read_text())
     assert after["model"] == other and after["test"] != before["test"]
     diff = run(trained_repo, DVC, "metrics", "diff", "--json")

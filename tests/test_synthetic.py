@@ -8,11 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from energy_forecast import exports, load_model
-from energy_forecast.parsing import day_hours, read_consumption, read_temperature
-from energy_forecast.synthetic import generate
-from energy_forecast.synthetic_constants import CONSTANTS
-from energy_forecast.temperature import national_temperatures
+from energy_forecast.data import exports
+from energy_forecast.data.parsing import day_hours, read_consumption, read_temperature
+from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.synthetic import load_curve
+from energy_forecast.synthetic.constants import CONSTANTS
+from energy_forecast.synthetic.generator import generate
 
 
 @pytest.fixture(scope="module")
@@ -67,7 +68,7 @@ def test_a_fit_recovers_the_generating_constants(generated) -> None:
         national_temperatures(read_temperature(temperature), 2019), how="inner"
     )
     mw = days["consumption_mwh"].to_numpy() / day_hours(days.index)
-    fitted = load_model.fit(
+    fitted = load_curve.fit(
         days.index,
         mw,
         days["wavg_mean_temperature"].to_numpy(),
@@ -76,7 +77,7 @@ def test_a_fit_recovers_the_generating_constants(generated) -> None:
     truth = CONSTANTS["load"]
     for name in ("heating_mw_per_degree", "cooling_mw_per_degree", "base_mw"):
         assert fitted[name] == pytest.approx(truth[name], rel=0.10), name
-    for day in load_model.WEEKDAYS:
+    for day in load_curve.WEEKDAYS:
         assert fitted["weekday_level"][day] == pytest.approx(truth["weekday_level"][day], rel=0.01)
     assert fitted["noise_sd"] == pytest.approx(0.01, rel=0.3)
     assert np.isclose(fitted["heating_threshold"], truth["heating_threshold"], atol=1.0)

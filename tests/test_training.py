@@ -5,34 +5,41 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import yaml
+from conftest import ROOT
 from sklearn.base import clone
 
 from energy_forecast.errors import InputError
 from energy_forecast.families import family
 from energy_forecast.features import history_days
-from energy_forecast.metrics import scores
-from energy_forecast.model import make_model
-from energy_forecast.training import cross_validate, folds, preceded, promoted_family
+from energy_forecast.modeling.metrics import scores
+from energy_forecast.modeling.model import make_model
+from energy_forecast.modeling.training import cross_validate, folds, preceded, promoted_family
+from energy_forecast.settings import CvSettings, FeatureSettings, parse
 
 
 def test_every_fold_trains_on_at_least_min_train_days() -> None:
-    params = {"cv": {"folds": 3, "min_train_days": 365}}
-    splits = list(folds(params, 731).split(range(731)))
+    splits = list(folds(CvSettings(folds=3, min_train_days=365), 731).split(range(731)))
     assert [len(train) for train, _ in splits] == [365, 487, 609]
     assert [len(valid) for _, valid in splits] == [122, 122, 122]
     assert all(train.max() < valid.min() for train, valid in splits)
     with pytest.raises(InputError, match=r"cv\.min_train_days"):
-        folds({"cv": {"folds": 3, "min_train_days": 730}}, 731)
+        folds(CvSettings(folds=3, min_train_days=730), 731)
 
 
 def test_promotion_by_name_or_by_cv() -> None:
     cv = {"knn": {"rmse": 3.0, "mape": 1.0}, "ridge": {"rmse": 2.0, "mape": 2.0}}
-    params = {"families": dict.fromkeys(cv), "model": "auto", "select": {"metric": "rmse"}}
-    assert promoted_family(params, cv) == "ridge"
-    assert promoted_family(params | {"select": {"metric": "mape"}}, cv) == "knn"
-    assert promoted_family(params | {"model": "knn"}, cv) == "knn"
-    with pytest.raises(InputError, match="model: expected 'auto' or a trained family"):
-        promoted_family(params | {"model": "prophet"}, cv)
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text())
+    raw["families"] = {name: raw["families"][name] for name in cv}
+
+    def promoted(**override) -> str:
+        return promoted_family(parse(raw | override), cv)
+
+    assert promoted() == "ridge"
+    assert promoted(select={"metric": "mape"}) == "knn"
+    assert promoted(model="knn") == "knn"
+    with pytest.raises(InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge'\]"):
+        promoted(model="prophet")
 
 
 def test_validation_days_are_forecast_with_the_weather_before_them() -> None:
@@ -43,14 +50,16 @@ def test_validation_days_are_forecast_with_the_weather_before_them() -> None:
     X = pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "wavg_mean_temperature": t})
     y = 1.2e6 + 6e4 * np.maximum(0, 15 - pd.Series(t).ewm(halflife=5).mean().to_numpy())
     model = make_model(
-        ["slow_smoothed_temperature", "slow_heating_degrees"], {}, family("ridge").estimator()
+        ["slow_smoothed_temperature", "slow_heating_degrees"],
+        FeatureSettings(),
+        family("ridge").estimator(),
     )
-    splitter = folds({"cv": {"folds": 2, "min_train_days": 300}}, 500)
+    splitter = folds(CvSettings(folds=2, min_train_days=300), 500)
     expected = []
     for train_idx, valid_idx in splitter.split(X):
         whole = clone(model).fit(X.iloc[train_idx], y[train_idx]).predict(X)
         expected.append(scores(y[valid_idx], whole[valid_idx])["rmse"])
-    history = history_days({})
+    history = history_days(FeatureSettings())
     assert history == 27
     assert cross_validate(model, X, y, splitter, history)["cv_rmse"] == pytest.approx(
         np.mean(expected), rel=1e-9

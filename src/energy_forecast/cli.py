@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from energy_forecast.errors import InputError
+from energy_forecast.settings import load as load_settings
 
 STAGES = ("ingest", "featurize", "train", "evaluate", "select")
 
@@ -34,7 +35,7 @@ def _parser() -> argparse.ArgumentParser:
     calibrate.add_argument("--consumption", required=True, type=Path)
     calibrate.add_argument("--temperature", required=True, type=Path)
     calibrate.add_argument(
-        "--output", type=Path, default=Path(__file__).with_name("synthetic_constants.py")
+        "--output", type=Path, default=Path(__file__).parent / "synthetic" / "constants.py"
     )
     return parser
 
@@ -45,26 +46,20 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "calibrate":
             from energy_forecast.atomic import write_text
-            from energy_forecast.synthetic import calibrate, render
+            from energy_forecast.synthetic.generator import calibrate, render
 
             constants = calibrate(args.consumption, args.temperature)
             write_text(args.output, render(constants, [args.consumption, args.temperature]))
             return 0
-        from energy_forecast import params
-
-        settings = params.load(args.params)
+        settings = load_settings(args.params)
         if args.command == "predict":
-            from energy_forecast.batch import predict_file
+            from energy_forecast.serving.batch import predict_file
 
             predict_file(args.model, args.temperature, args.output, settings)
-        elif args.command == "train":
-            from energy_forecast.stages import train
-
-            train.run(settings, Path.cwd(), args.family)
         else:
-            importlib.import_module(f"energy_forecast.stages.{args.command}").run(
-                settings, Path.cwd()
-            )
+            stage = importlib.import_module(f"energy_forecast.stages.{args.command}")
+            family = (args.family,) if args.command == "train" else ()
+            stage.run(settings, Path.cwd(), *family)
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

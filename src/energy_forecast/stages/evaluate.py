@@ -10,13 +10,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy_forecast import params as P
-from energy_forecast import paths, tracking
+from energy_forecast import paths
 from energy_forecast.atomic import atomic_path, write_text
 from energy_forecast.features import history_days
-from energy_forecast.metrics import scores
-from energy_forecast.model import request_frame
-from energy_forecast.training import preceded, promoted_family, split
+from energy_forecast.modeling.metrics import scores
+from energy_forecast.modeling.model import request_frame
+from energy_forecast.modeling.training import preceded, promoted_family, split
+from energy_forecast.settings import Settings
+from energy_forecast.tracking import store
 
 log = logging.getLogger(__name__)
 
@@ -64,15 +65,15 @@ def comparison_table(
     return "\n".join(lines) + "\n"
 
 
-def run(params: dict[str, Any], root: Path) -> None:
+def run(settings: Settings, root: Path) -> None:
     import mlflow
 
-    names = P.families(params)
+    names = list(settings.families)
     daily = pd.read_parquet(root / paths.DAILY)
-    _, test = split(daily, params)
+    _, test = split(daily, settings.split)
     # Forecasts of the first test days see the weather of the days before, as they would in use.
-    inputs = preceded(daily, test, history_days(P.feature_settings(params)))
-    tracking.configure(root, P.get(params, "mlflow.experiment"))
+    inputs = preceded(daily, test, history_days(settings.features.computation))
+    store.configure(root, settings.mlflow.experiment)
     actual = test["consumption_mwh"].to_numpy()
     predictions = pd.DataFrame({"date": test["date"].dt.strftime("%Y-%m-%d"), "actual": actual})
     report: dict[str, dict[str, float]] = {}
@@ -104,5 +105,5 @@ def run(params: dict[str, Any], root: Path) -> None:
     cv = {name: train_reports[name]["cv"] for name in names}
     write_text(
         root / paths.COMPARISON,
-        comparison_table(report, train_reports, promoted_family(params, cv)),
+        comparison_table(report, train_reports, promoted_family(settings, cv)),
     )

@@ -5,26 +5,27 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
-from typing import Any
 
-from energy_forecast import params as P
+import pandas as pd
+
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_path
-from energy_forecast.daily import daily_table
+from energy_forecast.data.daily import daily_table
+from energy_forecast.settings import Settings
 
 log = logging.getLogger(__name__)
 
 
-def run(params: dict[str, Any], root: Path) -> None:
-    start, end = P.data_range(params)
+def run(settings: Settings, root: Path) -> None:
+    data = settings.data
     table, report = daily_table(
         root / paths.RAW_CONSUMPTION,
         root / paths.RAW_TEMPERATURE,
-        start,
-        end,
-        int(P.get(params, "features.population_year")),
-        P.feature_settings(params),
-        P.quality_rules(params),
+        pd.Timestamp(data.start),
+        None if data.last_day is None else pd.Timestamp(data.last_day),
+        settings.features.population_year,
+        settings.features.computation,
+        data.quality,
     )
     with (
         atomic_path(root / paths.DAILY) as daily,

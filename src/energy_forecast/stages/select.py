@@ -6,26 +6,25 @@ import json
 import logging
 import shutil
 from pathlib import Path
-from typing import Any
 
-from energy_forecast import lineage, paths, tracking
-from energy_forecast import params as P
+from energy_forecast import paths
 from energy_forecast.atomic import atomic_dir, write_text
-from energy_forecast.training import promoted_family, selection_metric
+from energy_forecast.modeling.training import promoted_family
+from energy_forecast.settings import Settings
+from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
 ALIAS = "champion"
 
 
-def run(params: dict[str, Any], root: Path) -> None:
+def run(settings: Settings, root: Path) -> None:
     import mlflow
 
-    names = P.families(params)
-    selection_metric(params)
+    names = list(settings.families)
     train = {
         n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8")) for n in names
     }
-    name = promoted_family(params, {n: r["cv"] for n, r in train.items()})
+    name = promoted_family(settings, {n: r["cv"] for n, r in train.items()})
     test = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))[name]
     n_test = len((root / paths.PREDICTIONS).read_text("utf-8").splitlines()) - 1
 
@@ -41,10 +40,10 @@ def run(params: dict[str, Any], root: Path) -> None:
     }
     write_text(root / paths.METRICS, json.dumps(metrics, indent=2))
 
-    tracking.configure(root, P.get(params, "mlflow.experiment"))
-    registered = P.get(params, "mlflow.registered_model")
+    store.configure(root, settings.mlflow.experiment)
+    registered = settings.mlflow.registered_model
     model_id = mlflow.models.Model.load(str(source)).model_id
-    tags = lineage.tags(root, P.source(params), "select") | {"model": name}
+    tags = lineage.tags(root, settings.data.source, "select") | {"model": name}
     version = mlflow.register_model(f"models:/{model_id}", registered, tags=tags)
     mlflow.MlflowClient().set_registered_model_alias(registered, ALIAS, version.version)
     log.info(

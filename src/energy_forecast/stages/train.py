@@ -4,26 +4,27 @@ from __future__ import annotations
 
 import json
 import logging
+import warnings
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from energy_forecast import lineage, paths, tracking
-from energy_forecast import params as P
+from energy_forecast import paths
 from energy_forecast.atomic import atomic_dir, write_text
 from energy_forecast.families import family
-from energy_forecast.model import mlflow_model_args
-from energy_forecast.training import (
+from energy_forecast.modeling.model import mlflow_model_args
+from energy_forecast.modeling.training import (
     Result,
     champion,
     configurations,
     folds,
     refit,
     search,
-    selection_metric,
     split,
 )
+from energy_forecast.settings import Settings
+from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
 
@@ -37,26 +38,32 @@ def _run_params(result: Result) -> dict[str, Any]:
     }
 
 
-def run(params: dict[str, Any], root: Path, name: str) -> None:
+def run(settings: Settings, root: Path, name: str) -> None:
     import mlflow
 
-    configs = configurations(params, name)
-    metric = selection_metric(params)
-    train, _ = split(pd.read_parquet(root / paths.DAILY), params)
-    folds(params, len(train))
+    configs = configurations(settings, name)
+    metric = settings.select.metric
+    train, _ = split(pd.read_parquet(root / paths.DAILY), settings.split)
+    folds(settings.cv, len(train))
     stage = f"train@{name}"
-    tags = lineage.tags(root, P.source(params), stage)
-    experiment_id = tracking.configure(root, P.get(params, "mlflow.experiment"))
+    tags = lineage.tags(root, settings.data.source, stage)
+    experiment_id = store.configure(root, settings.mlflow.experiment)
 
     with mlflow.start_run(run_name=stage, tags={**tags, "model": name}) as parent:
-        dataset = mlflow.data.from_pandas(
-            train,
-            source=str(root / paths.DAILY),
-            name="daily",
-            digest=tags["data.features.md5"],
-            targets="consumption_mwh",
-        )
-        mlflow.log_input(dataset, context="training")
+        with warnings.catch_warnings():
+            # MLflow 3 registers its local-file dataset source twice, then calls a path
+            # ambiguous; and this dataset records lineage, not a schema requests are held to,
+            # so the hint about integer columns in request schemas does not apply.
+            warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
+            warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
+            dataset = mlflow.data.from_pandas(
+                train,
+                source=str(root / paths.DAILY),
+                name="daily",
+                digest=tags["data.features.md5"],
+                targets="consumption_mwh",
+            )
+            mlflow.log_input(dataset, context="training")
 
         def report(result: Result) -> None:
             config = result.configuration
@@ -73,11 +80,11 @@ def run(params: dict[str, Any], root: Path, name: str) -> None:
             if result.error:
                 log.warning("%s failed: %s", config.name, result.error)
 
-        with tracking.ChildRuns(experiment_id, parent.info.run_id) as children:
-            results = search(configs, train, params, report)
+        with store.ChildRuns(experiment_id, parent.info.run_id) as children:
+            results = search(configs, train, settings, report)
         best = champion(results, metric)
         config = best.configuration
-        model, inputs, fit_warnings = refit(config, train, params)
+        model, inputs, fit_warnings = refit(config, train, settings)
         info = mlflow.sklearn.log_model(
             name="model", **mlflow_model_args(model, family(name).TRUSTED_TYPES, inputs)
         )

@@ -12,28 +12,19 @@ the days it has (on a single row it is that day's temperature).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from energy_forecast import calendar
+from energy_forecast.data.temperature import TEMPERATURE_COLUMNS
 from energy_forecast.errors import InputError
-from energy_forecast.temperature import TEMPERATURE_COLUMNS
+from energy_forecast.features import calendar
+from energy_forecast.settings import FeatureSettings
 
-DEFAULT_SETTINGS: dict[str, float | int | str] = {
-    "heating_threshold": 15.0,
-    "cooling_threshold": 20.0,
-    "night_threshold": 10.0,
-    "smoothing_halflife_days": 1.0,
-    "smoothing_window_days": 7,
-    "slow_smoothing_halflife_days": 5.0,
-    "slow_smoothing_window_days": 28,
-    "fourier_order": 2,
-    "trend_origin": "2000-01-01",
-}
+DEFAULTS = FeatureSettings()
 # Temperatures a model may be asked about; outside them a request is surely a unit or typing error.
 TEMPERATURE_RANGE = (-40.0, 50.0)
 REFERENCE_TEMPERATURE = "wavg_mean_temperature"
@@ -69,23 +60,19 @@ DERIVED_TEMPERATURE_FEATURES = [
 LOOKBACK_FEATURES = {f for f in DERIVED_TEMPERATURE_FEATURES if "smoothed" in f or "slow" in f}
 
 
-def history_days(settings: Mapping[str, Any] = DEFAULT_SETTINGS) -> int:
+def history_days(settings: FeatureSettings = DEFAULTS) -> int:
     """Days before its first wanted day that a request carries to get the pipeline's features."""
-    settings = {**DEFAULT_SETTINGS, **settings}
-    return (
-        max(int(settings["smoothing_window_days"]), int(settings["slow_smoothing_window_days"])) - 1
-    )
+    return max(settings.smoothing_window_days, settings.slow_smoothing_window_days) - 1
 
 
 def fourier_features(order: int) -> list[str]:
     return [f"doy_{fn}{k}" for k in range(1, order + 1) for fn in ("sin", "cos")]
 
 
-def known_features(settings: Mapping[str, Any] = DEFAULT_SETTINGS) -> list[str]:
-    order = settings.get("fourier_order", DEFAULT_SETTINGS["fourier_order"])
+def known_features(settings: FeatureSettings = DEFAULTS) -> list[str]:
     return [
         *CALENDAR_FEATURES,
-        *fourier_features(int(order)),
+        *fourier_features(settings.fourier_order),
         *TEMPERATURE_COLUMNS,
         *DERIVED_TEMPERATURE_FEATURES,
     ]
@@ -167,11 +154,10 @@ def _smoothed(dates: pd.DatetimeIndex, temperature: np.ndarray, halflife: float,
 def build_features(
     frame: pd.DataFrame,
     features: Sequence[str],
-    settings: Mapping[str, Any] = DEFAULT_SETTINGS,
+    settings: FeatureSettings = DEFAULTS,
     source: str = "input",
 ) -> pd.DataFrame:
     """The columns `features`, in order, for each row of `frame` (a `date` and temperatures)."""
-    settings = {**DEFAULT_SETTINGS, **settings}
     unknown = [f for f in features if f not in known_features(settings)]
     if unknown:
         raise InputError(f"unknown features {unknown}; expected some of {known_features(settings)}")
@@ -203,13 +189,13 @@ def build_features(
             out[f"{prefix}smoothed_temperature"] = _smoothed(
                 dates,
                 temps[REFERENCE_TEMPERATURE],
-                float(settings[f"{prefix}smoothing_halflife_days"]),
-                int(settings[f"{prefix}smoothing_window_days"]),
+                getattr(settings, f"{prefix}smoothing_halflife_days"),
+                getattr(settings, f"{prefix}smoothing_window_days"),
             )
-    heating = float(settings["heating_threshold"])
-    cooling = float(settings["cooling_threshold"])
-    night = float(settings["night_threshold"])
-    origin = pd.Timestamp(settings["trend_origin"])
+    heating = settings.heating_threshold
+    cooling = settings.cooling_threshold
+    night = settings.night_threshold
+    origin = pd.Timestamp(settings.trend_origin)
     weekday = dates.day_of_week.to_numpy()
     year_fraction = 2 * np.pi * (dates.day_of_year.to_numpy() - 1) / 365.25
     makers = {
@@ -241,7 +227,7 @@ def build_features(
         # Cold nights drive heating that the daily mean smooths away.
         "cold_night_degrees": lambda: np.maximum(0.0, night - temps[NIGHT_TEMPERATURE]),
     }
-    for k in range(1, int(settings["fourier_order"]) + 1):
+    for k in range(1, settings.fourier_order + 1):
         makers[f"doy_sin{k}"] = lambda k=k: np.sin(k * year_fraction)
         makers[f"doy_cos{k}"] = lambda k=k: np.cos(k * year_fraction)
     for column, values in temps.items():
@@ -255,6 +241,7 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
 
     def __init__(self, features: Sequence[str] = ("weekday",), settings: dict | None = None):
         self.features = features
+        # Plain values, not FeatureSettings: what the saved model holds stays skops-safe.
         self.settings = settings
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> FeatureBuilder:
@@ -263,7 +250,8 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         try:
-            return build_features(X, list(self.features), self.settings or {}, source="request")
+            settings = FeatureSettings(**(self.settings or {}))
+            return build_features(X, list(self.features), settings, source="request")
         except InputError as err:
             # The scoring server answers an MlflowException with HTTP 400 and this message;
             # any other exception would reach the caller as a generic error.

@@ -15,13 +15,17 @@ from pathlib import Path
 import yaml
 
 from energy_forecast import paths
-from energy_forecast.quality import flat_counts
+from energy_forecast.data.quality import flat_counts
 
 DATA_FILES = {
     "data.raw.consumption.md5": paths.RAW_CONSUMPTION,
     "data.raw.temperature.md5": paths.RAW_TEMPERATURE,
     "data.features.md5": paths.DAILY,
 }
+
+
+# What decides a run: the code, the params and the pipeline.
+SOURCES = ("src", "params.yaml", "dvc.yaml", "pyproject.toml")
 
 
 def md5(path: Path) -> str:
@@ -40,7 +44,8 @@ def _git(root: Path, *args: str) -> str:
 def git_tags(root: Path) -> dict[str, str]:
     try:
         commit = _git(root, "rev-parse", "HEAD")
-        dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no"))
+        # What DVC writes (dvc.lock, stage outputs) is the run's result, not its cause.
+        dirty = bool(_git(root, "status", "--porcelain", "--untracked-files=no", "--", *SOURCES))
     except (OSError, subprocess.CalledProcessError) as err:
         reason = getattr(err, "stderr", None) or str(err)
         return {"git.commit": f"unavailable: {reason.strip()}"}

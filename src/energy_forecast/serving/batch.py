@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from energy_forecast import exports, tracking
-from energy_forecast import params as P
 from energy_forecast.atomic import atomic_path
+from energy_forecast.data import exports
+from energy_forecast.data.parsing import read_temperature
+from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.errors import InputError
 from energy_forecast.features import checked_temperature, parse_dates
-from energy_forecast.parsing import read_temperature
-from energy_forecast.temperature import national_temperatures
+from energy_forecast.settings import Settings
+from energy_forecast.tracking import store
 
 log = logging.getLogger(__name__)
 
@@ -54,13 +54,13 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
     return out
 
 
-def predict_file(model_uri: str, temperature: Path, output: Path, params: dict[str, Any]) -> None:
+def predict_file(model_uri: str, temperature: Path, output: Path, settings: Settings) -> None:
     import mlflow
 
-    mlflow.set_tracking_uri(tracking.tracking_uri(Path.cwd()))
+    mlflow.set_tracking_uri(store.tracking_uri(Path.cwd()))
     model = mlflow.pyfunc.load_model(model_uri)
     columns = model.metadata.get_input_schema().input_names()
-    inputs = read_inputs(temperature, columns, int(P.get(params, "features.population_year")))
+    inputs = read_inputs(temperature, columns, settings.features.population_year)
     forecast = pd.DataFrame(
         {"date": inputs["date"], "consumption_mwh": np.round(model.predict(inputs), 1)}
     )

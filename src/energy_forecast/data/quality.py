@@ -28,24 +28,9 @@ from typing import Any
 
 import pandas as pd
 
-CONFLICTING_DUPLICATE_RULES = ("refile", "first", "error")
-MISSING_TEMPERATURE_RULES = ("interpolate", "error")
-INCOMPLETE_DAY_RULES = ("drop", "error")
-NON_FINAL_STATUS_RULES = ("keep", "drop", "error")
+from energy_forecast.settings import QualityRules
 
-
-@dataclass(frozen=True)
-class QualityRules:
-    """`data.quality` in params.yaml: one rule per known defect, and the gap limits."""
-
-    conflicting_duplicates: str = "refile"
-    missing_temperature_days: str = "interpolate"
-    max_temperature_gap_days: int = 3
-    incomplete_days: str = "drop"
-    max_consumption_gap_days: int = 3
-    non_final_status: str = "keep"
-
-
+# The rules come from params.yaml's data.quality, parsed with the other settings.
 DEFAULT_RULES = QualityRules()
 
 

@@ -9,21 +9,21 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from energy_forecast.errors import InputError
-from energy_forecast.features import build_features, known_features
-from energy_forecast.parsing import (
+from energy_forecast.data.parsing import (
     STATUS_ORDER,
     ConsumptionDays,
     read_consumption,
     read_temperature,
 )
-from energy_forecast.quality import DEFAULT_RULES, QualityReport, QualityRules
-from energy_forecast.regions import REGIONS
-from energy_forecast.temperature import TEMPERATURE_COLUMNS, national_temperatures
+from energy_forecast.data.quality import DEFAULT_RULES, QualityReport
+from energy_forecast.data.regions import REGIONS
+from energy_forecast.data.temperature import TEMPERATURE_COLUMNS, national_temperatures
+from energy_forecast.errors import InputError
+from energy_forecast.features import build_features, known_features
+from energy_forecast.settings import FeatureSettings, QualityRules
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +155,7 @@ def daily_table(
     start: pd.Timestamp,
     end: pd.Timestamp | None,
     population_year: int,
-    settings: dict[str, Any],
+    settings: FeatureSettings,
     rules: QualityRules = DEFAULT_RULES,
 ) -> tuple[pd.DataFrame, QualityReport]:
     """One row per complete Paris day of start..end (None: latest) and what it took."""

@@ -22,12 +22,18 @@ from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 from threadpoolctl import threadpool_limits
 
-from energy_forecast import params as P
 from energy_forecast.errors import InputError
-from energy_forecast.families import FAMILIES, family
-from energy_forecast.features import history_days, required_inputs
-from energy_forecast.metrics import LOWER_IS_BETTER, scores
-from energy_forecast.model import make_model, request_frame
+from energy_forecast.families import family
+from energy_forecast.features import history_days, known_features, required_inputs
+from energy_forecast.modeling.metrics import scores
+from energy_forecast.modeling.model import make_model, request_frame
+from energy_forecast.settings import (
+    PARAMS_FILE,
+    CvSettings,
+    FeatureSettings,
+    Settings,
+    SplitSettings,
+)
 
 
 @dataclass
@@ -46,7 +52,7 @@ class Configuration:
         """The raw request columns its model takes, for the days of `daily`."""
         return request_frame(daily, required_inputs(self.features))
 
-    def build(self, feature_settings: dict[str, Any], extra: dict[str, Any]) -> Pipeline:
+    def build(self, feature_settings: FeatureSettings, extra: dict[str, Any]) -> Pipeline:
         estimator = family(self.family).estimator(**self.settings, **extra)
         return make_model(self.features, feature_settings, estimator)
 
@@ -59,38 +65,53 @@ class Result:
     warnings: list[str] = field(default_factory=list)
 
 
-def family_extra(params: dict[str, Any], name: str) -> dict[str, Any]:
+def family_extra(settings: Settings, name: str) -> dict[str, Any]:
     """Family settings that are not a grid axis (PTG's bounds)."""
-    section = P.get(params, f"families.{name}")
-    return {"bounds": section["bounds"]} if "bounds" in section else {}
+    bounds = settings.families[name].bounds
+    return {"bounds": {k: list(v) for k, v in bounds.items()}} if bounds is not None else {}
 
 
-def configurations(params: dict[str, Any], name: str) -> list[Configuration]:
+def feature_set(settings: Settings, name: str, key: str) -> list[str]:
+    """The columns of feature set `name`, each a feature the code knows."""
+    sets = settings.features.sets
+    if name not in sets:
+        raise _bad(key, f"a feature set of features.sets {sorted(sets)}", name)
+    known = known_features(settings.features.computation)
+    unknown = [c for c in sets[name] if c not in known]
+    if unknown:
+        raise _bad(f"features.sets.{name}", f"columns among {known}", unknown)
+    return list(sets[name])
+
+
+def configurations(settings: Settings, name: str) -> list[Configuration]:
     """Every configuration of family `name`, each checked before anything is fitted."""
-    if name not in FAMILIES:
-        raise P.bad("families", f"a key among {list(FAMILIES)}", name)
-    section = P.get(params, f"families.{name}")
-    sets = section.get("feature_sets")
-    if not isinstance(sets, list) or not sets:
-        raise P.bad(f"families.{name}.feature_sets", "a non-empty list of feature set names", sets)
-    grid = section.get("grid") or {}
-    if not isinstance(grid, dict) or any(not isinstance(v, list) or not v for v in grid.values()):
-        raise P.bad(f"families.{name}.grid", "a mapping of setting to a non-empty list", grid)
-    settings = P.feature_settings(params)
-    extra = family_extra(params, name)
+    if name not in settings.families:
+        raise _bad("families", f"a key among {list(settings.families)}", name)
+    section = settings.families[name]
+    if not section.feature_sets:
+        raise _bad(f"families.{name}.feature_sets", "a non-empty list of feature set names", [])
+    grid = section.grid
+    if any(not values for values in grid.values()):
+        raise _bad(f"families.{name}.grid", "a mapping of setting to a non-empty list", grid)
+    computation = settings.features.computation
+    extra = family_extra(settings, name)
     out = []
-    for feature_set in sets:
-        features = P.feature_set(params, feature_set, f"families.{name}.feature_sets")
+    for feature_set_name in section.feature_sets:
+        features = feature_set(settings, feature_set_name, f"families.{name}.feature_sets")
         for values in itertools.product(*grid.values()):
             config = Configuration(
-                name, feature_set, features, dict(zip(grid, values, strict=True))
+                name, feature_set_name, features, dict(zip(grid, values, strict=True))
             )
-            _check(config, settings, extra)
+            _check(config, computation, extra)
             out.append(config)
     return out
 
 
-def _check(config: Configuration, settings: dict[str, Any], extra: dict[str, Any]) -> None:
+def _bad(key: str, expected: str, got: Any) -> InputError:
+    return InputError(f"{key}: expected {expected}, got {got!r}", source=PARAMS_FILE)
+
+
+def _check(config: Configuration, settings: FeatureSettings, extra: dict[str, Any]) -> None:
     try:
         top = config.build(settings, extra).named_steps["model"]
         nested = [v for v in top.get_params(deep=True).values() if isinstance(v, BaseEstimator)]
@@ -98,21 +119,16 @@ def _check(config: Configuration, settings: dict[str, Any], extra: dict[str, Any
             # scikit-learn checks parameter values at fit time; ask it now, before any fit.
             estimator._validate_params()
     except (TypeError, ValueError, AttributeError) as err:
-        raise P.bad(
+        raise _bad(
             f"families.{config.family}.grid",
             "settings the estimator accepts",
             f"{config.settings}: {err}",
         ) from None
 
 
-def split(daily: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd.DataFrame]:
+def split(daily: pd.DataFrame, periods: SplitSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Training [data.start, test_start) and test [test_start, test_end] periods of `daily`."""
-    test_start, test_end = P.date(params, "split.test_start"), P.date(params, "split.test_end")
-    if test_start > test_end:
-        raise InputError(
-            f"split.test_start ({test_start.date()}) is after split.test_end ({test_end.date()})",
-            source=P.PARAMS_FILE,
-        )
+    test_start, test_end = pd.Timestamp(periods.test_start), pd.Timestamp(periods.test_end)
     dates = pd.to_datetime(daily["date"])
     train = daily[dates < test_start].reset_index(drop=True)
     test = daily[(dates >= test_start) & (dates <= test_end)].reset_index(drop=True)
@@ -120,13 +136,13 @@ def split(daily: pd.DataFrame, params: dict[str, Any]) -> tuple[pd.DataFrame, pd
     if train.empty:
         raise InputError(
             f"split.test_start {test_start.date()}: no training days before it; {span}",
-            source=P.PARAMS_FILE,
+            source=PARAMS_FILE,
         )
     if test.empty:
         raise InputError(
             f"split.test_start..split.test_end ({test_start.date()} to "
             f"{test_end.date()}) overlaps no data; {span}",
-            source=P.PARAMS_FILE,
+            source=PARAMS_FILE,
         )
     return train, test
 
@@ -139,29 +155,20 @@ def preceded(daily: pd.DataFrame, part: pd.DataFrame, days: int) -> pd.DataFrame
     return daily[(dates >= first) & (dates <= last)].reset_index(drop=True)
 
 
-def folds(params: dict[str, Any], n_rows: int) -> TimeSeriesSplit:
+def folds(cv: CvSettings, n_rows: int) -> TimeSeriesSplit:
     """Expanding windows whose first training window holds `cv.min_train_days` days.
 
     Consumption is seasonal: a fold that trains on half a year has never seen a winter.
     """
-    n = P.get(params, "cv.folds")
-    if not isinstance(n, int) or n < 2 or n >= n_rows:
-        raise P.bad("cv.folds", f"an integer from 2 to {n_rows - 1}", n)
-    first = P.get(params, "cv.min_train_days")
-    if not isinstance(first, int) or not 1 <= first <= n_rows - n:
-        raise P.bad(
+    if cv.folds >= n_rows:
+        raise _bad("cv.folds", f"an integer from 2 to {n_rows - 1}", cv.folds)
+    if cv.min_train_days > n_rows - cv.folds:
+        raise _bad(
             "cv.min_train_days",
-            f"an integer from 1 to {n_rows - n} (the training period has {n_rows} days)",
-            first,
+            f"an integer from 1 to {n_rows - cv.folds} (the training period has {n_rows} days)",
+            cv.min_train_days,
         )
-    return TimeSeriesSplit(n_splits=n, test_size=(n_rows - first) // n)
-
-
-def selection_metric(params: dict[str, Any]) -> str:
-    metric = P.get(params, "select.metric")
-    if metric not in LOWER_IS_BETTER:
-        raise P.bad("select.metric", f"one of {list(LOWER_IS_BETTER)}", metric)
-    return metric
+    return TimeSeriesSplit(n_splits=cv.folds, test_size=(n_rows - cv.min_train_days) // cv.folds)
 
 
 def cross_validate(
@@ -201,12 +208,13 @@ def recorded_warnings() -> Iterator[list[str]]:
 
 
 def refit(
-    config: Configuration, train: pd.DataFrame, params: dict[str, Any]
+    config: Configuration, train: pd.DataFrame, settings: Settings
 ) -> tuple[Pipeline, pd.DataFrame, list[str]]:
     """`config` fitted on the whole training period, with its inputs and its warnings."""
     inputs = config.inputs(train)
     with recorded_warnings() as caught:
-        model = config.build(P.feature_settings(params), family_extra(params, config.family))
+        computation = settings.features.computation
+        model = config.build(computation, family_extra(settings, config.family))
         model.fit(inputs, train["consumption_mwh"].to_numpy())
     return model, inputs, caught
 
@@ -214,27 +222,27 @@ def refit(
 def search(
     configs: Iterable[Configuration],
     train: pd.DataFrame,
-    params: dict[str, Any],
+    settings: Settings,
     report: Callable[[Result], None] = lambda result: None,
 ) -> list[Result]:
     """Cross-validate every configuration; a configuration that raises is kept as failed."""
-    settings = P.feature_settings(params)
+    computation = settings.features.computation
     y = train["consumption_mwh"].to_numpy()
-    splitter = folds(params, len(train))
-    history = history_days(settings)
+    splitter = folds(settings.cv, len(train))
+    history = history_days(computation)
     results = []
     # A few years of days make small matrices: one BLAS or OpenMP thread fits them as fast as
     # two (the default gbm grid: 9.0 s against 10.3 s) and leaves the other core to the
     # writer of the tracked runs.
     with threadpool_limits(1):
         for config in configs:
-            extra = family_extra(params, config.family)
+            extra = family_extra(settings, config.family)
             with recorded_warnings() as caught:
                 try:
                     result = Result(
                         config,
                         cross_validate(
-                            config.build(settings, extra),
+                            config.build(computation, extra),
                             config.inputs(train),
                             y,
                             splitter,
@@ -258,13 +266,8 @@ def champion(results: list[Result], metric: str) -> Result:
     return min(fitted, key=lambda r: r.metrics[f"cv_{metric}"])
 
 
-def promoted_family(params: dict[str, Any], cv: dict[str, dict[str, float]]) -> str:
+def promoted_family(settings: Settings, cv: dict[str, dict[str, float]]) -> str:
     """The family `select` promotes: `model` by name, or for `auto` the best by CV."""
-    choice = P.get(params, "model")
-    trained = P.families(params)
-    if choice == "auto":
-        metric = selection_metric(params)
-        return min(trained, key=lambda name: cv[name][metric])
-    if choice not in trained:
-        raise P.bad("model", f"'auto' or a trained family among {trained}", choice)
-    return choice
+    if settings.model == "auto":
+        return min(settings.families, key=lambda name: cv[name][settings.select.metric])
+    return settings.model

@@ -23,10 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from energy_forecast import exports
+from energy_forecast.data import exports
+from energy_forecast.data.quality import DEFAULT_RULES, Resolution
+from energy_forecast.data.regions import REGIONS
 from energy_forecast.errors import InputError
-from energy_forecast.quality import DEFAULT_RULES, QualityRules, Resolution
-from energy_forecast.regions import REGIONS
+from energy_forecast.settings import QualityRules
 
 # The least final status wins when a day mixes them.
 STATUS_ORDER = ["Définitif", "Consolidé", "Temps réel"]

@@ -16,16 +16,18 @@ from sklearn.pipeline import Pipeline
 
 import energy_forecast
 from energy_forecast.features import FeatureBuilder
+from energy_forecast.settings import FeatureSettings
 
 PIPELINE_TYPES = ["energy_forecast.features.FeatureBuilder"]
 REQUIREMENTS = ("mlflow", "scikit-learn", "pandas", "numpy", "scipy", "holidays", "skops")
 PACKAGE_DIR = Path(energy_forecast.__file__).parent
 
 
-def make_model(features: list[str], settings: dict[str, Any], estimator: BaseEstimator) -> Pipeline:
-    return Pipeline(
-        [("features", FeatureBuilder(list(features), dict(settings))), ("model", estimator)]
-    )
+def make_model(
+    features: list[str], settings: FeatureSettings, estimator: BaseEstimator
+) -> Pipeline:
+    builder = FeatureBuilder(list(features), settings.for_model())
+    return Pipeline([("features", builder), ("model", estimator)])
 
 
 def request_frame(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from energy_forecast.data.regions import REGIONS, population_weights
 from energy_forecast.errors import InputError
-from energy_forecast.regions import REGIONS, population_weights
 
 STATS = ("min", "max", "mean")
 TEMPERATURE_COLUMNS = [f"{kind}_{stat}_temperature" for kind in ("avg", "wavg") for stat in STATS]

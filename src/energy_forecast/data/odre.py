@@ -18,14 +18,13 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
-from energy_forecast import exports
-from energy_forecast import params as P
+from energy_forecast.data import exports
+from energy_forecast.data.parsing import export_days
 from energy_forecast.errors import InputError
-from energy_forecast.parsing import export_days
+from energy_forecast.settings import OdreSettings
 
 log = logging.getLogger(__name__)
 RETRIES = 3
@@ -184,17 +183,15 @@ def keep_range(
 
 
 def download(
-    params: dict[str, Any],
+    portal: OdreSettings,
     consumption: Path,
     temperature: Path,
     start: pd.Timestamp,
     end: pd.Timestamp | None,
 ) -> None:
-    base = str(P.get(params, "data.odre.base_url"))
-    timeout = float(P.get(params, "data.odre.timeout_seconds"))
-    backoff = float(P.get(params, "data.odre.retry_backoff_seconds"))
     for name, target in (("consumption", consumption), ("temperature", temperature)):
-        url = export_url(base, str(P.get(params, f"data.odre.{name}_dataset")), start, end)
+        dataset = getattr(portal, f"{name}_dataset")
+        url = export_url(portal.base_url, dataset, start, end)
         log.info("%s: GET %s", name, url)
-        fetch(url, target, timeout, backoff, name)
+        fetch(url, target, portal.timeout_seconds, portal.retry_backoff_seconds, name)
         keep_range(target, name, start, end, url)

@@ -3,7 +3,7 @@
 `generate` writes files byte-compatible with the real exports (headers, BOM, `;`, CRLF,
 newest-first half-hours with the clock-change quirks, 13 regions), so the offline default
 exercises exactly the parser that real data goes through. `calibrate` fits the generating
-constants on real exports and renders `synthetic_constants.py`; only those constants are
+constants on real exports and renders `synthetic/constants.py`; only those constants are
 committed, never the data.
 """
 
@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy_forecast import exports, load_model
-from energy_forecast.parsing import day_hours, read_consumption, read_temperature
-from energy_forecast.regions import REGIONS
-from energy_forecast.temperature import national_temperatures
+from energy_forecast.data import exports
+from energy_forecast.data.parsing import day_hours, read_consumption, read_temperature
+from energy_forecast.data.regions import REGIONS
+from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.synthetic import load_curve
 
 # Day-to-day noise of the generated load (relative). Fitted residuals on real data are larger
 # (about 5 %) because they hold slow structure the model leaves out (school holidays, the
@@ -36,7 +37,7 @@ def _season_harmonics(dates: pd.DatetimeIndex) -> np.ndarray:
 
 def _profile_key(dates: pd.DatetimeIndex) -> np.ndarray:
     """0..3: (winter Oct-Mar, summer) x (working day, weekend or holiday)."""
-    off = (dates.day_of_week >= 5) | (load_model.design(dates)["holiday_name"] != "")
+    off = (dates.day_of_week >= 5) | (load_curve.design(dates)["holiday_name"] != "")
     summer = (dates.month >= 4) & (dates.month <= 9)
     return summer.astype(int) * 2 + off.astype(int)
 
@@ -49,7 +50,7 @@ def calibrate(consumption: Path, temperature: Path, population_year: int = 2019)
     t = days["wavg_mean_temperature"].to_numpy()
     mw = days["consumption_mwh"].to_numpy() / day_hours(days.index)
     origin = float(np.round(days.index.year.to_numpy().mean()))
-    load = load_model.fit(days.index, mw, t, trend_origin_year=origin)
+    load = load_curve.fit(days.index, mw, t, trend_origin_year=origin)
 
     seasonal = np.linalg.lstsq(
         _season_harmonics(national.index), national["wavg_mean_temperature"].to_numpy(), rcond=None
@@ -256,7 +257,7 @@ def generate(
 ) -> None:
     """Write a consumption and a temperature export for the Paris days start..end."""
     if constants is None:
-        from energy_forecast.synthetic_constants import CONSTANTS
+        from energy_forecast.synthetic.constants import CONSTANTS
 
         constants = CONSTANTS
     days = pd.date_range(start, end, freq="D")
@@ -274,7 +275,7 @@ def generate(
     wavg = national_temperatures(regional, population_year)["wavg_mean_temperature"].to_numpy()
     load = constants["load"]
     noise = rng.normal(0.0, LOAD_NOISE_SD, len(days))
-    day_mw = load_model.daily_mw(days, wavg, load) * (1 + noise)
+    day_mw = load_curve.daily_mw(days, wavg, load) * (1 + noise)
     gas = constants["gas"]
     gas_mw = gas["base_mw"] + gas["heating_mw_per_degree"] * np.maximum(
         0.0, load["heating_threshold"] - wavg

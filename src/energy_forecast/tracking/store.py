@@ -19,6 +19,9 @@ from types import TracebackType
 from typing import Any
 
 POOLCLASS = "MLFLOW_SQLALCHEMYSTORE_POOLCLASS"
+# The MLflow UI opens an experiment on its training runs, not on GenAI traces and prompts.
+EXPERIMENT_KIND = "mlflow.experimentKind"
+EXPERIMENT_TAGS = {EXPERIMENT_KIND: "custom_model_development"}
 _TEMP_WORKSPACES = os.sep + os.path.join(".dvc", "tmp", "exps") + os.sep
 
 
@@ -57,7 +60,11 @@ def configure(cwd: Path, experiment: str) -> str:
         experiment_id = found.experiment_id
     else:
         artifacts = (root / "mlruns").as_uri() if uri.startswith("sqlite:///") else None
-        experiment_id = client.create_experiment(experiment, artifact_location=artifacts)
+        experiment_id = client.create_experiment(
+            experiment, artifact_location=artifacts, tags=EXPERIMENT_TAGS
+        )
+    if found is not None and found.tags.get(EXPERIMENT_KIND) is None:
+        client.set_experiment_tag(experiment_id, EXPERIMENT_KIND, EXPERIMENT_TAGS[EXPERIMENT_KIND])
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
 

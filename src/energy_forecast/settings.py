@@ -1,0 +1,232 @@
+"""`params.yaml`, parsed once into typed, frozen settings: the one place defaults live.
+
+Every stage parses the file at its entry (`load`) and hands the library these objects, never
+the raw mapping. An unknown key is refused with the closest valid one, a wrong type with the
+type expected: a typo can no longer change nothing and say nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from energy_forecast.errors import InputError
+
+PARAMS_FILE = "params.yaml"
+LATEST = "latest"
+PositiveInt = Annotated[int, Field(gt=0, strict=True)]
+Days = Annotated[int, Field(ge=0, strict=True)]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class FilesSettings(Frozen):
+    consumption: str
+    temperature: str
+
+
+class SyntheticSettings(Frozen):
+    seed: Annotated[int, Field(strict=True)] = 42
+
+
+class OdreSettings(Frozen):
+    base_url: str = "https://odre.opendatasoft.com"
+    consumption_dataset: str = "consommation-quotidienne-brute"
+    temperature_dataset: str = "temperature-quotidienne-regionale"
+    timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    retry_backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
+
+
+class QualityRules(Frozen):
+    """`data.quality`: the rule for each known defect of real exports (see `quality`)."""
+
+    conflicting_duplicates: Literal["refile", "first", "error"] = "refile"
+    missing_temperature_days: Literal["interpolate", "error"] = "interpolate"
+    max_temperature_gap_days: Days = 3
+    incomplete_days: Literal["drop", "error"] = "drop"
+    max_consumption_gap_days: Days = 3
+    non_final_status: Literal["keep", "drop", "error"] = "keep"
+
+
+class DataSettings(Frozen):
+    source: Literal["synthetic", "files", "odre"] = "synthetic"
+    start: dt.date
+    end: dt.date | Literal["latest"]
+    files: FilesSettings
+    synthetic: SyntheticSettings = SyntheticSettings()
+    odre: OdreSettings = OdreSettings()
+    quality: QualityRules = QualityRules()
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> DataSettings:
+        if self.end != LATEST and self.start > self.end:
+            raise ValueError(f"data.start ({self.start}) is after data.end ({self.end})")
+        return self
+
+    @property
+    def last_day(self) -> dt.date | None:
+        """data.end, or None for `latest` (the last day both exports cover)."""
+        return None if self.end == LATEST else self.end
+
+
+class FeatureSettings(Frozen):
+    """How features are computed: what a model carries to compute them again when served."""
+
+    heating_threshold: float = 15.0
+    cooling_threshold: float = 20.0
+    night_threshold: float = 10.0
+    smoothing_halflife_days: Annotated[float, Field(gt=0)] = 1.0
+    smoothing_window_days: PositiveInt = 7
+    slow_smoothing_halflife_days: Annotated[float, Field(gt=0)] = 5.0
+    slow_smoothing_window_days: PositiveInt = 28
+    fourier_order: Annotated[int, Field(ge=0, strict=True)] = 2
+    trend_origin: dt.date = dt.date(2000, 1, 1)
+
+    def for_model(self) -> dict[str, float | int | str]:
+        """Plain values, as the saved model's feature step holds them."""
+        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self}
+
+
+class FeaturesSection(FeatureSettings):
+    """`features`: the feature settings, the region weighting, and the named feature sets."""
+
+    population_year: Literal[2008, 2019] = 2019
+    sets: dict[str, list[str]]
+
+    @property
+    def computation(self) -> FeatureSettings:
+        return FeatureSettings(**{k: getattr(self, k) for k in FeatureSettings.model_fields})
+
+
+class SplitSettings(Frozen):
+    test_start: dt.date
+    test_end: dt.date
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> SplitSettings:
+        if self.test_start > self.test_end:
+            raise ValueError(
+                f"split.test_start ({self.test_start}) is after split.test_end ({self.test_end})"
+            )
+        return self
+
+
+class CvSettings(Frozen):
+    folds: Annotated[int, Field(ge=2, strict=True)] = 3
+    min_train_days: PositiveInt = 365
+
+
+class SelectSettings(Frozen):
+    metric: Literal["rmse", "mae", "mape"] = "rmse"
+
+
+class FamilySettings(Frozen):
+    feature_sets: list[str]
+    grid: dict[str, list[Any]] = {}
+    # PTG's parameter bounds: a family setting that is not a grid axis.
+    bounds: dict[str, tuple[float, float]] | None = None
+
+
+class MlflowSettings(Frozen):
+    experiment: str = "electricity-consumption-forecast"
+    registered_model: str = "electricity-consumption-forecast"
+
+
+class Settings(Frozen):
+    data: DataSettings
+    features: FeaturesSection
+    split: SplitSettings
+    cv: CvSettings = CvSettings()
+    model: str = "auto"
+    select: SelectSettings = SelectSettings()
+    families: dict[str, FamilySettings]
+    mlflow: MlflowSettings = MlflowSettings()
+
+    @model_validator(mode="after")
+    def _known_families(self) -> Settings:
+        from energy_forecast.families import FAMILIES
+
+        unknown = [n for n in self.families if n not in FAMILIES]
+        if unknown or not self.families:
+            raise ValueError(f"families: expected families among {list(FAMILIES)}, got {unknown}")
+        if self.model not in ("auto", *self.families):
+            raise ValueError(f"model: expected 'auto' or one of {list(self.families)}")
+        return self
+
+
+def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:
+    """The settings class that holds the key at `loc`, for suggesting a close valid key."""
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part)) if isinstance(part, str) else None
+        if field is None:
+            # A mapping's value (a family's settings) sits one level below its key.
+            return FamilySettings if loc and loc[0] == "families" else None
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            model = annotation
+    return model
+
+
+_TYPE_TAGS = {"date", "int", "float", "str", "bool", "list", "dict", "tuple"}
+
+
+def _key(loc: tuple[Any, ...]) -> str:
+    """The dotted params key of an error, without the type tags pydantic adds inside unions."""
+    return ".".join(str(p) for p in loc if not (p in _TYPE_TAGS or "[" in str(p)))
+
+
+def _message(error: dict[str, Any]) -> str:
+    key = _key(error["loc"])
+    if error["type"] == "extra_forbidden":
+        holder = _model_at(Settings, error["loc"])
+        valid = list(holder.model_fields) if holder else []
+        close = difflib.get_close_matches(str(error["loc"][-1]), valid, n=1)
+        hint = (
+            f"; did you mean {'.'.join([*map(str, error['loc'][:-1]), close[0]])}?" if close else ""
+        )
+        return f"{key}: unknown setting{hint} (valid here: {valid})"
+    if error["type"] == "missing":
+        return f"{key}: missing setting"
+    if error["type"] == "value_error":
+        return error["msg"].removeprefix("Value error, ")
+    return f"{key}: {error['msg'].lower()}, got {error['input']!r}"
+
+
+def parse(params: dict[str, Any], source: str = PARAMS_FILE) -> Settings:
+    """Typed settings from the mapping in `params.yaml`, or one error naming every bad key."""
+    try:
+        return Settings.model_validate(params)
+    except ValidationError as err:
+        by_key: dict[str, list[str]] = {}
+        for error in err.errors(include_url=False):
+            by_key.setdefault(_key(error["loc"]), []).append(_message(error))
+        # A union (a date or 'latest') fails once per member: one line for the key.
+        problems = [
+            messages[0]
+            if len(messages) == 1
+            else " or ".join(
+                [messages[0].rsplit(", got ", 1)[0], *(m.split(": ", 1)[1] for m in messages[1:])]
+            )
+            for messages in by_key.values()
+        ]
+        raise InputError("; ".join(problems), source=source) from None
+
+
+def load(path: str | Path = PARAMS_FILE) -> Settings:
+    path = Path(path)
+    try:
+        params = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("not found; run from the repository root", source=str(path)) from None
+    except yaml.YAMLError as err:
+        raise InputError(f"not valid YAML: {err}", source=str(path)) from None
+    if not isinstance(params, dict):
+        raise InputError("expected a mapping of settings", source=str(path))
+    return parse(params, str(path))

@@ -1,1 +1,0 @@
-"""Where raw data comes from, besides local files and the synthetic generator."""

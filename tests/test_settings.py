@@ -1,0 +1,119 @@
+"""params.yaml parsed once into typed settings: typos and wrong types are refused by name."""
+
+from __future__ import annotations
+
+import copy
+import importlib
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from conftest import ROOT
+
+from energy_forecast.cli import main
+from energy_forecast.errors import InputError
+from energy_forecast.families import FAMILIES, family
+from energy_forecast.modeling.model import PIPELINE_TYPES
+from energy_forecast.settings import Settings, parse
+
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+
+def with_change(path: str, value: Any, rename: str | None = None) -> dict[str, Any]:
+    """params.yaml with the key at dotted `path` set to `value`, or renamed to `rename`."""
+    params = copy.deepcopy(PARAMS)
+    *parents, last = path.split(".")
+    node = params
+    for part in parents:
+        node = node[part]
+    if rename is not None:
+        node[rename] = node.pop(last)
+    else:
+        node[last] = value
+    return params
+
+
+def refused(params: dict[str, Any]) -> str:
+    with pytest.raises(InputError) as caught:
+        parse(params)
+    return str(caught.value)
+
+
+def test_the_repositorys_params_parse() -> None:
+    settings = parse(PARAMS)
+    assert isinstance(settings, Settings)
+    assert list(settings.families) == list(PARAMS["families"])
+    assert settings.features.computation.for_model()["trend_origin"] == "2000-01-01"
+
+
+@pytest.mark.parametrize(
+    ("path", "typo", "suggestion"),
+    [
+        ("features.heating_threshold", "heating_treshold", "features.heating_threshold"),
+        ("cv.folds", "fold", "cv.folds"),
+        ("data.quality.non_final_status", "non_final_statut", "data.quality.non_final_status"),
+        ("families.knn.grid", "grd", "families.knn.grid"),
+        ("select.metric", "metrc", "select.metric"),
+    ],
+)
+def test_a_misspelt_key_is_refused_with_the_closest_valid_one(
+    path: str, typo: str, suggestion: str
+) -> None:
+    message = refused(with_change(path, None, rename=typo))
+    misspelt = ".".join([*path.split(".")[:-1], typo])
+    assert f"{misspelt}: unknown setting; did you mean {suggestion}?" in message
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "expected"),
+    [
+        (
+            "features.heating_threshold",
+            "warm",
+            "features.heating_threshold: input should be a valid number",
+        ),
+        ("cv.folds", 2.5, "cv.folds: input should be a valid integer"),
+        (
+            "features.population_year",
+            2020,
+            "features.population_year: input should be 2008 or 2019",
+        ),
+        ("data.end", "soon", "data.end: input should be a valid date or datetime"),
+        (
+            "data.quality.conflicting_duplicates",
+            "average",
+            "input should be 'refile', 'first' or 'error'",
+        ),
+        ("model", "prophet", "model: expected 'auto' or one of"),
+        ("data.start", "2030-01-01", "data.start (2030-01-01) is after data.end"),
+    ],
+)
+def test_a_wrong_value_names_the_key_and_what_was_expected(
+    path: str, value: Any, expected: str
+) -> None:
+    assert expected in refused(with_change(path, value))
+
+
+def test_the_command_exits_2_naming_the_key(tmp_path: Path, capsys) -> None:
+    bad = tmp_path / "params.yaml"
+    bad.write_text(yaml.safe_dump(with_change("cv.folds", None, rename="fold")), encoding="utf-8")
+    assert main(["--params", str(bad), "featurize"]) == 2
+    assert "cv.fold: unknown setting; did you mean cv.folds?" in capsys.readouterr().err
+
+
+def test_settings_are_frozen() -> None:
+    settings = parse(PARAMS)
+    with pytest.raises(ValueError, match="frozen"):
+        settings.cv.folds = 5  # type: ignore[misc]
+
+
+def test_the_type_names_saved_models_trust_still_import() -> None:
+    """Saved models list the skops types they trust by dotted name: each must still resolve."""
+    names = {*PIPELINE_TYPES}
+    for name in FAMILIES:
+        names |= {n for n in family(name).TRUSTED_TYPES if n.startswith("energy_forecast.")}
+    assert "energy_forecast.features.FeatureBuilder" in names
+    for dotted in names:
+        module, _, attribute = dotted.rpartition(".")
+        assert getattr(importlib.import_module(module), attribute).__name__ == attribute
