@@ -76,23 +76,28 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
     def _split(X: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return X[:, 0], X[:, 1:]
 
-    def fit(self, X, y) -> PTGRegressor:
-        self._validate_params()
-        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
-        t, extra = self._split(X)
+    def _parameter_bounds(self, t: np.ndarray, n_extra: int) -> list[tuple[float, float]]:
+        """(low, high) of base, slope, threshold, cooling slope and threshold, then effects."""
         t_range = (float(t.min()), float(t.max()))
-        bounds = [
+        return [
             _bounds(self.base_bounds, (-np.inf, np.inf)),
             _bounds(self.slope_bounds, (0.0, np.inf)),
             _bounds(self.threshold_bounds, t_range),
             _bounds(self.cooling_slope_bounds, (0.0, np.inf)),
             _bounds(self.cooling_threshold_bounds, t_range),
-        ] + [(-np.inf, np.inf)] * extra.shape[1]
+        ] + [(-np.inf, np.inf)] * n_extra
+
+    def _least_squares(
+        self,
+        t: np.ndarray,
+        extra: np.ndarray,
+        y: np.ndarray,
+        bounds: list[tuple[float, float]],
+        free: np.ndarray,
+    ) -> np.ndarray:
+        """The parameters of least cost over starts at several thresholds."""
         low = np.array([b[0] for b in bounds])
         high = np.array([b[1] for b in bounds])
-        free = low < high
-        # Without a cooling slope the cooling threshold means nothing: hold it still.
-        free[4] = free[4] and bool(free[3] or high[3] != 0.0)
         spread = float(np.std(y)) or 1.0
 
         def start(threshold: float) -> np.ndarray:
@@ -102,7 +107,7 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
                     spread / (np.ptp(t) or 1.0),
                     threshold,
                     0.0,
-                    t_range[1],
+                    float(t.max()),
                     *np.zeros(extra.shape[1]),
                 ]
             )
@@ -123,8 +128,7 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
             threshold = float(np.clip(np.quantile(t, q), t_low, t_high))
             p0 = start(threshold)
             if not free.any():
-                best = p0
-                break
+                return p0
             lo, hi = low[free], high[free]
             # least_squares wants starts strictly inside the bounds.
             nudge = 1e-9 * np.where(np.isfinite(hi - lo), hi - lo, 1.0)
@@ -135,11 +139,12 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
                 best = p0.copy()
                 best[free] = fit.x
         assert best is not None
-        self.coef_ = best
-        self.base_, self.slope_, self.threshold_, self.cooling_slope_, self.cooling_threshold_ = (
-            float(v) for v in best[:5]
-        )
-        self.effects_ = best[5:]
+        return best
+
+    @staticmethod
+    def _warn_on_bounds(
+        best: np.ndarray, bounds: list[tuple[float, float]], free: np.ndarray
+    ) -> None:
         for name, value, (lo, hi), is_free in zip(
             _NAMES, best[:5], bounds[:5], free[:5], strict=True
         ):
@@ -151,8 +156,24 @@ class PTGRegressor(RegressorMixin, BaseEstimator):
                 warnings.warn(
                     f"PTG {name} = {value:.6g} sits on its bound {side:.6g}",
                     BoundWarning,
-                    stacklevel=2,
+                    stacklevel=3,
                 )
+
+    def fit(self, X, y) -> PTGRegressor:
+        self._validate_params()
+        X, y = validate_data(self, X, y, y_numeric=True, dtype=np.float64)
+        t, extra = self._split(X)
+        bounds = self._parameter_bounds(t, extra.shape[1])
+        free = np.array([low < high for low, high in bounds])
+        # Without a cooling slope the cooling threshold means nothing: hold it still.
+        free[4] = free[4] and bool(free[3] or bounds[3][1] != 0.0)
+        best = self._least_squares(t, extra, y, bounds, free)
+        self.coef_ = best
+        self.base_, self.slope_, self.threshold_, self.cooling_slope_, self.cooling_threshold_ = (
+            float(v) for v in best[:5]
+        )
+        self.effects_ = best[5:]
+        self._warn_on_bounds(best, bounds, free)
         return self
 
     def predict(self, X) -> np.ndarray:

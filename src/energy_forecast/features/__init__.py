@@ -151,13 +151,10 @@ def _smoothed(dates: pd.DatetimeIndex, temperature: np.ndarray, halflife: float,
     return (np.where(seen, past, 0.0) @ weights) / (seen @ weights)
 
 
-def build_features(
-    frame: pd.DataFrame,
-    features: Sequence[str],
-    settings: FeatureSettings = DEFAULTS,
-    source: str = "input",
-) -> pd.DataFrame:
-    """The columns `features`, in order, for each row of `frame` (a `date` and temperatures)."""
+def _checked_inputs(
+    frame: pd.DataFrame, features: Sequence[str], settings: FeatureSettings, source: str
+) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
+    """The request's dates and the temperatures `features` need, each checked."""
     unknown = [f for f in features if f not in known_features(settings)]
     if unknown:
         raise InputError(f"unknown features {unknown}; expected some of {known_features(settings)}")
@@ -174,30 +171,39 @@ def build_features(
         for c in required_inputs(features)
         if c != "date"
     }
-    out: dict[str, Any] = {}
-    if any(f in LOOKBACK_FEATURES for f in features):
-        _reject_first(
-            dates.duplicated(),
-            "date",
-            source,
-            None,
-            lambda row: (
-                f"{dates[row].date()} appears twice; smoothed temperatures need one row per date"
-            ),
+    return dates, temps
+
+
+def _smoothed_temperatures(
+    dates: pd.DatetimeIndex, reference: np.ndarray, settings: FeatureSettings, source: str
+) -> dict[str, np.ndarray]:
+    """The fast and slow smoothed temperatures, from the days the request carries."""
+    _reject_first(
+        dates.duplicated(),
+        "date",
+        source,
+        None,
+        lambda row: (
+            f"{dates[row].date()} appears twice; smoothed temperatures need one row per date"
+        ),
+    )
+    return {
+        f"{prefix}smoothed_temperature": _smoothed(
+            dates,
+            reference,
+            getattr(settings, f"{prefix}smoothing_halflife_days"),
+            getattr(settings, f"{prefix}smoothing_window_days"),
         )
-        for prefix in ("", "slow_"):
-            out[f"{prefix}smoothed_temperature"] = _smoothed(
-                dates,
-                temps[REFERENCE_TEMPERATURE],
-                getattr(settings, f"{prefix}smoothing_halflife_days"),
-                getattr(settings, f"{prefix}smoothing_window_days"),
-            )
-    heating = settings.heating_threshold
-    cooling = settings.cooling_threshold
-    night = settings.night_threshold
-    origin = pd.Timestamp(settings.trend_origin)
+        for prefix in ("", "slow_")
+    }
+
+
+def _calendar_makers(
+    dates: pd.DatetimeIndex, settings: FeatureSettings
+) -> dict[str, Callable[[], np.ndarray]]:
     weekday = dates.day_of_week.to_numpy()
     year_fraction = 2 * np.pi * (dates.day_of_year.to_numpy() - 1) / 365.25
+    origin = pd.Timestamp(settings.trend_origin)
     makers = {
         "weekday": lambda: weekday,
         "week": lambda: dates.isocalendar().week.to_numpy().astype(int),
@@ -218,22 +224,55 @@ def build_features(
         ).astype(int),
         "summer_workday": lambda: calendar.summer_holiday(dates) * calendar.is_workday(dates),
         "trend": lambda: ((dates - origin) / pd.Timedelta(days=365.25)).to_numpy(),
-        "heating_degrees": lambda: np.maximum(0.0, heating - temps[REFERENCE_TEMPERATURE]),
-        "cooling_degrees": lambda: np.maximum(0.0, temps[REFERENCE_TEMPERATURE] - cooling),
-        "smoothed_heating_degrees": lambda: np.maximum(0.0, heating - out["smoothed_temperature"]),
-        # Heating grows faster than linearly in the cold (heat pumps lose efficiency).
-        "smoothed_heating_degrees_squared": lambda: makers["smoothed_heating_degrees"]() ** 2,
-        "slow_heating_degrees": lambda: np.maximum(0.0, heating - out["slow_smoothed_temperature"]),
-        # Cold nights drive heating that the daily mean smooths away.
-        "cold_night_degrees": lambda: np.maximum(0.0, night - temps[NIGHT_TEMPERATURE]),
     }
     for k in range(1, settings.fourier_order + 1):
         makers[f"doy_sin{k}"] = lambda k=k: np.sin(k * year_fraction)
         makers[f"doy_cos{k}"] = lambda k=k: np.cos(k * year_fraction)
-    for column, values in temps.items():
+    return makers
+
+
+def _temperature_makers(
+    temps: dict[str, np.ndarray], smoothed: dict[str, np.ndarray], settings: FeatureSettings
+) -> dict[str, Callable[[], np.ndarray]]:
+    heating = settings.heating_threshold
+    makers: dict[str, Callable[[], np.ndarray]] = {
+        "heating_degrees": lambda: np.maximum(0.0, heating - temps[REFERENCE_TEMPERATURE]),
+        "cooling_degrees": lambda: np.maximum(
+            0.0, temps[REFERENCE_TEMPERATURE] - settings.cooling_threshold
+        ),
+        "smoothed_heating_degrees": lambda: np.maximum(
+            0.0, heating - smoothed["smoothed_temperature"]
+        ),
+        # Heating grows faster than linearly in the cold (heat pumps lose efficiency).
+        "smoothed_heating_degrees_squared": lambda: makers["smoothed_heating_degrees"]() ** 2,
+        "slow_heating_degrees": lambda: np.maximum(
+            0.0, heating - smoothed["slow_smoothed_temperature"]
+        ),
+        # Cold nights drive heating that the daily mean smooths away.
+        "cold_night_degrees": lambda: np.maximum(
+            0.0, settings.night_threshold - temps[NIGHT_TEMPERATURE]
+        ),
+    }
+    for column, values in {**temps, **smoothed}.items():
         makers[column] = lambda values=values: values
-    columns = {f: out[f] if f in out else makers[f]() for f in features}
-    return pd.DataFrame(columns, index=frame.index)
+    return makers
+
+
+def build_features(
+    frame: pd.DataFrame,
+    features: Sequence[str],
+    settings: FeatureSettings = DEFAULTS,
+    source: str = "input",
+) -> pd.DataFrame:
+    """The columns `features`, in order, for each row of `frame` (a `date` and temperatures)."""
+    dates, temps = _checked_inputs(frame, features, settings, source)
+    smoothed = (
+        _smoothed_temperatures(dates, temps[REFERENCE_TEMPERATURE], settings, source)
+        if any(f in LOOKBACK_FEATURES for f in features)
+        else {}
+    )
+    makers = _calendar_makers(dates, settings) | _temperature_makers(temps, smoothed, settings)
+    return pd.DataFrame({f: makers[f]() for f in features}, index=frame.index)
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator):

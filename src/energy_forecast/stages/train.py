@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,83 @@ def _run_params(result: Result) -> dict[str, Any]:
     }
 
 
+def _log_training_data(train: pd.DataFrame, source: Path, digest: str) -> None:
+    import mlflow
+
+    with warnings.catch_warnings():
+        # MLflow 3 registers its local-file dataset source twice, then calls a path
+        # ambiguous; and this dataset records lineage, not a schema requests are held to,
+        # so the hint about integer columns in request schemas does not apply.
+        warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
+        warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
+        dataset = mlflow.data.from_pandas(
+            train, source=str(source), name="daily", digest=digest, targets="consumption_mwh"
+        )
+        mlflow.log_input(dataset, context="training")
+
+
+def _child_run_reporter(
+    children: store.ChildRuns, tags: dict[str, str], name: str
+) -> Callable[[Result], None]:
+    """What `search` calls with each configuration's result: one child run, FAILED if it raised."""
+
+    def report(result: Result) -> None:
+        config = result.configuration
+        extra = {"error": result.error} if result.error else {}
+        if result.warnings:
+            extra["warnings"] = "\n".join(result.warnings)[:5000]
+        children.log(
+            config.name,
+            _run_params(result),
+            result.metrics,
+            {**tags, "model": name, "inputs": config.feature_set, **extra},
+            failed=result.error is not None,
+        )
+        if result.error:
+            log.warning("%s failed: %s", config.name, result.error)
+
+    return report
+
+
+def _log_champion(
+    best: Result, train: pd.DataFrame, settings: Settings, root: Path, name: str
+) -> None:
+    """Refit the champion on the whole training period, log it, and copy it to models/."""
+    import mlflow
+
+    config = best.configuration
+    model, inputs, fit_warnings = refit(config, train, settings)
+    info = mlflow.sklearn.log_model(
+        name="model", **mlflow_model_args(model, family(name).TRUSTED_TYPES, inputs)
+    )
+    # models/<family> is the logged model itself: its MLmodel names the run and model id.
+    with atomic_dir(root / paths.MODELS / name) as tmp:
+        mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
+    mlflow.log_params(_run_params(best))
+    mlflow.log_metrics(best.metrics)
+    mlflow.set_tags(
+        {"inputs": config.feature_set, "champion": config.name}
+        | ({"warnings": "\n".join(fit_warnings)} if fit_warnings else {})
+    )
+    for message in fit_warnings:
+        log.warning("%s: %s", config.name, message)
+
+
+def _report(name: str, best: Result, results: list[Result], n_train: int) -> dict[str, Any]:
+    config = best.configuration
+    return {
+        "family": name,
+        "feature_set": config.feature_set,
+        "params": config.settings,
+        "cv": {k.removeprefix("cv_"): v for k, v in best.metrics.items() if k.startswith("cv_")},
+        "fit_seconds": best.metrics["fit_seconds"],
+        "predict_seconds": best.metrics["predict_seconds"],
+        "n_configurations": len(results),
+        "n_failed": sum(r.error is not None for r in results),
+        "n_train": n_train,
+    }
+
+
 def run(settings: Settings, root: Path, name: str) -> None:
     import mlflow
 
@@ -50,74 +128,19 @@ def run(settings: Settings, root: Path, name: str) -> None:
     experiment_id = store.configure(root, settings.mlflow.experiment)
 
     with mlflow.start_run(run_name=stage, tags={**tags, "model": name}) as parent:
-        with warnings.catch_warnings():
-            # MLflow 3 registers its local-file dataset source twice, then calls a path
-            # ambiguous; and this dataset records lineage, not a schema requests are held to,
-            # so the hint about integer columns in request schemas does not apply.
-            warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
-            warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
-            dataset = mlflow.data.from_pandas(
-                train,
-                source=str(root / paths.DAILY),
-                name="daily",
-                digest=tags["data.features.md5"],
-                targets="consumption_mwh",
-            )
-            mlflow.log_input(dataset, context="training")
-
-        def report(result: Result) -> None:
-            config = result.configuration
-            extra = {"error": result.error} if result.error else {}
-            if result.warnings:
-                extra["warnings"] = "\n".join(result.warnings)[:5000]
-            children.log(
-                config.name,
-                _run_params(result),
-                result.metrics,
-                {**tags, "model": name, "inputs": config.feature_set, **extra},
-                failed=result.error is not None,
-            )
-            if result.error:
-                log.warning("%s failed: %s", config.name, result.error)
-
+        _log_training_data(train, root / paths.DAILY, tags["data.features.md5"])
         with store.ChildRuns(experiment_id, parent.info.run_id) as children:
-            results = search(configs, train, settings, report)
+            results = search(configs, train, settings, _child_run_reporter(children, tags, name))
         best = champion(results, metric)
-        config = best.configuration
-        model, inputs, fit_warnings = refit(config, train, settings)
-        info = mlflow.sklearn.log_model(
-            name="model", **mlflow_model_args(model, family(name).TRUSTED_TYPES, inputs)
-        )
-        # models/<family> is the logged model itself: its MLmodel names the run and model id.
-        with atomic_dir(root / paths.MODELS / name) as tmp:
-            mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
-        mlflow.log_params(_run_params(best))
-        mlflow.log_metrics(best.metrics)
-        mlflow.set_tags(
-            {"inputs": config.feature_set, "champion": config.name}
-            | ({"warnings": "\n".join(fit_warnings)} if fit_warnings else {})
-        )
-        for message in fit_warnings:
-            log.warning("%s: %s", config.name, message)
+        _log_champion(best, train, settings, root, name)
 
-    cv = {k.removeprefix("cv_"): v for k, v in best.metrics.items() if k.startswith("cv_")}
-    report_json = {
-        "family": name,
-        "feature_set": config.feature_set,
-        "params": config.settings,
-        "cv": cv,
-        "fit_seconds": best.metrics["fit_seconds"],
-        "predict_seconds": best.metrics["predict_seconds"],
-        "n_configurations": len(results),
-        "n_failed": sum(r.error is not None for r in results),
-        "n_train": len(train),
-    }
-    write_text(root / paths.TRAIN_REPORTS / f"{name}.json", json.dumps(report_json, indent=2))
+    report = _report(name, best, results, len(train))
+    write_text(root / paths.TRAIN_REPORTS / f"{name}.json", json.dumps(report, indent=2))
     log.info(
         "%s: %d configurations, champion %s with cv %s %.1f",
         stage,
         len(results),
-        config.name,
+        best.configuration.name,
         metric,
         best.metrics[f"cv_{metric}"],
     )

@@ -42,16 +42,14 @@ def _profile_key(dates: pd.DatetimeIndex) -> np.ndarray:
     return summer.astype(int) * 2 + off.astype(int)
 
 
-def calibrate(consumption: Path, temperature: Path, population_year: int = 2019) -> dict[str, Any]:
-    """Fit every generating constant on a pair of real exports."""
-    regional = read_temperature(temperature)
-    national = national_temperatures(regional, population_year, source=str(temperature))
-    days = read_consumption(consumption).table.join(national, how="inner")
-    t = days["wavg_mean_temperature"].to_numpy()
-    mw = days["consumption_mwh"].to_numpy() / day_hours(days.index)
-    origin = float(np.round(days.index.year.to_numpy().mean()))
-    load = load_curve.fit(days.index, mw, t, trend_origin_year=origin)
+def _rounded(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _rounded(v) for k, v in value.items()}
+    return round(float(value), 4)
 
+
+def _temperature_constants(regional: pd.DataFrame, national: pd.DataFrame) -> dict[str, Any]:
+    """The national season and AR(1) anomaly, and each region's offset, spread and range."""
     seasonal = np.linalg.lstsq(
         _season_harmonics(national.index), national["wavg_mean_temperature"].to_numpy(), rcond=None
     )[0]
@@ -75,8 +73,19 @@ def calibrate(consumption: Path, temperature: Path, population_year: int = 2019)
             "sd": round(float(gap.std()), 3),
             "range": round(float((wide["max"][code] - wide["min"][code]).mean()), 3),
         }
+    return {
+        "seasonal": [round(float(v), 4) for v in seasonal],
+        "ar1": round(phi, 4),
+        "innovation_sd": round(innovation, 4),
+        "range_seasonal": [round(float(v), 4) for v in spread_fit[1:]],
+        "regions": regions,
+    }
 
-    # Half-hour shapes: each half-hour's MW over its day's mean, on whole 48-row days.
+
+def _gas_and_profiles(
+    consumption: Path, days: pd.DataFrame, degrees: np.ndarray
+) -> tuple[dict[str, float], list[list[float]]]:
+    """Gas's heating line and share, and the half-hour shapes of whole 48-row days."""
     gas_total, natran = exports.CONSUMPTION_COLUMNS[7], exports.CONSUMPTION_COLUMNS[3]
     raw = pd.read_csv(
         consumption,
@@ -92,35 +101,39 @@ def calibrate(consumption: Path, temperature: Path, population_year: int = 2019)
     )
     raw["day"] = pd.to_datetime(raw[exports.CONSUMPTION_DATE], format="%d/%m/%Y")
     gas_days = raw.groupby("day")[[gas_total, natran]].mean().reindex(days.index)
-    degrees = np.maximum(0.0, load["heating_threshold"] - t)
     gas_fit = np.polyfit(degrees, gas_days[gas_total].to_numpy(), 1)
+    gas = {
+        "base_mw": round(float(gas_fit[1]), 1),
+        "heating_mw_per_degree": round(float(gas_fit[0]), 1),
+        "natran_share": round(float((gas_days[natran] / gas_days[gas_total]).mean()), 4),
+    }
+    # Each half-hour's MW over its day's mean.
     raw = raw[raw["day"].isin(days.index[day_hours(days.index) == 24])]
     raw["share"] = raw[exports.CONSUMPTION_MW] / raw.groupby("day")[
         exports.CONSUMPTION_MW
     ].transform("mean")
     raw["key"] = _profile_key(pd.DatetimeIndex(raw["day"]))
     profiles = raw.pivot_table(index="key", columns=exports.CONSUMPTION_TIME, values="share")
+    return gas, [[round(float(v), 4) for v in profiles.loc[k]] for k in range(4)]
 
-    def rounded(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {k: rounded(v) for k, v in value.items()}
-        return round(float(value), 4)
 
+def calibrate(consumption: Path, temperature: Path, population_year: int = 2019) -> dict[str, Any]:
+    """Fit every generating constant on a pair of real exports."""
+    regional = read_temperature(temperature)
+    national = national_temperatures(regional, population_year, source=str(temperature))
+    days = read_consumption(consumption).table.join(national, how="inner")
+    t = days["wavg_mean_temperature"].to_numpy()
+    mw = days["consumption_mwh"].to_numpy() / day_hours(days.index)
+    origin = float(np.round(days.index.year.to_numpy().mean()))
+    load = load_curve.fit(days.index, mw, t, trend_origin_year=origin)
+    gas, profiles = _gas_and_profiles(
+        consumption, days, np.maximum(0.0, load["heating_threshold"] - t)
+    )
     return {
-        "load": {k: rounded(v) for k, v in load.items() if k != "noise_sd"},
-        "temperature": {
-            "seasonal": [round(float(v), 4) for v in seasonal],
-            "ar1": round(phi, 4),
-            "innovation_sd": round(innovation, 4),
-            "range_seasonal": [round(float(v), 4) for v in spread_fit[1:]],
-            "regions": regions,
-        },
-        "gas": {
-            "base_mw": round(float(gas_fit[1]), 1),
-            "heating_mw_per_degree": round(float(gas_fit[0]), 1),
-            "natran_share": round(float((gas_days[natran] / gas_days[gas_total]).mean()), 4),
-        },
-        "profiles": [[round(float(v), 4) for v in profiles.loc[k]] for k in range(4)],
+        "load": {k: _rounded(v) for k, v in load.items() if k != "noise_sd"},
+        "temperature": _temperature_constants(regional, national),
+        "gas": gas,
+        "profiles": profiles,
     }
 
 
