@@ -51,7 +51,7 @@ def main() -> None:
     features = feature_set(settings, "all", "article")
     article = make_model(
         features,
-        settings.features.computation,
+        settings.computation,
         KNeighborsRegressor(n_neighbors=5, weights="distance"),
     )
     columns = required_inputs(features)

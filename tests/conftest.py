@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import pytest
 import yaml
 
@@ -40,6 +41,8 @@ SMALL = {
     "data": {"start": "2016-01-01", "end": "2017-03-31"},
     "split": {"test_start": "2017-01-01", "test_end": "2017-03-31"},
     "cv": {"folds": 2, "min_train_days": 180},
+    # The first origin trains on the pipeline's training period: its model is models/model.
+    "backtest": {"start": "2017-01-01", "end": "2017-03-31", "refit_days": 30, "train_days": None},
     "families": {
         "knn": {"feature_sets": ["all"], "grid": {"n_neighbors": [5], "weights": ["distance"]}},
         "mlp": {
@@ -144,3 +147,16 @@ def real_files_2021() -> tuple[Path, Path]:
     if not REAL_CONSUMPTION_2021.exists():
         pytest.skip("the real RTE exports in ../shared/data/odre are absent")
     return REAL_CONSUMPTION_2021, REAL_TEMPERATURE_2021
+
+
+@pytest.fixture(scope="session")
+def synthetic_daily(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    """Seven years of generated days through the featurize code: 2012-2018."""
+    from energy_forecast.data.daily import daily_table
+    from energy_forecast.settings import FeatureSettings
+    from energy_forecast.synthetic.generator import generate
+
+    folder = tmp_path_factory.mktemp("synthetic")
+    start, end = pd.Timestamp("2012-01-01"), pd.Timestamp("2018-12-31")
+    generate(folder / "c.csv", folder / "t.csv", start, end, seed=3)
+    return daily_table(folder / "c.csv", folder / "t.csv", start, end, 2019, FeatureSettings())[0]

@@ -9,7 +9,6 @@ import pandas as pd
 import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
-from energy_forecast.data.daily import daily_table
 from energy_forecast.families import family
 from energy_forecast.families.gbm import ResidualBoosting
 from energy_forecast.families.ptg import BoundWarning, PTGRegressor
@@ -17,7 +16,6 @@ from energy_forecast.features import required_inputs
 from energy_forecast.modeling.model import make_model, request_frame
 from energy_forecast.settings import FeatureSettings
 from energy_forecast.synthetic.constants import CONSTANTS
-from energy_forecast.synthetic.generator import generate
 
 
 def test_ptg_passes_scikit_learn_checks() -> None:
@@ -78,14 +76,6 @@ def test_ptg_recovers_a_change_point_and_warns_on_bounds() -> None:
     assert model.slope_ == pytest.approx(57_000, rel=1e-3)
     with pytest.warns(BoundWarning, match="threshold"):
         PTGRegressor(threshold_bounds=(5, 12)).fit(t[:, None], y)
-
-
-@pytest.fixture(scope="module")
-def synthetic_daily(tmp_path_factory) -> pd.DataFrame:
-    folder = tmp_path_factory.mktemp("ridge")
-    start, end = pd.Timestamp("2012-01-01"), pd.Timestamp("2018-12-31")
-    generate(folder / "c.csv", folder / "t.csv", start, end, seed=3)
-    return daily_table(folder / "c.csv", folder / "t.csv", start, end, 2019, FeatureSettings())[0]
 
 
 def test_ridge_recovers_the_generators_gradient_and_weekday_levels(synthetic_daily) -> None:

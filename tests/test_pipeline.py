@@ -12,6 +12,7 @@ import pytest
 import yaml
 from conftest import BIN, PUBLISHED_TWH, SMALL, merge, run
 
+from energy_forecast.modeling.model import required_columns
 from energy_forecast.tracking.lineage import DATA_FILES, locked_md5s
 
 pytestmark = pytest.mark.slow
@@ -82,7 +83,7 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
     assert sorted(r.data.tags["dvc.stage"] for r in parents) == sorted(
-        f"train@{f}" for f in SMALL["families"]
+        [*(f"train@{f}" for f in SMALL["families"]), "backtest"]
     )
     assert len(children) == 6
     for r in runs:
@@ -98,6 +99,11 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
         assert {"cv_rmse", "cv_mae", "cv_mape", "cv_r2", "fit_seconds", "predict_seconds"} <= set(
             r.data.metrics
         )
+    backtest = next(r for r in parents if r.data.tags["dvc.stage"] == "backtest")
+    figures = [a.path for a in client(trained_repo).list_artifacts(backtest.info.run_id)]
+    assert "backtest.png" in figures
+    reported = json.loads((trained_repo / "reports/backtest.json").read_text())
+    assert backtest.data.metrics["adaptive_overall_mape"] == reported["adaptive"]["overall"]["mape"]
     knn = next(r for r in parents if r.data.tags["dvc.stage"] == "train@knn")
     inputs = client(trained_repo).get_run(knn.info.run_id).inputs.dataset_inputs
     assert inputs[0].dataset.digest == locked["data/processed/daily.parquet"]
@@ -133,7 +139,7 @@ def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> 
     assert set(metrics) == {"model", "test", "cv", "n_train", "n_test"}
     assert metrics["n_test"] == 90 and metrics["n_train"] == 366
     model = mlflow.pyfunc.load_model(str(trained_repo / "models/model"))
-    columns = model.metadata.get_input_schema().input_names()
+    columns = required_columns(model.metadata)
     assert columns[0] == "date"
     frame = pd.DataFrame(
         {"date": ["2017-02-01", "2017-08-01"]} | {c: [3.0, 22.0] for c in columns[1:]}
@@ -152,10 +158,16 @@ def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> 
 def test_dvc_finds_the_metrics_and_plots(trained_repo: Path) -> None:
     metrics = json.loads(run(trained_repo, DVC, "metrics", "show", "--json").stdout)
     shown = next(iter(metrics.values()))["data"]
-    assert {"reports/metrics.json", "reports/families.json"} <= set(shown)
+    assert {
+        "reports/metrics.json",
+        "reports/families.json",
+        "reports/data_quality.json",
+        "reports/backtest.json",
+    } <= set(shown)
     plots = run(trained_repo, DVC, "plots", "show", "--json").stdout
     assert "Daily consumption over the test period" in plots
     assert "Predicted against actual" in plots
+    assert "Day-ahead backtest, monthly MAPE" in plots
 
 
 def test_second_repro_does_nothing_and_forced_repro_is_identical(trained_repo: Path) -> None:

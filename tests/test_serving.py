@@ -13,6 +13,7 @@ import pytest
 import requests
 from conftest import BIN, env, run
 
+from energy_forecast.modeling.model import request_frame, required_columns
 from energy_forecast.serving.server import local_server
 
 pytestmark = pytest.mark.slow
@@ -42,7 +43,7 @@ def predict(repo: Path, model: str | Path, source: Path, output: Path, check: bo
 
 
 def request_rows(model: Path, n: int = 40) -> pd.DataFrame:
-    columns = mlflow.models.Model.load(str(model)).get_input_schema().input_names()
+    columns = required_columns(mlflow.models.Model.load(str(model)))
     rng = np.random.default_rng(0)
     frame = pd.DataFrame({"date": pd.date_range("2019-01-01", periods=n).strftime("%Y-%m-%d")})
     for column in columns[1:]:
@@ -171,7 +172,7 @@ def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(trained_
     from energy_forecast.modeling.model import request_frame
 
     model = mlflow.pyfunc.load_model(str(trained_repo / "models/ridge"))
-    columns = model.metadata.get_input_schema().input_names()
+    columns = required_columns(model.metadata)
     daily = pd.read_parquet(trained_repo / "data/processed/daily.parquet")
     predictions = pd.read_csv(trained_repo / "reports/predictions.csv")
     first = int(np.flatnonzero(daily["date"] == pd.Timestamp(predictions["date"].iloc[0]))[0])
@@ -183,3 +184,60 @@ def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(trained_
     np.testing.assert_allclose(served.to_numpy(), pipeline.to_numpy(), atol=0.06)
     alone = model.predict(request_frame(daily, columns).iloc[first : first + 1])
     assert abs(alone[0] - pipeline.iloc[0]) > 1.0
+
+
+def test_the_served_model_answers_what_the_backtest_forecast(server, trained_repo: Path) -> None:
+    """Day D from the request a forecaster sends: the warm-up days, consumption up to D - 1."""
+    url, model = server
+    backtest = pd.read_csv(trained_repo / "reports/backtest.csv")
+    first_window = backtest[backtest["origin"] == backtest["origin"].iloc[0]]
+    day = first_window.iloc[20]
+    daily = pd.read_parquet(trained_repo / "data/processed/daily.parquet")
+    dates = daily["date"]
+    origin, target = pd.Timestamp(day["origin"]), pd.Timestamp(day["date"])
+    rows = daily[(dates >= origin - pd.Timedelta(days=90)) & (dates <= target)]
+    frame = request_frame(rows, required_columns(mlflow.models.Model.load(str(model))))
+    known = rows["consumption_mwh"].where(rows["date"] < target).to_numpy()
+    body = {
+        "dataframe_split": json.loads(frame.assign(consumption_mwh=known).to_json(orient="split"))
+    }
+    answer = requests.post(f"{url}/invocations", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    served = answer.json()["predictions"][-1]
+    assert served == pytest.approx(day["adaptive"], abs=0.051)
+    assert abs(day["adaptive"] - day["static"]) > 1.0
+
+
+def test_batch_predict_takes_the_consumption_known_so_far(
+    trained_repo: Path, tmp_path: Path
+) -> None:
+    model = trained_repo / "models/model"
+    daily = pd.read_parquet(trained_repo / "data/processed/daily.parquet")
+    rows = daily[daily["date"] >= "2017-01-01"].head(40)
+    frame = request_frame(rows, required_columns(mlflow.models.Model.load(str(model))))
+    temperature, history = tmp_path / "national.csv", tmp_path / "consumption.csv"
+    frame.to_csv(temperature, index=False)
+    pd.DataFrame(
+        {"date": frame["date"].head(30), "consumption_mwh": rows["consumption_mwh"].head(30)}
+    ).to_csv(history, index=False)
+    output = tmp_path / "forecast.csv"
+    run(
+        trained_repo,
+        str(BIN / "energy-forecast"),
+        "predict",
+        "--model",
+        str(model),
+        "--temperature",
+        str(temperature),
+        "--consumption",
+        str(history),
+        "--output",
+        str(output),
+    )
+    written = pd.read_csv(output)["consumption_mwh"].to_numpy()
+    known = rows["consumption_mwh"].to_numpy().copy()
+    known[30:] = np.nan
+    expected = mlflow.pyfunc.load_model(str(model)).predict(frame.assign(consumption_mwh=known))
+    np.testing.assert_allclose(written, np.round(expected, 1))
+    static = mlflow.pyfunc.load_model(str(model)).predict(frame)
+    assert not np.allclose(written, np.round(static, 1))

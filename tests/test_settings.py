@@ -44,7 +44,7 @@ def test_the_repositorys_params_parse() -> None:
     settings = parse(PARAMS)
     assert isinstance(settings, Settings)
     assert list(settings.families) == list(PARAMS["families"])
-    assert settings.features.computation.for_model()["trend_origin"] == "2000-01-01"
+    assert settings.computation.for_model()["trend_origin"] == "2000-01-01"
 
 
 @pytest.mark.parametrize(

@@ -11,7 +11,7 @@ from pathlib import Path
 from energy_forecast.errors import InputError
 from energy_forecast.settings import load as load_settings
 
-STAGES = ("ingest", "featurize", "train", "evaluate", "select")
+STAGES = ("ingest", "featurize", "train", "evaluate", "select", "backtest")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
         required=True,
         type=Path,
         help="regional temperature export, or a CSV of date and national columns",
+    )
+    predict.add_argument(
+        "--consumption",
+        type=Path,
+        help="consumption known so far: an ODRÉ export, or a CSV of date and consumption_mwh",
     )
     predict.add_argument("--output", required=True, type=Path, help="CSV to write")
     calibrate = sub.add_parser("calibrate", help="fit the synthetic generator on real exports")
@@ -55,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "predict":
             from energy_forecast.serving.batch import predict_file
 
-            predict_file(args.model, args.temperature, args.output, settings)
+            predict_file(args.model, args.temperature, args.output, settings, args.consumption)
         else:
             stage = importlib.import_module(f"energy_forecast.stages.{args.command}")
             family = (args.family,) if args.command == "train" else ()

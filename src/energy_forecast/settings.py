@@ -88,21 +88,72 @@ class FeatureSettings(Frozen):
     slow_smoothing_window_days: PositiveInt = 28
     fourier_order: Annotated[int, Field(ge=0, strict=True)] = 2
     trend_origin: dt.date = dt.date(2000, 1, 1)
+    # forecast.horizon_days: the consumption lags start that many days before the forecast day.
+    horizon_days: Annotated[int, Field(ge=1, le=7, strict=True)] = 1
 
     def for_model(self) -> dict[str, float | int | str]:
         """Plain values, as the saved model's feature step holds them."""
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self}
 
 
-class FeaturesSection(FeatureSettings):
-    """`features`: the feature settings, the region weighting, and the named feature sets."""
+class FeaturesSection(Frozen):
+    """`features`: how features are computed, the region weighting, the named feature sets."""
 
+    heating_threshold: float = 15.0
+    cooling_threshold: float = 20.0
+    night_threshold: float = 10.0
+    smoothing_halflife_days: Annotated[float, Field(gt=0)] = 1.0
+    smoothing_window_days: PositiveInt = 7
+    slow_smoothing_halflife_days: Annotated[float, Field(gt=0)] = 5.0
+    slow_smoothing_window_days: PositiveInt = 28
+    fourier_order: Annotated[int, Field(ge=0, strict=True)] = 2
+    trend_origin: dt.date = dt.date(2000, 1, 1)
     population_year: Literal[2008, 2019] = 2019
     sets: dict[str, list[str]]
 
-    @property
-    def computation(self) -> FeatureSettings:
-        return FeatureSettings(**{k: getattr(self, k) for k in FeatureSettings.model_fields})
+
+class ForecastSettings(Frozen):
+    """The task: forecast day D from consumption up to D - horizon_days, weather up to D."""
+
+    horizon_days: Annotated[int, Field(ge=1, le=7, strict=True)] = 1
+
+
+class AdaptSettings(Frozen):
+    """`adapt`: how a served model follows the consumption it is told (see `adaptation`)."""
+
+    method: Literal["kalman", "none"] = "kalman"
+    feature_set: str = "dayahead"
+    # Per-day variance of each standardized coefficient, relative to the observation noise;
+    # with several, the training period's last `selection_days` choose one (0: no tracking).
+    state_noise: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)] = [
+        0.0,
+        0.003,
+        0.01,
+        0.03,
+        0.1,
+        0.3,
+    ]
+    # Variance of a day's log error; `auto`: the base model's, out of sample, on the training
+    # period's last `selection_days` (fitted on the days before them).
+    observation_noise: Annotated[float, Field(gt=0)] | Literal["auto"] = "auto"
+    selection_days: PositiveInt = 365
+    warmup_days: PositiveInt = 90
+
+
+class BacktestSettings(Frozen):
+    """`backtest`: rolling origins over start..end, refitting every refit_days."""
+
+    start: dt.date
+    end: dt.date
+    refit_days: PositiveInt = 30
+    # Training days before each origin; null: every day before it.
+    train_days: PositiveInt | None = 1095
+
+    @model_validator(mode="after")
+    def _start_before_end(self) -> BacktestSettings:
+        if self.start > self.end:
+            raise ValueError(f"backtest.start ({self.start}) is after backtest.end ({self.end})")
+        return self
 
 
 class SplitSettings(Frozen):
@@ -148,6 +199,16 @@ class Settings(Frozen):
     select: SelectSettings = SelectSettings()
     families: dict[str, FamilySettings]
     mlflow: MlflowSettings = MlflowSettings()
+    forecast: ForecastSettings = ForecastSettings()
+    adapt: AdaptSettings = AdaptSettings()
+    backtest: BacktestSettings
+
+    @property
+    def computation(self) -> FeatureSettings:
+        """How features are computed: what every model carries to compute them again."""
+        names = [n for n in FeatureSettings.model_fields if n != "horizon_days"]
+        values = {n: getattr(self.features, n) for n in names}
+        return FeatureSettings(**values, horizon_days=self.forecast.horizon_days)
 
     @model_validator(mode="after")
     def _known_families(self) -> Settings:

@@ -22,7 +22,7 @@ from energy_forecast.data.quality import DEFAULT_RULES, QualityReport
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import TEMPERATURE_COLUMNS, national_temperatures
 from energy_forecast.errors import InputError
-from energy_forecast.features import build_features, known_features
+from energy_forecast.features import CONSUMPTION_FEATURES, build_features, known_features
 from energy_forecast.settings import FeatureSettings, QualityRules
 
 log = logging.getLogger(__name__)
@@ -179,7 +179,12 @@ def daily_table(
         (consumption.table.index >= start) & (consumption.table.index <= end)
     ]
     joined = covered.join(national, how="inner").rename_axis("date").reset_index()
-    engineered = [f for f in known_features(settings) if f not in TEMPERATURE_COLUMNS]
+    # Consumption lags are the model's to compute, from the history a request carries.
+    engineered = [
+        f
+        for f in known_features(settings)
+        if f not in TEMPERATURE_COLUMNS and f not in CONSUMPTION_FEATURES
+    ]
     table = pd.concat([joined, build_features(joined, engineered, settings)], axis=1)
     report.days_kept = len(table)
     log.info(

@@ -12,7 +12,8 @@ the days it has (on a single row it is that day's temperature).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import contextlib
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,11 @@ DERIVED_TEMPERATURE_FEATURES = [
 ]
 
 LOOKBACK_FEATURES = {f for f in DERIVED_TEMPERATURE_FEATURES if "smoothed" in f or "slow" in f}
+CONSUMPTION = "consumption_mwh"
+# Consumption known at forecast time, in logs: the day `horizon_days` before, the day a week
+# before, and the mean of the seven days up to the first. Where the request does not carry a
+# day's consumption, the feature is missing (NaN): a model that needs it must say how to fill it.
+CONSUMPTION_FEATURES = ["log_consumption_lag_h", "log_consumption_lag_7", "log_consumption_mean_7"]
 
 
 def history_days(settings: FeatureSettings = DEFAULTS) -> int:
@@ -75,11 +81,15 @@ def known_features(settings: FeatureSettings = DEFAULTS) -> list[str]:
         *fourier_features(settings.fourier_order),
         *TEMPERATURE_COLUMNS,
         *DERIVED_TEMPERATURE_FEATURES,
+        *CONSUMPTION_FEATURES,
     ]
 
 
 def required_inputs(features: Sequence[str]) -> list[str]:
-    """The raw columns a model needs to build `features`: `date` and some temperatures."""
+    """The raw columns a model needs to build `features`: `date` and some temperatures.
+
+    Consumption lags read `consumption_mwh` where the request has it: an optional column.
+    """
     needed = {f for f in features if f in TEMPERATURE_COLUMNS}
     for feature in features:
         if feature == "cold_night_degrees":
@@ -137,6 +147,47 @@ def checked_temperature(
         ),
     )
     return numbers
+
+
+def checked_consumption(
+    values: pd.Series, source: str = "input", first_line: int | None = None
+) -> np.ndarray:
+    """Known daily consumption in MWh; a blank or NaN is a day not known yet."""
+    text = values.astype(str).str.strip()
+    blank = values.isna().to_numpy() | text.isin(["", "nan", "NaN", "None"]).to_numpy()
+    numbers = pd.to_numeric(values.where(~blank), errors="coerce").to_numpy(dtype=float)
+    bad = ~blank & ~(np.isfinite(numbers) & (numbers > 0))
+    _reject_first(
+        bad,
+        CONSUMPTION,
+        source,
+        first_line,
+        lambda row: f"{_shown(values.iloc[row])} is not a consumption in MWh above 0 (or blank)",
+    )
+    return numbers
+
+
+def _by_day(dates: pd.DatetimeIndex, values: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """values[date - lag] for each row and lag, found by date: NaN where the request lacks it."""
+    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    first = day.min() - int(lags.max())
+    by_day = np.full(day.max() - first + 1, np.nan)
+    by_day[day - first] = values
+    return by_day[(day - first)[:, None] - lags[None, :]]
+
+
+def _consumption_lags(
+    dates: pd.DatetimeIndex, consumption: np.ndarray, horizon: int
+) -> dict[str, np.ndarray]:
+    log_consumption = np.log(consumption)
+    week = _by_day(dates, log_consumption, horizon + np.arange(7))
+    with np.errstate(invalid="ignore"):
+        mean = week.mean(axis=1)
+    return {
+        "log_consumption_lag_h": week[:, 0],
+        "log_consumption_lag_7": _by_day(dates, log_consumption, np.array([7]))[:, 0],
+        "log_consumption_mean_7": mean,
+    }
 
 
 def _smoothed(dates: pd.DatetimeIndex, temperature: np.ndarray, halflife: float, window: int):
@@ -272,7 +323,38 @@ def build_features(
         else {}
     )
     makers = _calendar_makers(dates, settings) | _temperature_makers(temps, smoothed, settings)
+    if any(f in CONSUMPTION_FEATURES for f in features):
+        known = (
+            checked_consumption(frame[CONSUMPTION], source)
+            if CONSUMPTION in frame.columns
+            else np.full(len(frame), np.nan)
+        )
+        _reject_first(
+            dates.duplicated(),
+            "date",
+            source,
+            None,
+            lambda row: (
+                f"{dates[row].date()} appears twice; consumption lags need one row per date"
+            ),
+        )
+        lags = _consumption_lags(dates, known, settings.horizon_days)
+        makers |= {name: lambda values=values: values for name, values in lags.items()}
     return pd.DataFrame({f: makers[f]() for f in features}, index=frame.index)
+
+
+@contextlib.contextmanager
+def request_errors() -> Iterator[None]:
+    """A bad request raised inside a served model becomes the error MLflow answers with 400."""
+    try:
+        yield
+    except InputError as err:
+        # The scoring server answers an MlflowException with HTTP 400 and this message;
+        # any other exception would reach the caller as a generic error.
+        from mlflow.exceptions import MlflowException
+        from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+        raise MlflowException(str(err), error_code=INVALID_PARAMETER_VALUE) from err
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator):
@@ -288,16 +370,9 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
-        try:
+        with request_errors():
             settings = FeatureSettings(**(self.settings or {}))
             return build_features(X, list(self.features), settings, source="request")
-        except InputError as err:
-            # The scoring server answers an MlflowException with HTTP 400 and this message;
-            # any other exception would reach the caller as a generic error.
-            from mlflow.exceptions import MlflowException
-            from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
-
-            raise MlflowException(str(err), error_code=INVALID_PARAMETER_VALUE) from err
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(list(self.features), dtype=object)

@@ -15,10 +15,14 @@ from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 import energy_forecast
-from energy_forecast.features import FeatureBuilder
+from energy_forecast.features import CONSUMPTION, FeatureBuilder
+from energy_forecast.modeling.adaptation import KalmanAdaptive
 from energy_forecast.settings import FeatureSettings
 
-PIPELINE_TYPES = ["energy_forecast.features.FeatureBuilder"]
+PIPELINE_TYPES = [
+    "energy_forecast.features.FeatureBuilder",
+    "energy_forecast.modeling.adaptation.KalmanAdaptive",
+]
 REQUIREMENTS = ("mlflow", "scikit-learn", "pandas", "numpy", "scipy", "holidays", "skops")
 PACKAGE_DIR = Path(energy_forecast.__file__).parent
 
@@ -28,6 +32,11 @@ def make_model(
 ) -> Pipeline:
     builder = FeatureBuilder(list(features), settings.for_model())
     return Pipeline([("features", builder), ("model", estimator)])
+
+
+def required_columns(metadata: Any) -> list[str]:
+    """The request columns a logged model cannot do without (not `consumption_mwh`)."""
+    return [spec.name for spec in metadata.get_input_schema().inputs if spec.required]
 
 
 def request_frame(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
@@ -54,15 +63,27 @@ def trusted_types(model: Pipeline, allowed: list[str]) -> list[str]:
     return sorted(needed)
 
 
-def mlflow_model_args(model: Pipeline, allowed: list[str], example: pd.DataFrame) -> dict[str, Any]:
-    """Arguments of `mlflow.sklearn.log_model` for `model`."""
+def signature(model: BaseEstimator, example: pd.DataFrame):
+    """The example's columns; an adaptive model also takes the optional `consumption_mwh`."""
     from mlflow.models import infer_signature
+    from mlflow.types.schema import ColSpec, Schema
 
+    inferred = infer_signature(example, model.predict(example))
+    if not isinstance(model, KalmanAdaptive):
+        return inferred
+    inputs = Schema([*inferred.inputs.inputs, ColSpec("double", CONSUMPTION, required=False)])
+    return type(inferred)(inputs=inputs, outputs=inferred.outputs)
+
+
+def mlflow_model_args(
+    model: BaseEstimator, allowed: list[str], example: pd.DataFrame
+) -> dict[str, Any]:
+    """Arguments of `mlflow.sklearn.log_model` for `model`."""
     return {
         "sk_model": model,
         "serialization_format": "skops",
         "skops_trusted_types": trusted_types(model, allowed),
-        "signature": infer_signature(example, model.predict(example)),
+        "signature": signature(model, example),
         "input_example": example.head(5),
         "pip_requirements": _pinned(),
         "code_paths": [str(PACKAGE_DIR)],

@@ -25,6 +25,7 @@ from threadpoolctl import threadpool_limits
 from energy_forecast.errors import InputError
 from energy_forecast.families import family
 from energy_forecast.features import history_days, known_features, required_inputs
+from energy_forecast.modeling.adaptation import KalmanAdaptive
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.model import make_model, request_frame
 from energy_forecast.settings import (
@@ -76,7 +77,7 @@ def feature_set(settings: Settings, name: str, key: str) -> list[str]:
     sets = settings.features.sets
     if name not in sets:
         raise _bad(key, f"a feature set of features.sets {sorted(sets)}", name)
-    known = known_features(settings.features.computation)
+    known = known_features(settings.computation)
     unknown = [c for c in sets[name] if c not in known]
     if unknown:
         raise _bad(f"features.sets.{name}", f"columns among {known}", unknown)
@@ -93,7 +94,7 @@ def configurations(settings: Settings, name: str) -> list[Configuration]:
     grid = section.grid
     if any(not values for values in grid.values()):
         raise _bad(f"families.{name}.grid", "a mapping of setting to a non-empty list", grid)
-    computation = settings.features.computation
+    computation = settings.computation
     extra = family_extra(settings, name)
     out = []
     for feature_set_name in section.feature_sets:
@@ -207,15 +208,38 @@ def recorded_warnings() -> Iterator[list[str]]:
     lines.extend(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
 
 
+def served_model(config: Configuration, settings: Settings) -> BaseEstimator:
+    """The unfitted model `config` serves as: the static pipeline, adapted as `adapt` says."""
+    computation = settings.computation
+    static = config.build(computation, family_extra(settings, config.family))
+    if settings.adapt.method == "none":
+        return static
+    return KalmanAdaptive(
+        static,
+        feature_set(settings, settings.adapt.feature_set, "adapt.feature_set"),
+        computation.for_model(),
+        list(settings.adapt.state_noise),
+        settings.adapt.observation_noise,
+        settings.adapt.selection_days,
+    )
+
+
+def served_inputs(config: Configuration, settings: Settings, daily: pd.DataFrame) -> pd.DataFrame:
+    """The request columns the served model of `config` takes, for the days of `daily`."""
+    columns = required_inputs(config.features)
+    if settings.adapt.method != "none":
+        design = feature_set(settings, settings.adapt.feature_set, "adapt.feature_set")
+        columns += [c for c in required_inputs(design) if c not in columns]
+    return request_frame(daily, columns)
+
+
 def refit(
     config: Configuration, train: pd.DataFrame, settings: Settings
-) -> tuple[Pipeline, pd.DataFrame, list[str]]:
-    """`config` fitted on the whole training period, with its inputs and its warnings."""
-    inputs = config.inputs(train)
+) -> tuple[BaseEstimator, pd.DataFrame, list[str]]:
+    """`config`'s served model fitted on the whole training period, its inputs, its warnings."""
+    inputs = served_inputs(config, settings, train)
     with recorded_warnings() as caught:
-        computation = settings.features.computation
-        model = config.build(computation, family_extra(settings, config.family))
-        model.fit(inputs, train["consumption_mwh"].to_numpy())
+        model = served_model(config, settings).fit(inputs, train["consumption_mwh"].to_numpy())
     return model, inputs, caught
 
 
@@ -226,7 +250,7 @@ def search(
     report: Callable[[Result], None] = lambda result: None,
 ) -> list[Result]:
     """Cross-validate every configuration; a configuration that raises is kept as failed."""
-    computation = settings.features.computation
+    computation = settings.computation
     y = train["consumption_mwh"].to_numpy()
     splitter = folds(settings.cv, len(train))
     history = history_days(computation)

@@ -15,10 +15,16 @@ import pandas as pd
 
 from energy_forecast.atomic import atomic_path
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import read_temperature
+from energy_forecast.data.parsing import read_consumption, read_temperature
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.errors import InputError
-from energy_forecast.features import checked_temperature, parse_dates
+from energy_forecast.features import (
+    CONSUMPTION,
+    checked_consumption,
+    checked_temperature,
+    parse_dates,
+)
+from energy_forecast.modeling.model import required_columns
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
 
@@ -54,13 +60,48 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
     return out
 
 
-def predict_file(model_uri: str, temperature: Path, output: Path, settings: Settings) -> None:
+def read_consumption_history(path: Path) -> pd.Series:
+    """Known daily consumption (MWh) by date: an ODRÉ export or a CSV of date, consumption_mwh."""
+    if not path.is_file():
+        raise InputError("no such file", source=str(path))
+    with open(path, encoding="utf-8-sig", errors="replace") as handle:
+        header = handle.readline()
+    if exports.CONSUMPTION_MW in header:
+        table = read_consumption(path).table
+        return pd.Series(table["consumption_mwh"].to_numpy(), index=table.index, name=CONSUMPTION)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if "date" not in frame.columns or CONSUMPTION not in frame.columns:
+        raise InputError(
+            f"expected a consumption export or a CSV with columns ['date', '{CONSUMPTION}']",
+            source=str(path),
+            line=1,
+        )
+    dates = parse_dates(frame["date"], str(path), first_line=2)
+    known = checked_consumption(frame[CONSUMPTION], str(path), first_line=2)
+    return pd.Series(known, index=dates, name=CONSUMPTION).dropna()
+
+
+def predict_file(
+    model_uri: str,
+    temperature: Path,
+    output: Path,
+    settings: Settings,
+    consumption: Path | None = None,
+) -> None:
     import mlflow
 
     mlflow.set_tracking_uri(store.tracking_uri(Path.cwd()))
     model = mlflow.pyfunc.load_model(model_uri)
-    columns = model.metadata.get_input_schema().input_names()
+    columns = required_columns(model.metadata)
     inputs = read_inputs(temperature, columns, settings.features.population_year)
+    if consumption is not None:
+        if CONSUMPTION not in model.metadata.get_input_schema().input_names():
+            raise InputError(
+                f"{model_uri} is a static model: it takes no {CONSUMPTION} (adapt.method: none)"
+            )
+        history = read_consumption_history(consumption)
+        # Days the model is told; the others, after them, are forecast.
+        inputs[CONSUMPTION] = pd.to_datetime(inputs["date"]).map(history).to_numpy(dtype=float)
     forecast = pd.DataFrame(
         {"date": inputs["date"], "consumption_mwh": np.round(model.predict(inputs), 1)}
     )

@@ -14,7 +14,7 @@ from energy_forecast import paths
 from energy_forecast.atomic import atomic_path, write_text
 from energy_forecast.features import history_days
 from energy_forecast.modeling.metrics import scores
-from energy_forecast.modeling.model import request_frame
+from energy_forecast.modeling.model import request_frame, required_columns
 from energy_forecast.modeling.training import preceded, promoted_family, split
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
@@ -72,7 +72,7 @@ def run(settings: Settings, root: Path) -> None:
     daily = pd.read_parquet(root / paths.DAILY)
     _, test = split(daily, settings.split)
     # Forecasts of the first test days see the weather of the days before, as they would in use.
-    inputs = preceded(daily, test, history_days(settings.features.computation))
+    inputs = preceded(daily, test, history_days(settings.computation))
     store.configure(root, settings.mlflow.experiment)
     actual = test["consumption_mwh"].to_numpy()
     predictions = pd.DataFrame({"date": test["date"].dt.strftime("%Y-%m-%d"), "actual": actual})
@@ -81,7 +81,8 @@ def run(settings: Settings, root: Path) -> None:
     for name in names:
         directory = root / paths.MODELS / name
         model = mlflow.pyfunc.load_model(str(directory))
-        columns = model.metadata.get_input_schema().input_names()
+        # The static forecast: the test period's consumption stays unknown to the model.
+        columns = required_columns(model.metadata)
         predicted = np.asarray(model.predict(request_frame(inputs, columns)))[-len(test) :]
         report[name] = scores(actual, predicted)
         predictions[name] = np.round(predicted, 1)

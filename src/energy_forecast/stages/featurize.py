@@ -24,7 +24,7 @@ def run(settings: Settings, root: Path) -> None:
         pd.Timestamp(data.start),
         None if data.last_day is None else pd.Timestamp(data.last_day),
         settings.features.population_year,
-        settings.features.computation,
+        settings.computation,
         data.quality,
     )
     with (

@@ -1,0 +1,153 @@
+"""Day-ahead backtest on the real exports: 2019, 2020 and 2021, each from data before it.
+
+For each year: the pipeline's search (every family's default grid, expanding-window CV)
+runs on the three years before it and promotes the best configuration by CV; the backtest
+then refits it every 30 days on the three years before each origin and forecasts each day
+of the year day-ahead (horizon 1), beside the static model and the article's KNN in the same
+run, and at horizon 2. Also times the backtest over the three years, as the stage runs it.
+Writes benchmarks/backtest_2020.png (the 2020 daily error, static against adaptive).
+
+Run: .venv/bin/python benchmarks/backtest.py
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import yaml
+from _workspace import ROOT, SHARED
+
+from energy_forecast.data.daily import daily_table
+from energy_forecast.modeling import backtest
+from energy_forecast.modeling.training import (
+    Configuration,
+    champion,
+    configurations,
+    feature_set,
+    search,
+)
+from energy_forecast.settings import Settings, parse
+
+YEARS = (2019, 2020, 2021)
+# The issue's untuned probes: ridge + lags of log consumption, then + an EWMA of residuals.
+PROBES = {2019: (1.26, 1.17), 2020: (2.72, 1.26), 2021: (1.30, 1.26)}
+GOALS = {2019: 1.15, 2020: 1.2, 2021: 1.2}
+
+
+def settings_for(year: int, horizon: int) -> Settings:
+    raw = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+    raw["forecast"] = {"horizon_days": horizon}
+    raw["backtest"] = {
+        "start": f"{year}-01-01",
+        "end": f"{year}-12-31",
+        "refit_days": 30,
+        "train_days": 1095,
+    }
+    return parse(raw)
+
+
+def promoted_before(daily: pd.DataFrame, settings: Settings, year: int) -> Configuration:
+    """The configuration the pipeline promotes from the three years before `year`."""
+    dates = pd.to_datetime(daily["date"])
+    train = daily[(dates >= f"{year - 3}-01-01") & (dates < f"{year}-01-01")]
+    train = train.reset_index(drop=True)
+    metric = settings.select.metric
+    best = {
+        name: champion(search(configurations(settings, name), train, settings), metric)
+        for name in settings.families
+    }
+    name = min(best, key=lambda n: best[n].metrics[f"cv_{metric}"])
+    return best[name].configuration
+
+
+def article(settings: Settings) -> Configuration:
+    spec = backtest.ARTICLE
+    features = feature_set(settings, spec["feature_set"], "article")
+    return Configuration(spec["family"], spec["feature_set"], features, spec["params"])
+
+
+def figure(table: pd.DataFrame, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dates = pd.to_datetime(table["date"])
+    fig, ax = plt.subplots(figsize=(11, 4))
+    for name, color in (("static", "tab:orange"), ("adaptive", "tab:blue")):
+        error = (table[name] - table["actual"]) / table["actual"] * 100
+        ax.plot(dates, error, label=f"{name} ({error.abs().mean():.2f} % MAPE)", color=color)
+    ax.axhline(0, color="grey", linewidth=0.6)
+    ax.set_ylabel("daily error (%)")
+    ax.set_title("2020, day-ahead: static model against the same model adapting")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=90)
+
+
+def main() -> None:
+    consumption = SHARED / "consommation-quotidienne-brute_2012-2021.csv"
+    temperature = SHARED / "temperature-quotidienne-regionale_2016-2021_ddmmyy.csv"
+    if not consumption.exists():
+        sys.exit("the real RTE exports in ../shared/data/odre are absent")
+    base = settings_for(YEARS[0], 1)
+    daily, _ = daily_table(
+        consumption,
+        temperature,
+        pd.Timestamp("2016-01-01"),
+        None,
+        base.features.population_year,
+        base.computation,
+        base.data.quality,
+    )
+    print("year  promoted configuration (CV on the 3 years before)")
+    rows = []
+    promoted = {}
+    for year in YEARS:
+        settings = settings_for(year, 1)
+        promoted[year] = promoted_before(daily, settings, year)
+        print(f"{year}  {promoted[year].name}", flush=True)
+        table = backtest.run(daily, settings, promoted[year], article(settings))
+        two = backtest.run(daily, settings_for(year, 2), promoted[year], article(settings))
+        mape = backtest.summary(table)
+        rows.append(
+            (
+                year,
+                mape["static"][str(year)]["mape"],
+                mape["adaptive"][str(year)]["mape"],
+                backtest.summary(two)["adaptive"][str(year)]["mape"],
+                mape["article"][str(year)]["mape"],
+            )
+        )
+        if year == 2020:
+            figure(table, Path(__file__).with_name("backtest_2020.png"))
+
+    print()
+    print("| year | static | adaptive, h=1 | goal | best probe | adaptive, h=2 | article's KNN |")
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for year, static, adaptive, two, knn in rows:
+        print(
+            f"| {year} | {static:.2f} % | {adaptive:.2f} % | {GOALS[year]:.2f} % | "
+            f"{min(PROBES[year]):.2f} % | {two:.2f} % | {knn:.2f} % |"
+        )
+
+    settings = settings_for(YEARS[0], 1)
+    three_years = settings.model_copy(
+        update={
+            "backtest": settings.backtest.model_copy(
+                update={"end": pd.Timestamp("2021-12-31").date()}
+            )
+        }
+    )
+    start = time.perf_counter()
+    backtest.run(daily, three_years, promoted[YEARS[-1]], article(settings))
+    print(
+        f"\nbacktest of 2019-2021 ({promoted[YEARS[-1]].name}): {time.perf_counter() - start:.1f} s"
+    )
+
+
+if __name__ == "__main__":
+    main()

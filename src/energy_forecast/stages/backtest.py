@@ -1,0 +1,112 @@
+"""`backtest`: the promoted configuration's day-ahead forecasts over a rolling origin."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from energy_forecast import paths
+from energy_forecast.atomic import atomic_path, write_text
+from energy_forecast.errors import InputError
+from energy_forecast.modeling import backtest
+from energy_forecast.modeling.training import Configuration, feature_set
+from energy_forecast.settings import PARAMS_FILE, Settings
+from energy_forecast.tracking import lineage, store
+
+log = logging.getLogger(__name__)
+
+
+def promoted_configuration(settings: Settings, root: Path) -> Configuration:
+    """The configuration `select` promoted, as `train` reported it."""
+    name = json.loads((root / paths.METRICS).read_text("utf-8"))["model"]
+    report = json.loads((root / paths.TRAIN_REPORTS / f"{name}.json").read_text("utf-8"))
+    features = feature_set(settings, report["feature_set"], f"families.{name}.feature_sets")
+    return Configuration(name, report["feature_set"], features, report["params"])
+
+
+def _figure(table: pd.DataFrame, monthly: pd.DataFrame):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dates = pd.to_datetime(table["date"])
+    fig, (daily_ax, monthly_ax) = plt.subplots(2, 1, figsize=(12, 7))
+    for name, color in (("static", "tab:orange"), ("adaptive", "tab:blue")):
+        error = (table[name] - table["actual"]) / table["actual"] * 100
+        daily_ax.plot(dates, error, label=name, color=color, linewidth=0.8)
+        monthly_ax.plot(
+            pd.to_datetime(monthly["month"]), monthly[name], "o-", label=name, color=color
+        )
+    daily_ax.axhline(0, color="grey", linewidth=0.6)
+    daily_ax.set_ylabel("daily error (%)")
+    daily_ax.legend()
+    monthly_ax.set_ylabel("monthly MAPE (%)")
+    monthly_ax.legend()
+    fig.suptitle("Day-ahead backtest: static against adaptive")
+    fig.tight_layout()
+    return fig
+
+
+def run(settings: Settings, root: Path) -> None:
+    import mlflow
+
+    daily = pd.read_parquet(root / paths.DAILY)
+    dates = pd.to_datetime(daily["date"])
+    cfg = settings.backtest
+    if pd.Timestamp(cfg.start) <= dates.min() or pd.Timestamp(cfg.end) > dates.max():
+        raise InputError(
+            f"backtest.start..backtest.end ({cfg.start} to {cfg.end}) must lie after the first "
+            f"day and within the data ({dates.min().date()} to {dates.max().date()})",
+            source=PARAMS_FILE,
+        )
+    promoted = promoted_configuration(settings, root)
+    article = Configuration(
+        backtest.ARTICLE["family"],
+        backtest.ARTICLE["feature_set"],
+        feature_set(settings, backtest.ARTICLE["feature_set"], "backtest (the article's set)"),
+        backtest.ARTICLE["params"],
+    )
+    table = backtest.run(daily, settings, promoted, article)
+    summary = backtest.summary(table)
+    monthly = backtest.monthly_mape(table)
+
+    tags = lineage.tags(root, settings.data.source, "backtest")
+    store.configure(root, settings.mlflow.experiment)
+    with mlflow.start_run(run_name="backtest", tags=tags | {"model": promoted.family}):
+        mlflow.log_params(
+            {f"backtest.{k}": v for k, v in cfg.model_dump().items()}
+            | {"forecast.horizon_days": settings.forecast.horizon_days}
+            | {"adapt.method": settings.adapt.method, "configuration": promoted.name}
+        )
+        mlflow.log_metrics(
+            {
+                f"{name}_{period}_{metric}": value
+                for name, periods in summary.items()
+                for period, values in periods.items()
+                for metric, value in values.items()
+            }
+        )
+        mlflow.log_figure(_figure(table, monthly), "backtest.png")
+
+    with atomic_path(root / paths.BACKTEST) as tmp:
+        table.assign(**{n: np.round(table[n], 1) for n in backtest.FORECASTS}).to_csv(
+            tmp, index=False
+        )
+    with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
+        monthly.to_csv(tmp, index=False)
+    write_text(root / paths.BACKTEST_METRICS, json.dumps(summary, indent=2))
+    overall = {name: summary[name]["overall"]["mape"] for name in backtest.FORECASTS}
+    log.info(
+        "backtest: %s, %d days from %s: MAPE static %.2f %%, adaptive %.2f %%, article %.2f %%",
+        promoted.name,
+        len(table),
+        table["date"].iloc[0],
+        overall["static"],
+        overall["adaptive"],
+        overall["article"],
+    )

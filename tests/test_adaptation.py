@@ -1,0 +1,145 @@
+"""Day-ahead adaptation: what a forecast may see, what it follows, and what it falls back to."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from conftest import ROOT
+
+from energy_forecast.errors import InputError
+from energy_forecast.features import CONSUMPTION, build_features, checked_consumption
+from energy_forecast.modeling.adaptation import KalmanAdaptive
+from energy_forecast.modeling.training import (
+    Configuration,
+    feature_set,
+    served_inputs,
+    served_model,
+)
+from energy_forecast.settings import FeatureSettings, parse
+
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+
+def settings_with(**adapt):
+    return parse(PARAMS | {"adapt": PARAMS["adapt"] | adapt})
+
+
+def ridge(settings) -> Configuration:
+    features = feature_set(settings, "load", "test")
+    return Configuration("ridge", "load", features, {"alpha": 1.0, "log_target": True})
+
+
+@pytest.fixture(scope="module")
+def fitted(synthetic_daily):
+    """A tracking ridge fitted on 2016-2017, and the 2018 days it is asked about."""
+    settings = settings_with(state_noise=[0.1])
+    config = ridge(settings)
+    dates = pd.to_datetime(synthetic_daily["date"])
+    train = synthetic_daily[dates < "2018-01-01"]
+    model = served_model(config, settings).fit(
+        served_inputs(config, settings, train), train["consumption_mwh"].to_numpy()
+    )
+    later = synthetic_daily[(dates >= "2017-10-01") & (dates <= "2018-04-30")].reset_index(
+        drop=True
+    )
+    return model, served_inputs(config, settings, later), later["consumption_mwh"].to_numpy()
+
+
+def test_without_consumption_the_forecast_is_the_static_one(fitted) -> None:
+    model, inputs, actual = fitted
+    assert isinstance(model, KalmanAdaptive)
+    static = model.base_.predict(inputs)
+    np.testing.assert_array_equal(model.predict(inputs), static)
+    unknown = inputs.assign(**{CONSUMPTION: np.nan})
+    np.testing.assert_array_equal(model.predict(unknown), static)
+    assert not np.array_equal(model.predict(inputs.assign(**{CONSUMPTION: actual})), static)
+
+
+@pytest.mark.parametrize("horizon", [1, 2])
+def test_a_forecast_sees_consumption_to_d_minus_horizon_and_weather_to_d(
+    synthetic_daily, horizon: int
+) -> None:
+    settings = parse(
+        PARAMS
+        | {"forecast": {"horizon_days": horizon}, "adapt": PARAMS["adapt"] | {"state_noise": [0.1]}}
+    )
+    config = ridge(settings)
+    dates = pd.to_datetime(synthetic_daily["date"])
+    train = synthetic_daily[dates < "2018-01-01"]
+    model = served_model(config, settings).fit(
+        served_inputs(config, settings, train), train["consumption_mwh"].to_numpy()
+    )
+    window = synthetic_daily[(dates >= "2017-11-01") & (dates <= "2018-02-28")].reset_index(
+        drop=True
+    )
+    request = served_inputs(config, settings, window).assign(
+        **{CONSUMPTION: window["consumption_mwh"].to_numpy()}
+    )
+    day = 60
+    forecast = model.predict(request)[day]
+    future = request.copy()
+    # Everything after D - horizon (consumption) and after D (weather) changes...
+    future.loc[day - horizon + 1 :, CONSUMPTION] *= 1.3
+    for column in request.columns:
+        if column.endswith("temperature"):
+            future.loc[day + 1 :, column] += 8.0
+    assert model.predict(future)[day] == forecast
+    # ... and changes nothing, while the consumption of D - horizon does.
+    seen = request.copy()
+    seen.loc[day - horizon, CONSUMPTION] *= 1.3
+    assert model.predict(seen)[day] != pytest.approx(forecast, rel=1e-6)
+    # A request cut at D - horizon, D's consumption unknown, gives the same forecast.
+    cut = request.iloc[: day + 1].copy()
+    cut.loc[day - horizon + 1 :, CONSUMPTION] = np.nan
+    assert model.predict(cut)[day] == pytest.approx(forecast, rel=1e-12)
+
+
+def test_the_adaptive_model_follows_a_level_shift_within_a_week(fitted) -> None:
+    model, inputs, actual = fitted
+    dates = pd.to_datetime(inputs["date"])
+    shift = (dates >= "2018-03-01").to_numpy()
+    shifted = np.where(shift, actual * 0.85, actual)
+    adaptive = model.predict(inputs.assign(**{CONSUMPTION: shifted}))
+    static = model.base_.predict(inputs)
+    after_a_week = (dates >= "2018-03-08").to_numpy()
+
+    def mape(forecast: np.ndarray) -> float:
+        return float(
+            np.mean(np.abs(forecast - shifted)[after_a_week] / shifted[after_a_week]) * 100
+        )
+
+    assert mape(static) > 12
+    assert mape(adaptive) < 3
+
+
+def test_the_state_noise_is_chosen_on_the_training_period(synthetic_daily) -> None:
+    settings = settings_with(state_noise=[0.0, 0.1, 1.0])
+    config = ridge(settings)
+    train = synthetic_daily[pd.to_datetime(synthetic_daily["date"]) < "2018-01-01"]
+    model = served_model(config, settings).fit(
+        served_inputs(config, settings, train), train["consumption_mwh"].to_numpy()
+    )
+    assert len(model.selection_mape_) == 3
+    assert model.state_noise_ratio_ == [0.0, 0.1, 1.0][int(np.argmin(model.selection_mape_))]
+
+
+def test_consumption_lags_are_found_by_date() -> None:
+    frame = pd.DataFrame(
+        {
+            "date": pd.date_range("2021-01-01", periods=10).strftime("%Y-%m-%d"),
+            CONSUMPTION: [float(100 + i) for i in range(9)] + [np.nan],
+        }
+    )
+    lags = build_features(
+        frame,
+        ["log_consumption_lag_h", "log_consumption_lag_7", "log_consumption_mean_7"],
+        FeatureSettings(horizon_days=2),
+    )
+    assert np.isnan(lags["log_consumption_lag_h"].iloc[1])
+    assert lags["log_consumption_lag_h"].iloc[9] == pytest.approx(np.log(107))
+    assert lags["log_consumption_lag_7"].iloc[9] == pytest.approx(np.log(102))
+    assert lags["log_consumption_mean_7"].iloc[9] == pytest.approx(np.mean(np.log(range(101, 108))))
+    with pytest.raises(InputError, match=r"row 3: '-5' is not a consumption in MWh"):
+        checked_consumption(pd.Series(["1", "", "3", "-5"]))
