@@ -1,7 +1,8 @@
 """Day-ahead backtest on the real exports: 2019, 2020 and 2021, each from data before it.
 
 For each year: the pipeline's search (every family's default grid, expanding-window CV)
-runs on the three years before it and promotes the best configuration by CV; the backtest
+runs on the three years before it, and `select` promotes a family as it does (by default by the
+served model's day-ahead MAPE on the last of those years, held out); the backtest
 then refits it every 30 days on the three years before each origin and forecasts each day
 of the year day-ahead (horizon 1), beside the static model and the article's KNN in the same
 run, and at horizon 2. Also times the backtest over the three years, as the stage runs it.
@@ -26,7 +27,10 @@ from energy_forecast.modeling.training import (
     Configuration,
     champion,
     configurations,
+    dayahead_report,
     feature_set,
+    promoted_family,
+    refit,
     search,
 )
 from energy_forecast.settings import Settings, parse
@@ -50,17 +54,21 @@ def settings_for(year: int, horizon: int) -> Settings:
 
 
 def promoted_before(daily: pd.DataFrame, settings: Settings, year: int) -> Configuration:
-    """The configuration the pipeline promotes from the three years before `year`."""
+    """The configuration the pipeline promotes from the three years before `year`: each
+    family's champion by CV, then the family as `select` promotes it."""
     dates = pd.to_datetime(daily["date"])
     train = daily[(dates >= f"{year - 3}-01-01") & (dates < f"{year}-01-01")]
     train = train.reset_index(drop=True)
     metric = settings.select.metric
-    best = {
-        name: champion(search(configurations(settings, name), train, settings), metric)
-        for name in settings.families
-    }
-    name = min(best, key=lambda n: best[n].metrics[f"cv_{metric}"])
-    return best[name].configuration
+    reports = {}
+    champions = {}
+    for name in settings.families:
+        best = champion(search(configurations(settings, name), train, settings), metric)
+        champions[name] = best.configuration
+        cv = {k.removeprefix("cv_"): v for k, v in best.metrics.items()}
+        served, _, _ = refit(best.configuration, train, settings)
+        reports[name] = {"cv": cv, "dayahead": dayahead_report(served)}
+    return champions[promoted_family(settings, reports)]
 
 
 def article(settings: Settings) -> Configuration:

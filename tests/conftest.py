@@ -67,6 +67,16 @@ SMALL = {
                 "random_state": [0],
             },
         },
+        "blend": {
+            "feature_sets": ["load"],
+            "grid": {
+                "baseline": ["ridge"],
+                "learning_rate": [0.1],
+                "max_iter": [50],
+                "max_leaf_nodes": [15],
+                "random_state": [0],
+            },
+        },
     },
 }
 

@@ -85,7 +85,7 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     assert sorted(r.data.tags["dvc.stage"] for r in parents) == sorted(
         [*(f"train@{f}" for f in SMALL["families"]), "backtest"]
     )
-    assert len(children) == 6
+    assert len(children) == 7
     for r in runs:
         for tag, path in DATA_FILES.items():
             assert r.data.tags[tag] == locked[str(path)], (tag, r.info.run_name)

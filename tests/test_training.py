@@ -28,16 +28,20 @@ def test_every_fold_trains_on_at_least_min_train_days() -> None:
 
 
 def test_promotion_by_name_or_by_cv() -> None:
-    cv = {"knn": {"rmse": 3.0, "mape": 1.0}, "ridge": {"rmse": 2.0, "mape": 2.0}}
+    reports = {
+        "knn": {"cv": {"rmse": 3.0, "mape": 1.0}, "dayahead": {"holdout_mape": 0.9}},
+        "ridge": {"cv": {"rmse": 2.0, "mape": 2.0}, "dayahead": {"holdout_mape": 1.1}},
+    }
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())
-    raw["families"] = {name: raw["families"][name] for name in cv}
+    raw["families"] = {name: raw["families"][name] for name in reports}
 
     def promoted(**override) -> str:
-        return promoted_family(parse(raw | override), cv)
+        return promoted_family(parse(raw | override), reports)
 
-    assert promoted() == "ridge"
-    assert promoted(select={"metric": "mape"}) == "knn"
-    assert promoted(model="knn") == "knn"
+    assert promoted() == "knn"
+    assert promoted(select={"forecast": "static"}) == "ridge"
+    assert promoted(select={"forecast": "static", "metric": "mape"}) == "knn"
+    assert promoted(model="ridge") == "ridge"
     with pytest.raises(InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge'\]"):
         promoted(model="prophet")
 

@@ -176,6 +176,9 @@ class CvSettings(Frozen):
 
 class SelectSettings(Frozen):
     metric: Literal["rmse", "mae", "mape"] = "rmse"
+    # What `model: auto` promotes by: the served model's day-ahead error on the training
+    # period's held-out days (when it adapts), or the static model's CV `metric`.
+    forecast: Literal["dayahead", "static"] = "dayahead"
 
 
 class FamilySettings(Frozen):

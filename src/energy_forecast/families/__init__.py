@@ -10,7 +10,7 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-FAMILIES = ("knn", "mlp", "ptg", "ridge", "gbm")
+FAMILIES = ("knn", "mlp", "ptg", "ridge", "gbm", "blend")
 
 
 def family(name: str) -> ModuleType:

@@ -290,8 +290,24 @@ def champion(results: list[Result], metric: str) -> Result:
     return min(fitted, key=lambda r: r.metrics[f"cv_{metric}"])
 
 
-def promoted_family(settings: Settings, cv: dict[str, dict[str, float]]) -> str:
-    """The family `select` promotes: `model` by name, or for `auto` the best by CV."""
-    if settings.model == "auto":
-        return min(settings.families, key=lambda name: cv[name][settings.select.metric])
-    return settings.model
+def dayahead_report(model: BaseEstimator) -> dict[str, float]:
+    """How a served model forecast the training period's held-out days, tracking, if it does."""
+    if not isinstance(model, KalmanAdaptive):
+        return {}
+    return {
+        "holdout_mape": min(model.selection_mape_) * 100,
+        "state_noise": model.state_noise_ratio_,
+        "observation_noise": model.observation_noise_,
+    }
+
+
+def promoted_family(settings: Settings, reports: dict[str, dict[str, Any]]) -> str:
+    """The family `select` promotes: `model` by name, or for `auto` the best on training data.
+
+    `reports` are the train stage's per family: `cv` scores, and `dayahead` when it adapts.
+    """
+    if settings.model != "auto":
+        return settings.model
+    if settings.select.forecast == "dayahead" and all(r.get("dayahead") for r in reports.values()):
+        return min(settings.families, key=lambda n: reports[n]["dayahead"]["holdout_mape"])
+    return min(settings.families, key=lambda n: reports[n]["cv"][settings.select.metric])

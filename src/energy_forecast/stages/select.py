@@ -24,7 +24,7 @@ def run(settings: Settings, root: Path) -> None:
     train = {
         n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8")) for n in names
     }
-    name = promoted_family(settings, {n: r["cv"] for n, r in train.items()})
+    name = promoted_family(settings, train)
     test = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))[name]
     n_test = len((root / paths.PREDICTIONS).read_text("utf-8").splitlines()) - 1
 

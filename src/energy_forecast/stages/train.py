@@ -19,6 +19,7 @@ from energy_forecast.modeling.training import (
     Result,
     champion,
     configurations,
+    dayahead_report,
     folds,
     refit,
     search,
@@ -79,7 +80,7 @@ def _child_run_reporter(
 
 def _log_champion(
     best: Result, train: pd.DataFrame, settings: Settings, root: Path, name: str
-) -> None:
+) -> dict[str, float]:
     """Refit the champion on the whole training period, log it, and copy it to models/."""
     import mlflow
 
@@ -99,9 +100,14 @@ def _log_champion(
     )
     for message in fit_warnings:
         log.warning("%s: %s", config.name, message)
+    dayahead = dayahead_report(model)
+    mlflow.log_metrics({f"dayahead_{k}": v for k, v in dayahead.items()})
+    return dayahead
 
 
-def _report(name: str, best: Result, results: list[Result], n_train: int) -> dict[str, Any]:
+def _report(
+    name: str, best: Result, results: list[Result], n_train: int, dayahead: dict[str, float]
+) -> dict[str, Any]:
     config = best.configuration
     return {
         "family": name,
@@ -113,6 +119,7 @@ def _report(name: str, best: Result, results: list[Result], n_train: int) -> dic
         "n_configurations": len(results),
         "n_failed": sum(r.error is not None for r in results),
         "n_train": n_train,
+        "dayahead": dayahead,
     }
 
 
@@ -132,9 +139,9 @@ def run(settings: Settings, root: Path, name: str) -> None:
         with store.ChildRuns(experiment_id, parent.info.run_id) as children:
             results = search(configs, train, settings, _child_run_reporter(children, tags, name))
         best = champion(results, metric)
-        _log_champion(best, train, settings, root, name)
+        dayahead = _log_champion(best, train, settings, root, name)
 
-    report = _report(name, best, results, len(train))
+    report = _report(name, best, results, len(train), dayahead)
     write_text(root / paths.TRAIN_REPORTS / f"{name}.json", json.dumps(report, indent=2))
     log.info(
         "%s: %d configurations, champion %s with cv %s %.1f",
