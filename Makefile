@@ -22,10 +22,6 @@ test: $(BIN)/energy-forecast
 test-quick: $(BIN)/energy-forecast
 	pytest -q -m "not slow"
 
-# No DVC pipeline, no server: the loop to run while editing.
-test-quick: $(BIN)/energy-forecast
-	pytest -q -m "not slow"
-
 lint: $(BIN)/energy-forecast
 	ruff check .
 	ruff format --check src tests benchmarks
