@@ -53,6 +53,10 @@ class QualityRules(Frozen):
     incomplete_days: Literal["drop", "error"] = "drop"
     max_consumption_gap_days: Days = 3
     non_final_status: Literal["keep", "drop", "error"] = "keep"
+    # Plausible French consumption, from the real 2012-2021 exports (half-hours 28,738 to
+    # 101,866 MW; days 846,182 to 2,258,194 MWh) with a wide margin: outside is broken data.
+    halfhour_mw_bounds: tuple[float, float] = (15_000.0, 130_000.0)
+    daily_mwh_bounds: tuple[float, float] = (400_000.0, 3_000_000.0)
 
 
 class DataSettings(Frozen):

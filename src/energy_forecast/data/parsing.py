@@ -27,6 +27,7 @@ from energy_forecast.data import exports
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.errors import InputError
+from energy_forecast.features import TEMPERATURE_RANGE
 from energy_forecast.settings import QualityRules
 
 # The least final status wins when a day mixes them.
@@ -134,7 +135,28 @@ def export_days(values: pd.Series, dataset: str) -> tuple[pd.Series, str]:
     return pd.to_datetime(text, format=fmt, errors="coerce"), expected
 
 
-def _consumption_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+def _plausible_mw(frame: pd.DataFrame, mw: pd.Series, path: Path, rules: QualityRules) -> None:
+    """Refuse a thousands separator (read as a decimal comma it would divide by 1000) and
+    half-hours outside `data.quality.halfhour_mw_bounds`."""
+    text = frame[exports.CONSUMPTION_MW].str.strip()
+    _fail_at(
+        text.str.contains(",", regex=False),
+        frame,
+        exports.CONSUMPTION_MW,
+        path,
+        "a whole number of MW (a separator in it is ambiguous: thousands or decimals?)",
+    )
+    low, high = rules.halfhour_mw_bounds
+    _fail_at(
+        mw.notna() & ((mw < low) | (mw > high)),
+        frame,
+        exports.CONSUMPTION_MW,
+        path,
+        f"a half-hour consumption in MW within data.quality.halfhour_mw_bounds [{low:g}, {high:g}]",
+    )
+
+
+def _consumption_rows(frame: pd.DataFrame, path: Path, rules: QualityRules) -> pd.DataFrame:
     """Checked rows: line, instant (UTC), mw, status, filed (the `Date` column), spring flag."""
     date, expected = export_days(frame[exports.CONSUMPTION_DATE], "consumption")
     _fail_at(date.isna(), frame, exports.CONSUMPTION_DATE, path, expected)
@@ -147,6 +169,7 @@ def _consumption_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
         instant.isna(), frame, exports.CONSUMPTION_INSTANT, path, "an ISO 8601 time with offset"
     )
     mw = _numbers(frame, exports.CONSUMPTION_MW, path, allow_blank=True)
+    _plausible_mw(frame, mw, path, rules)
     status = frame[exports.CONSUMPTION_STATUS].str.strip()
     unknown = ~status.isin(STATUS_ORDER) & mw.notna()
     _fail_at(unknown, frame, exports.CONSUMPTION_STATUS, path, f"one of {STATUS_ORDER}")
@@ -315,10 +338,20 @@ def read_consumption(path: str | Path, rules: QualityRules = DEFAULT_RULES) -> C
         exports.CONSUMPTION_MW,
         exports.CONSUMPTION_STATUS,
     ]
-    rows = _consumption_rows(_read_table(path, cols), path)
+    rows = _consumption_rows(_read_table(path, cols), path, rules)
     rows = _apply_status_rule(rows, rules.non_final_status, path)
     rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
     table, days = _daily_energy(rows)
+    low, high = rules.daily_mwh_bounds
+    outside = table[(table["consumption_mwh"] < low) | (table["consumption_mwh"] > high)]
+    if len(outside):
+        day, value = outside.index[0], outside["consumption_mwh"].iloc[0]
+        raise InputError(
+            f"{day.date()}: {value:,.0f} MWh is outside data.quality.daily_mwh_bounds "
+            f"[{low:,.0f}, {high:,.0f}]; expected a plausible day of French consumption",
+            source=str(path),
+            column=exports.CONSUMPTION_MW,
+        )
     return ConsumptionDays(table=table, days=days, resolutions=resolutions)
 
 
@@ -345,8 +378,19 @@ def read_temperature(path: str | Path) -> pd.DataFrame:
         ~code.isin(known), frame, exports.TEMPERATURE_REGION, path, f"an INSEE region code {known}"
     )
     long = pd.DataFrame({"date": date, "region": code.astype(int), "line": frame.index + 2})
+    low, high = TEMPERATURE_RANGE
     for column, name in exports.TEMPERATURE_VALUES.items():
         long[name] = _numbers(frame, column, path, allow_blank=False)
+        outside = (long[name] < low) | (long[name] > high)
+        if outside.any():
+            row = long[outside].iloc[0]
+            raise InputError(
+                f"{row[name]:g} °C for region {row['region']} on {row['date'].date()} is not a "
+                f"temperature between {low:g} and {high:g} °C",
+                source=str(path),
+                line=int(row["line"]),
+                column=column,
+            )
 
     dup = long.duplicated(["date", "region"], keep=False)
     if dup.any():

@@ -145,6 +145,12 @@ def split(daily: pd.DataFrame, periods: SplitSettings) -> tuple[pd.DataFrame, pd
             f"{test_end.date()}) overlaps no data; {span}",
             source=PARAMS_FILE,
         )
+    if test_end > dates.max():
+        raise InputError(
+            f"split.test_end {test_end.date()} is after the last day of the data; {span}: "
+            "set split.test_end to it rather than test on fewer days than asked",
+            source=PARAMS_FILE,
+        )
     return train, test
 
 

@@ -31,10 +31,18 @@ from energy_forecast.tracking import store
 log = logging.getLogger(__name__)
 
 
-def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.DataFrame:
-    """The model's request columns for every day in the file at `path`."""
+def _readable_file(path: Path) -> None:
+    if path.is_dir():
+        raise InputError("is a directory; expected a CSV file", source=str(path))
     if not path.is_file():
         raise InputError("no such file", source=str(path))
+    if path.stat().st_size == 0:
+        raise InputError("the file is empty; expected a header line", source=str(path), line=1)
+
+
+def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.DataFrame:
+    """The model's request columns for every day in the file at `path`."""
+    _readable_file(path)
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline()
     if exports.TEMPERATURE_REGION in header:
@@ -45,6 +53,8 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
             .assign(date=lambda f: f["date"].dt.strftime("%Y-%m-%d"))
         )
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    if frame.empty:
+        raise InputError("no data rows below the header", source=str(path), line=2)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
@@ -62,8 +72,7 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
 
 def read_consumption_history(path: Path) -> pd.Series:
     """Known daily consumption (MWh) by date: an ODRÉ export or a CSV of date, consumption_mwh."""
-    if not path.is_file():
-        raise InputError("no such file", source=str(path))
+    _readable_file(path)
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline()
     if exports.CONSUMPTION_MW in header:
@@ -90,6 +99,10 @@ def predict_file(
 ) -> None:
     import mlflow
 
+    if output.is_dir():
+        raise InputError(
+            "is a directory; expected the path of the CSV to write", source=str(output)
+        )
     mlflow.set_tracking_uri(store.tracking_uri(Path.cwd()))
     model = mlflow.pyfunc.load_model(model_uri)
     columns = required_columns(model.metadata)

@@ -1,0 +1,90 @@
+"""Implausible data, bad paths and private files: refused or fixed, by name (issue 15)."""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from test_parsing import HEADER, TEMPERATURE_HEADER, consumption_rows, temperature_rows, write
+
+from energy_forecast.atomic import atomic_dir, atomic_path
+from energy_forecast.data.parsing import read_consumption, read_temperature
+from energy_forecast.errors import InputError
+from energy_forecast.modeling.training import split
+from energy_forecast.serving.batch import read_consumption_history, read_inputs
+from energy_forecast.settings import QualityRules, SplitSettings
+
+
+def refused(call, *args) -> str:
+    with pytest.raises(InputError) as caught:
+        call(*args)
+    return str(caught.value)
+
+
+def test_impossible_half_hours_are_refused_with_file_line_value_and_bound(tmp_path: Path) -> None:
+    rows = consumption_rows("2021-01-05", [60000] * 48)
+    huge = [*rows[:10], rows[10].replace(";60000;", ";1000000000;"), *rows[11:]]
+    message = refused(read_consumption, write(tmp_path / "huge.csv", HEADER, huge))
+    assert "huge.csv, line 39" in message and "'1000000000'" in message
+    assert "data.quality.halfhour_mw_bounds [15000, 130000]" in message
+    negative = [r.replace(";60000;", ";-60000;") for r in rows]
+    assert "'-60000'" in refused(read_consumption, write(tmp_path / "neg.csv", HEADER, negative))
+
+
+def test_a_thousands_separator_is_refused_not_read_as_decimals(tmp_path: Path) -> None:
+    rows = consumption_rows("2021-01-05", [60000] * 48)
+    rows[3] = rows[3].replace(";60000;", ";63,803;")
+    message = refused(read_consumption, write(tmp_path / "c.csv", HEADER, rows))
+    assert "line 46" in message and "'63,803'" in message and "whole number of MW" in message
+
+
+def test_a_day_outside_its_bounds_is_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "c.csv", HEADER, consumption_rows("2021-01-05", [20000] * 48))
+    rules = QualityRules(daily_mwh_bounds=(500_000.0, 3_000_000.0))
+    with pytest.raises(InputError, match=r"2021-01-05: 480,000 MWh is outside"):
+        read_consumption(path, rules)
+
+
+def test_an_impossible_regional_temperature_names_file_line_region_and_date(
+    tmp_path: Path,
+) -> None:
+    rows = temperature_rows(["2017-01-01", "2017-01-02"])
+    rows[15] = rows[15].replace(";5.0", ";500.0")
+    message = refused(read_temperature, write(tmp_path / "t.csv", TEMPERATURE_HEADER, rows))
+    assert "t.csv, line" in message and "column 'TMoy (°C)'" in message
+    assert "line 12" in message and "500 °C for region 27 on 2017-01-02" in message
+
+
+def test_a_test_period_past_the_data_is_refused_not_cut() -> None:
+    daily = pd.DataFrame({"date": pd.date_range("2016-01-01", "2017-03-31")})
+    periods = SplitSettings(test_start="2017-01-01", test_end="2017-06-30")
+    with pytest.raises(InputError, match=r"split.test_end 2017-06-30 is after the last day"):
+        split(daily, periods)
+
+
+def test_bad_predict_paths_are_named(tmp_path: Path) -> None:
+    columns = ["date", "wavg_mean_temperature"]
+    assert "is a directory" in refused(read_inputs, tmp_path, columns, 2019)
+    empty = tmp_path / "empty.csv"
+    empty.write_text("")
+    assert "empty.csv, line 1: the file is empty" in refused(read_inputs, empty, columns, 2019)
+    header = tmp_path / "header.csv"
+    header.write_text("date,wavg_mean_temperature\n")
+    assert "header.csv, line 2: no data rows" in refused(read_inputs, header, columns, 2019)
+    assert "is a directory" in refused(read_consumption_history, tmp_path)
+
+
+def test_outputs_respect_the_umask(tmp_path: Path) -> None:
+    previous = os.umask(0o022)
+    try:
+        with atomic_path(tmp_path / "report.json") as tmp:
+            tmp.write_text("{}")
+        with atomic_dir(tmp_path / "model") as folder:
+            (folder / "MLmodel").write_text("")
+    finally:
+        os.umask(previous)
+    assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "model").stat().st_mode) == 0o755
