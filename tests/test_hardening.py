@@ -88,3 +88,57 @@ def test_outputs_respect_the_umask(tmp_path: Path) -> None:
         os.umask(previous)
     assert stat.S_IMODE((tmp_path / "report.json").stat().st_mode) == 0o644
     assert stat.S_IMODE((tmp_path / "model").stat().st_mode) == 0o755
+
+
+def test_a_damaged_store_is_one_line_naming_it(tmp_path: Path, monkeypatch) -> None:
+    from energy_forecast.tracking import store
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("DVC_ROOT", str(tmp_path))
+    (tmp_path / "mlflow.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 40)
+    with pytest.raises(InputError) as caught:
+        store.configure(tmp_path, "experiment")
+    message = str(caught.value)
+    assert f"the MLflow store sqlite:///{tmp_path / 'mlflow.db'} cannot be used" in message
+    assert "move it aside" in message and "\n" not in message
+
+
+def test_select_checks_the_store_before_writing(tmp_path: Path, monkeypatch) -> None:
+    import yaml
+    from conftest import ROOT
+
+    from energy_forecast.settings import parse
+    from energy_forecast.stages import select
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("DVC_ROOT", str(tmp_path))
+    (tmp_path / "mlflow.db").write_bytes(b"not a database")
+    settings = parse(yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8")))
+    with pytest.raises(InputError, match="cannot be used"):
+        select.run(settings, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["mlflow.db"]
+
+
+def test_runs_an_interrupted_stage_left_running_are_closed_as_failed(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import mlflow
+
+    from energy_forecast.tracking import store
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.delenv("DVC_EXP_NAME", raising=False)
+    monkeypatch.setenv("DVC_ROOT", str(tmp_path))
+    experiment = store.configure(tmp_path, "experiment")
+    client = mlflow.MlflowClient()
+    killed = client.create_run(experiment, tags={"dvc.stage": "train@knn"}).info.run_id
+    other_stage = client.create_run(experiment, tags={"dvc.stage": "train@mlp"}).info.run_id
+    queued = client.create_run(
+        experiment, tags={"dvc.stage": "train@knn", "dvc.exp_name": "busy-exp"}
+    ).info.run_id
+    assert store.close_interrupted(experiment, "train@knn") == 1
+    closed = client.get_run(killed)
+    assert closed.info.status == "FAILED"
+    assert closed.data.tags["failure_reason"] == "interrupted; closed by the next run of train@knn"
+    assert client.get_run(other_stage).info.status == "RUNNING"
+    assert client.get_run(queued).info.status == "RUNNING"

@@ -198,10 +198,18 @@ def test_exp_run_changes_the_promoted_model(trained_repo: Path) -> None:
     assert changed["model"]["new"] == other and "test.rmse" in changed
     shown = run(trained_repo, DVC, "exp", "show", "--json")
     assert other in shown.stdout
-    version = client(trained_repo).get_model_version_by_alias(
-        "electricity-consumption-forecast", "champion"
-    )
-    assert version.tags["model"] == other and version.tags["dvc.exp_name"]
+    # The experiment registered its model; production (@champion) stays until promoted.
+    registry = client(trained_repo)
+    name = "electricity-consumption-forecast"
+    champion = registry.get_model_version_by_alias(name, "champion")
+    assert champion.tags["model"] == before["model"] and "dvc.exp_name" not in champion.tags
+    newest = max(registry.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
+    assert newest.tags["model"] == other and newest.tags["dvc.exp_name"]
+    promoted = run(trained_repo, str(BIN / "energy-forecast"), "promote", newest.version)
+    assert f"@champion -> {name} version {newest.version}" in promoted.stdout
+    assert registry.get_model_version_by_alias(name, "champion").version == newest.version
+    missing = run(trained_repo, str(BIN / "energy-forecast"), "promote", "999", check=False)
+    assert missing.returncode == 2 and "has no version 999" in missing.stderr
 
 
 def _fails(repo: Path, override: dict, *command: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import signal
 import sys
 from pathlib import Path
 
@@ -36,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
         help="consumption known so far: an ODRÉ export, or a CSV of date and consumption_mwh",
     )
     predict.add_argument("--output", required=True, type=Path, help="CSV to write")
+    promote = sub.add_parser("promote", help="point @champion at a registered model version")
+    promote.add_argument("version", help="the version number, as `select` logged it")
     calibrate = sub.add_parser("calibrate", help="fit the synthetic generator on real exports")
     calibrate.add_argument("--consumption", required=True, type=Path)
     calibrate.add_argument("--temperature", required=True, type=Path)
@@ -45,8 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _interrupted(signum: int, frame: object) -> None:
+    # As Ctrl-C does: open MLflow runs end FAILED on the way out, temporary files are removed.
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    signal.signal(signal.SIGTERM, _interrupted)
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     try:
         if args.command == "calibrate":
@@ -57,7 +66,14 @@ def main(argv: list[str] | None = None) -> int:
             write_text(args.output, render(constants, [args.consumption, args.temperature]))
             return 0
         settings = load_settings(args.params)
-        if args.command == "predict":
+        if args.command == "promote":
+            from energy_forecast.stages.select import promote
+            from energy_forecast.tracking import store
+
+            store.configure(Path.cwd(), settings.mlflow.experiment)
+            promote(settings.mlflow.registered_model, args.version)
+            print(f"@champion -> {settings.mlflow.registered_model} version {args.version}")
+        elif args.command == "predict":
             from energy_forecast.serving.batch import predict_file
 
             predict_file(args.model, args.temperature, args.output, settings, args.consumption)

@@ -183,6 +183,8 @@ class SelectSettings(Frozen):
     # What `model: auto` promotes by: the served model's day-ahead error on the training
     # period's held-out days (when it adapts), or the static model's CV `metric`.
     forecast: Literal["dayahead", "static"] = "dayahead"
+    # Whether `select` under `dvc exp run` moves @champion; otherwise `energy-forecast promote`.
+    promote_experiments: bool = False
 
 
 class FamilySettings(Frozen):

@@ -26,6 +26,11 @@ from energy_forecast.features import calendar
 from energy_forecast.settings import FeatureSettings
 
 DEFAULTS = FeatureSettings()
+# Dates a model may be asked about: the calendar features (French holidays, the trend) hold
+# there; 9999 would get 2100's answer with no word.
+SUPPORTED_DATES = ("1990-01-01", "2100-12-31")
+# Characters of a bad value an error message echoes.
+SHOWN_CHARACTERS = 40
 # Temperatures a model may be asked about; outside them a request is surely a unit or typing error.
 TEMPERATURE_RANGE = (-40.0, 50.0)
 REFERENCE_TEMPERATURE = "wavg_mean_temperature"
@@ -100,7 +105,11 @@ def required_inputs(features: Sequence[str]) -> list[str]:
 
 
 def _shown(value: Any) -> str:
-    return repr(value) if isinstance(value, str) else str(value)
+    """A request value as an error message echoes it: a long one cut to its first characters."""
+    text = value if isinstance(value, str) else str(value)
+    if len(text) > SHOWN_CHARACTERS:
+        return f"{text[:SHOWN_CHARACTERS]!r}... ({len(text):,} characters)"
+    return repr(value) if isinstance(value, str) else text
 
 
 def _where(row: int, first_line: int | None) -> str:
@@ -128,7 +137,19 @@ def parse_dates(
         first_line,
         lambda row: f"{_shown(values.iloc[row])} is not a date; expected YYYY-MM-DD",
     )
-    return pd.DatetimeIndex(dates).normalize()
+    dates = pd.DatetimeIndex(dates).normalize()
+    first, last = (pd.Timestamp(d) for d in SUPPORTED_DATES)
+    _reject_first(
+        ((dates < first) | (dates > last)),
+        "date",
+        source,
+        first_line,
+        lambda row: (
+            f"{dates[row].date()} is outside the supported dates {SUPPORTED_DATES[0]} to "
+            f"{SUPPORTED_DATES[1]}"
+        ),
+    )
+    return dates
 
 
 def checked_temperature(

@@ -76,7 +76,9 @@ def run(settings: Settings, root: Path) -> None:
     monthly = backtest.monthly_mape(table)
 
     tags = lineage.tags(root, settings.data.source, "backtest")
-    store.configure(root, settings.mlflow.experiment)
+    experiment_id = store.configure(root, settings.mlflow.experiment)
+    if closed := store.close_interrupted(experiment_id, "backtest"):
+        log.warning("backtest: %d runs an interrupted run left RUNNING marked FAILED", closed)
     with mlflow.start_run(run_name="backtest", tags=tags | {"model": promoted.family}):
         mlflow.log_params(
             {f"backtest.{k}": v for k, v in cfg.model_dump().items()}

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_dir, write_text
+from energy_forecast.errors import InputError
 from energy_forecast.modeling.training import promoted_family
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import lineage, store
@@ -20,6 +21,8 @@ ALIAS = "champion"
 def run(settings: Settings, root: Path) -> None:
     import mlflow
 
+    # The store first: nothing is written if it cannot be used.
+    store.configure(root, settings.mlflow.experiment)
     names = list(settings.families)
     train = {
         n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8")) for n in names
@@ -40,12 +43,26 @@ def run(settings: Settings, root: Path) -> None:
     }
     write_text(root / paths.METRICS, json.dumps(metrics, indent=2))
 
-    store.configure(root, settings.mlflow.experiment)
     registered = settings.mlflow.registered_model
     model_id = mlflow.models.Model.load(str(source)).model_id
     tags = lineage.tags(root, settings.data.source, "select") | {"model": name}
     version = mlflow.register_model(f"models:/{model_id}", registered, tags=tags)
-    mlflow.MlflowClient().set_registered_model_alias(registered, ALIAS, version.version)
+    experiment = tags.get("dvc.exp_name")
+    if experiment and not settings.select.promote_experiments:
+        # An experiment is a question, not a release: production moves when a person says so.
+        log.info(
+            "select: %s (test MAPE %.2f %%) registered as %s version %s by experiment %s; "
+            "@%s unchanged (promote it with: energy-forecast promote %s)",
+            name,
+            test["mape"],
+            registered,
+            version.version,
+            experiment,
+            ALIAS,
+            version.version,
+        )
+        return
+    promote(registered, version.version)
     log.info(
         "select: promoted %s (test MAPE %.2f %%) as %s version %s, alias @%s",
         name,
@@ -54,3 +71,15 @@ def run(settings: Settings, root: Path) -> None:
         version.version,
         ALIAS,
     )
+
+
+def promote(registered: str, version: str | int) -> None:
+    """Point @champion at `version` of `registered`: what serving `@champion` then serves."""
+    import mlflow
+
+    client = mlflow.MlflowClient()
+    try:
+        client.get_model_version(registered, str(version))
+    except mlflow.exceptions.MlflowException:
+        raise InputError(f"{registered} has no version {version}; see `mlflow ui`") from None
+    client.set_registered_model_alias(registered, ALIAS, str(version))

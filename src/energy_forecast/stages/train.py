@@ -133,6 +133,8 @@ def run(settings: Settings, root: Path, name: str) -> None:
     stage = f"train@{name}"
     tags = lineage.tags(root, settings.data.source, stage)
     experiment_id = store.configure(root, settings.mlflow.experiment)
+    if closed := store.close_interrupted(experiment_id, stage):
+        log.warning("%s: %d runs an interrupted run left RUNNING marked FAILED", stage, closed)
 
     with mlflow.start_run(run_name=stage, tags={**tags, "model": name}) as parent:
         _log_training_data(train, root / paths.DAILY, tags["data.features.md5"])

@@ -18,6 +18,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from energy_forecast.errors import InputError
+
 POOLCLASS = "MLFLOW_SQLALCHEMYSTORE_POOLCLASS"
 # The MLflow UI opens an experiment on its training runs, not on GenAI traces and prompts.
 EXPERIMENT_KIND = "mlflow.experimentKind"
@@ -38,7 +40,27 @@ def tracking_uri(cwd: Path) -> str:
 
 
 def configure(cwd: Path, experiment: str) -> str:
-    """Point MLflow at the project's store and experiment; return the experiment id."""
+    """Point MLflow at the project's store and experiment; return the experiment id.
+
+    A store that cannot be opened is one line naming it and what to do, before the stage
+    writes anything.
+    """
+    from mlflow.exceptions import MlflowException
+    from sqlalchemy.exc import SQLAlchemyError
+
+    uri = tracking_uri(cwd)
+    try:
+        return _configure(cwd, experiment)
+    except (MlflowException, SQLAlchemyError, sqlite3.Error, OSError) as err:
+        reason = str(getattr(err, "message", err)).strip().splitlines()[0][:300]
+        raise InputError(
+            f"the MLflow store {uri} cannot be used ({type(err).__name__}: {reason}); if it is "
+            "a damaged file, move it aside (a new one is made on the next run), or set "
+            "MLFLOW_TRACKING_URI to a working store"
+        ) from None
+
+
+def _configure(cwd: Path, experiment: str) -> str:
     import mlflow
 
     root = project_root(cwd)
@@ -67,6 +89,30 @@ def configure(cwd: Path, experiment: str) -> str:
         client.set_experiment_tag(experiment_id, EXPERIMENT_KIND, EXPERIMENT_TAGS[EXPERIMENT_KIND])
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def close_interrupted(experiment_id: str, stage: str) -> int:
+    """Mark FAILED the runs an interrupted earlier run of `stage` left RUNNING; return how many.
+
+    Only this workspace's or this experiment's (same `dvc.exp_name`): queued experiments
+    running beside it keep theirs.
+    """
+    from mlflow import MlflowClient
+
+    exp_name = os.environ.get("DVC_EXP_NAME")
+    mine = f"tags.`dvc.exp_name` = '{exp_name}'" if exp_name else "tags.`dvc.exp_name` IS NULL"
+    client = MlflowClient()
+    stale = client.search_runs(
+        [experiment_id],
+        filter_string=f"tags.`dvc.stage` = '{stage}' and attributes.status = 'RUNNING' and {mine}",
+        max_results=10_000,
+    )
+    for run in stale:
+        client.set_tag(
+            run.info.run_id, "failure_reason", f"interrupted; closed by the next run of {stage}"
+        )
+        client.set_terminated(run.info.run_id, "FAILED")
+    return len(stale)
 
 
 def log_child(
