@@ -6,10 +6,12 @@ export PATH := $(abspath $(BIN)):$(PATH)
 
 .PHONY: run test test-quick lint
 
-$(BIN)/energy-forecast: pyproject.toml
+# The exact versions of requirements.lock, then the project itself without resolving again.
+$(BIN)/energy-forecast: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -r requirements.lock
+	$(BIN)/pip install --quiet --no-deps -e '.[dev]'
 	touch $@
 
 run: $(BIN)/energy-forecast

@@ -10,7 +10,7 @@ import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, PUBLISHED_TWH, SMALL, merge, run
+from conftest import BIN, PUBLISHED_TWH, ROOT, SMALL, merge, run
 
 from energy_forecast.modeling.model import required_columns
 from energy_forecast.tracking.lineage import DATA_FILES, locked_md5s
@@ -134,6 +134,19 @@ def test_saved_models_trust_only_what_they_hold(trained_repo: Path) -> None:
         assert (folder / "input_example.json").exists()
 
 
+def test_the_served_model_pins_the_locked_versions(trained_repo: Path) -> None:
+    locked = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        if "==" in line and not line.startswith("#"):
+            name, version = line.strip().split("==")
+            locked[name.lower()] = version
+    pinned = (trained_repo / "models/model/requirements.txt").read_text().split()
+    assert len(pinned) >= 5
+    for requirement in pinned:
+        name, version = requirement.split("==")
+        assert locked[name.lower()] == version, requirement
+
+
 def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> None:
     metrics = json.loads((trained_repo / "reports/metrics.json").read_text())
     assert set(metrics) == {"model", "test", "cv", "n_train", "n_test"}
@@ -205,7 +218,7 @@ def test_exp_run_changes_the_promoted_model(trained_repo: Path) -> None:
     assert champion.tags["model"] == before["model"] and "dvc.exp_name" not in champion.tags
     newest = max(registry.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
     assert newest.tags["model"] == other and newest.tags["dvc.exp_name"]
-    promoted = run(trained_repo, str(BIN / "energy-forecast"), "promote", newest.version)
+    promoted = run(trained_repo, str(BIN / "energy-forecast"), "promote", str(newest.version))
     assert f"@champion -> {name} version {newest.version}" in promoted.stdout
     assert registry.get_model_version_by_alias(name, "champion").version == newest.version
     missing = run(trained_repo, str(BIN / "energy-forecast"), "promote", "999", check=False)
@@ -258,10 +271,11 @@ def test_temp_experiments_log_to_the_project_store(trained_repo: Path) -> None:
     run(trained_repo, "git", "add", "-A")
     run(trained_repo, "git", "commit", "-qm", "experiment applied", check=False)
     run(trained_repo, DVC, "exp", "run", "--temp", "-S", "model=mlp", "-n", "in-temp")
-    version = client(trained_repo).get_model_version_by_alias(
-        "electricity-consumption-forecast", "champion"
-    )
-    assert version.tags["model"] == "mlp" and version.tags["dvc.exp_name"] == "in-temp"
+    registry = client(trained_repo)
+    name = "electricity-consumption-forecast"
+    newest = max(registry.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
+    assert newest.tags["model"] == "mlp" and newest.tags["dvc.exp_name"] == "in-temp"
+    assert registry.get_model_version_by_alias(name, "champion").version != newest.version
     assert list(trained_repo.rglob("mlflow.db")) == [trained_repo / "mlflow.db"]
 
 
