@@ -31,16 +31,22 @@ def ridge(settings) -> Configuration:
     return Configuration("ridge", "load", features, {"alpha": 1.0, "log_target": True})
 
 
+def fitted_on_2016_2017(daily: pd.DataFrame, settings) -> tuple[KalmanAdaptive, Configuration]:
+    """The served (tracking) ridge of `settings`, fitted on the generated years before 2018."""
+    config = ridge(settings)
+    train = daily[pd.to_datetime(daily["date"]) < "2018-01-01"]
+    model = served_model(config, settings).fit(
+        served_inputs(config, settings, train), train["consumption_mwh"].to_numpy()
+    )
+    return model, config
+
+
 @pytest.fixture(scope="module")
 def fitted(synthetic_daily):
     """A tracking ridge fitted on 2016-2017, and the 2018 days it is asked about."""
     settings = settings_with(state_noise=[0.1])
-    config = ridge(settings)
+    model, config = fitted_on_2016_2017(synthetic_daily, settings)
     dates = pd.to_datetime(synthetic_daily["date"])
-    train = synthetic_daily[dates < "2018-01-01"]
-    model = served_model(config, settings).fit(
-        served_inputs(config, settings, train), train["consumption_mwh"].to_numpy()
-    )
     later = synthetic_daily[(dates >= "2017-10-01") & (dates <= "2018-04-30")].reset_index(
         drop=True
     )
@@ -65,12 +71,8 @@ def test_a_forecast_sees_consumption_to_d_minus_horizon_and_weather_to_d(
         PARAMS
         | {"forecast": {"horizon_days": horizon}, "adapt": PARAMS["adapt"] | {"state_noise": [0.1]}}
     )
-    config = ridge(settings)
+    model, config = fitted_on_2016_2017(synthetic_daily, settings)
     dates = pd.to_datetime(synthetic_daily["date"])
-    train = synthetic_daily[dates < "2018-01-01"]
-    model = served_model(config, settings).fit(
-        served_inputs(config, settings, train), train["consumption_mwh"].to_numpy()
-    )
     window = synthetic_daily[(dates >= "2017-11-01") & (dates <= "2018-02-28")].reset_index(
         drop=True
     )
@@ -115,12 +117,7 @@ def test_the_adaptive_model_follows_a_level_shift_within_a_week(fitted) -> None:
 
 
 def test_the_state_noise_is_chosen_on_the_training_period(synthetic_daily) -> None:
-    settings = settings_with(state_noise=[0.0, 0.1, 1.0])
-    config = ridge(settings)
-    train = synthetic_daily[pd.to_datetime(synthetic_daily["date"]) < "2018-01-01"]
-    model = served_model(config, settings).fit(
-        served_inputs(config, settings, train), train["consumption_mwh"].to_numpy()
-    )
+    model, _ = fitted_on_2016_2017(synthetic_daily, settings_with(state_noise=[0.0, 0.1, 1.0]))
     assert len(model.selection_mape_) == 3
     assert model.state_noise_ratio_ == [0.0, 0.1, 1.0][int(np.argmin(model.selection_mape_))]
 

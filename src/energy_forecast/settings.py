@@ -80,8 +80,8 @@ class DataSettings(Frozen):
         return None if self.end == LATEST else self.end
 
 
-class FeatureSettings(Frozen):
-    """How features are computed: what a model carries to compute them again when served."""
+class FeatureComputation(Frozen):
+    """The `features` settings that say how features are computed."""
 
     heating_threshold: float = 15.0
     cooling_threshold: float = 20.0
@@ -92,6 +92,11 @@ class FeatureSettings(Frozen):
     slow_smoothing_window_days: PositiveInt = 28
     fourier_order: Annotated[int, Field(ge=0, strict=True)] = 2
     trend_origin: dt.date = dt.date(2000, 1, 1)
+
+
+class FeatureSettings(FeatureComputation):
+    """How features are computed: what a model carries to compute them again when served."""
+
     # forecast.horizon_days: the consumption lags start that many days before the forecast day.
     horizon_days: Annotated[int, Field(ge=1, le=7, strict=True)] = 1
 
@@ -100,18 +105,9 @@ class FeatureSettings(Frozen):
         return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self}
 
 
-class FeaturesSection(Frozen):
+class FeaturesSection(FeatureComputation):
     """`features`: how features are computed, the region weighting, the named feature sets."""
 
-    heating_threshold: float = 15.0
-    cooling_threshold: float = 20.0
-    night_threshold: float = 10.0
-    smoothing_halflife_days: Annotated[float, Field(gt=0)] = 1.0
-    smoothing_window_days: PositiveInt = 7
-    slow_smoothing_halflife_days: Annotated[float, Field(gt=0)] = 5.0
-    slow_smoothing_window_days: PositiveInt = 28
-    fourier_order: Annotated[int, Field(ge=0, strict=True)] = 2
-    trend_origin: dt.date = dt.date(2000, 1, 1)
     population_year: Literal[2008, 2019] = 2019
     sets: dict[str, list[str]]
 
@@ -215,8 +211,7 @@ class Settings(Frozen):
     @property
     def computation(self) -> FeatureSettings:
         """How features are computed: what every model carries to compute them again."""
-        names = [n for n in FeatureSettings.model_fields if n != "horizon_days"]
-        values = {n: getattr(self.features, n) for n in names}
+        values = {n: getattr(self.features, n) for n in FeatureComputation.model_fields}
         return FeatureSettings(**values, horizon_days=self.forecast.horizon_days)
 
     @model_validator(mode="after")

@@ -246,19 +246,22 @@ def _checked_inputs(
     return dates, temps
 
 
-def _smoothed_temperatures(
-    dates: pd.DatetimeIndex, reference: np.ndarray, settings: FeatureSettings, source: str
-) -> dict[str, np.ndarray]:
-    """The fast and slow smoothed temperatures, from the days the request carries."""
+def _one_row_per_date(dates: pd.DatetimeIndex, source: str, what: str) -> None:
+    """Features found by date need each date once."""
     _reject_first(
         dates.duplicated(),
         "date",
         source,
         None,
-        lambda row: (
-            f"{dates[row].date()} appears twice; smoothed temperatures need one row per date"
-        ),
+        lambda row: f"{dates[row].date()} appears twice; {what} need one row per date",
     )
+
+
+def _smoothed_temperatures(
+    dates: pd.DatetimeIndex, reference: np.ndarray, settings: FeatureSettings, source: str
+) -> dict[str, np.ndarray]:
+    """The fast and slow smoothed temperatures, from the days the request carries."""
+    _one_row_per_date(dates, source, "smoothed temperatures")
     return {
         f"{prefix}smoothed_temperature": _smoothed(
             dates,
@@ -350,15 +353,7 @@ def build_features(
             if CONSUMPTION in frame.columns
             else np.full(len(frame), np.nan)
         )
-        _reject_first(
-            dates.duplicated(),
-            "date",
-            source,
-            None,
-            lambda row: (
-                f"{dates[row].date()} appears twice; consumption lags need one row per date"
-            ),
-        )
+        _one_row_per_date(dates, source, "consumption lags")
         lags = _consumption_lags(dates, known, settings.horizon_days)
         makers |= {name: lambda values=values: values for name, values in lags.items()}
     return pd.DataFrame({f: makers[f]() for f in features}, index=frame.index)
