@@ -28,7 +28,6 @@ from energy_forecast.modeling.training import (
     champion,
     configurations,
     dayahead_report,
-    feature_set,
     promoted_family,
     refit,
     search,
@@ -71,12 +70,6 @@ def promoted_before(daily: pd.DataFrame, settings: Settings, year: int) -> Confi
     return champions[promoted_family(settings, reports)]
 
 
-def article(settings: Settings) -> Configuration:
-    spec = backtest.ARTICLE
-    features = feature_set(settings, spec["feature_set"], "article")
-    return Configuration(spec["family"], spec["feature_set"], features, spec["params"])
-
-
 def figure(table: pd.DataFrame, path: Path) -> None:
     import matplotlib
 
@@ -111,6 +104,7 @@ def main() -> None:
         base.computation,
         base.data.quality,
     )
+    article = backtest.article_configuration(base)
     print("year  promoted configuration (CV on the 3 years before)")
     rows = []
     promoted = {}
@@ -118,8 +112,8 @@ def main() -> None:
         settings = settings_for(year, 1)
         promoted[year] = promoted_before(daily, settings, year)
         print(f"{year}  {promoted[year].name}", flush=True)
-        table = backtest.run(daily, settings, promoted[year], article(settings))
-        two = backtest.run(daily, settings_for(year, 2), promoted[year], article(settings))
+        table = backtest.run(daily, settings, promoted[year], article)
+        two = backtest.run(daily, settings_for(year, 2), promoted[year], article)
         mape = backtest.summary(table)
         rows.append(
             (
@@ -151,7 +145,7 @@ def main() -> None:
         }
     )
     start = time.perf_counter()
-    backtest.run(daily, three_years, promoted[YEARS[-1]], article(settings))
+    backtest.run(daily, three_years, promoted[YEARS[-1]], article)
     print(
         f"\nbacktest of 2019-2021 ({promoted[YEARS[-1]].name}): {time.perf_counter() - start:.1f} s"
     )

@@ -36,6 +36,14 @@ PUBLISHED_TWH = {
     2021: 467.20,
 }
 
+# gbm and the blend take the same settings: one configuration of them.
+BOOSTING = {
+    "baseline": ["ridge"],
+    "learning_rate": [0.1],
+    "max_iter": [50],
+    "max_leaf_nodes": [15],
+    "random_state": [0],
+}
 # A short range and one configuration per family: the whole pipeline in well under a minute.
 SMALL = {
     "data": {"start": "2016-01-01", "end": "2017-03-31"},
@@ -57,26 +65,8 @@ SMALL = {
         },
         "ptg": {"feature_sets": ["mean_avg", "mean_wavg"]},
         "ridge": {"feature_sets": ["load"], "grid": {"alpha": [1.0], "log_target": [True]}},
-        "gbm": {
-            "feature_sets": ["load"],
-            "grid": {
-                "baseline": ["ridge"],
-                "learning_rate": [0.1],
-                "max_iter": [50],
-                "max_leaf_nodes": [15],
-                "random_state": [0],
-            },
-        },
-        "blend": {
-            "feature_sets": ["load"],
-            "grid": {
-                "baseline": ["ridge"],
-                "learning_rate": [0.1],
-                "max_iter": [50],
-                "max_leaf_nodes": [15],
-                "random_state": [0],
-            },
-        },
+        "gbm": {"feature_sets": ["load"], "grid": BOOSTING},
+        "blend": {"feature_sets": ["load"], "grid": BOOSTING},
     },
 }
 

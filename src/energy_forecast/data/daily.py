@@ -20,7 +20,11 @@ from energy_forecast.data.parsing import (
 )
 from energy_forecast.data.quality import DEFAULT_RULES, QualityReport
 from energy_forecast.data.regions import REGIONS
-from energy_forecast.data.temperature import TEMPERATURE_COLUMNS, national_temperatures
+from energy_forecast.data.temperature import (
+    TEMPERATURE_COLUMNS,
+    consecutive_runs,
+    national_temperatures,
+)
 from energy_forecast.errors import InputError
 from energy_forecast.features import CONSUMPTION_FEATURES, build_features, known_features
 from energy_forecast.settings import FeatureSettings, QualityRules
@@ -109,7 +113,13 @@ def _left_out(
     return reasons
 
 
-def _check_left_out(left_out: dict[str, list[pd.Timestamp]], rules: QualityRules, source: str):
+def _check_left_out(
+    left_out: dict[str, list[pd.Timestamp]],
+    rules: QualityRules,
+    source: str,
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+) -> None:
     days = pd.DatetimeIndex(sorted(d for ds in left_out.values() for d in ds))
     if not len(days):
         return
@@ -119,14 +129,12 @@ def _check_left_out(left_out: dict[str, list[pd.Timestamp]], rules: QualityRules
             "days (data.quality.incomplete_days is 'error')",
             source=source,
         )
-    run_id = (days.to_series().diff() != pd.Timedelta(days=1)).cumsum().to_numpy()
-    runs = pd.Series(days, index=run_id).groupby(level=0)
-    longest = runs.size().idxmax()
-    if runs.size()[longest] > rules.max_consumption_gap_days:
-        gap = runs.get_group(longest)
+    everyday = pd.date_range(start, end)
+    first, stop = max(consecutive_runs(everyday.isin(days)), key=lambda run: run[1] - run[0])
+    if stop - first > rules.max_consumption_gap_days:
         raise InputError(
-            f"no complete consumption on {len(gap)} consecutive days "
-            f"{gap.iloc[0].date()}..{gap.iloc[-1].date()}; at most "
+            f"no complete consumption on {stop - first} consecutive days "
+            f"{everyday[first].date()}..{everyday[stop - 1].date()}; at most "
             f"{rules.max_consumption_gap_days} can be left out "
             "(data.quality.max_consumption_gap_days)",
             source=source,
@@ -167,14 +175,11 @@ def daily_table(
     end = resolve_end(end, start, consumption, regional, sources)
 
     left_out = _left_out(consumption, start, end)
-    _check_left_out(left_out, rules, sources[0])
+    _check_left_out(left_out, rules, sources[0], start, end)
     max_gap = 0 if rules.missing_temperature_days == "error" else rules.max_temperature_gap_days
     national = national_temperatures(
         regional, population_year, start, end, source=sources[1], max_gap_days=max_gap
     )
-    report = _report(consumption, regional, national, start, end, end_param, left_out)
-    for resolution in report.resolutions:
-        log.info("featurize: %s", resolution.describe(sources[0]))
     covered = consumption.table[
         (consumption.table.index >= start) & (consumption.table.index <= end)
     ]
@@ -186,7 +191,9 @@ def daily_table(
         if f not in TEMPERATURE_COLUMNS and f not in CONSUMPTION_FEATURES
     ]
     table = pd.concat([joined, build_features(joined, engineered, settings)], axis=1)
-    report.days_kept = len(table)
+    report = _report(consumption, regional, national, start, end, end_param, left_out, len(table))
+    for resolution in report.resolutions:
+        log.info("featurize: %s", resolution.describe(sources[0]))
     log.info(
         "featurize: %d days kept (%s..%s); left out: %s; %d spring clock-change rows dropped; "
         "%d midnight rows refiled under their own day; %d temperature days interpolated",
@@ -209,6 +216,7 @@ def _report(
     end: pd.Timestamp,
     end_param: str,
     left_out: dict[str, list[pd.Timestamp]],
+    days_kept: int,
 ) -> QualityReport:
     days = consumption.days[(consumption.days.index >= start) & (consumption.days.index <= end)]
     in_range = regional[(regional["date"] >= start) & (regional["date"] <= end)]
@@ -217,6 +225,7 @@ def _report(
         start=start,
         end=end,
         end_param=end_param,
+        days_kept=days_kept,
         days_left_out=left_out,
         rows_by_status={k: int(v) for k, v in days[STATUS_ORDER].sum().items() if v > 0},
         spring_rows_dropped=int(days["spring_rows_dropped"].sum()),

@@ -206,8 +206,7 @@ def _apply_status_rule(rows: pd.DataFrame, rule: str, path: Path) -> pd.DataFram
             line=int(first["line"]),
             column=exports.CONSUMPTION_STATUS,
         )
-    rows = rows.assign(non_final_dropped=non_final if rule == "drop" else False)
-    return rows
+    return rows.assign(non_final_dropped=non_final if rule == "drop" else False)
 
 
 def _neighbour_mean(mw_at: pd.Series, instant: pd.Timestamp) -> float:
@@ -234,8 +233,7 @@ def _resolve_conflict(
         raise InputError(
             f"half-hour {at.tz_convert(exports.PARIS)} appears on lines {list(lines)} with "
             f"different values {', '.join(f'{v:g}' for v in values)}; expected one value per "
-            "half-hour "
-            "(data.quality.conflicting_duplicates is 'error')",
+            "half-hour (data.quality.conflicting_duplicates is 'error')",
             source=str(path),
             line=lines[1],
             column=exports.CONSUMPTION_MW,
@@ -243,17 +241,17 @@ def _resolve_conflict(
     local = at.tz_convert(exports.PARIS)
     day = local.tz_localize(None).normalize()
     slot = (local + pd.DateOffset(days=1)).tz_convert("UTC")
-    next_day_in_export = slot.tz_convert(exports.PARIS).tz_localize(None).normalize() in days
-    if rule == "refile" and len(group) == 2 and next_day_in_export and slot not in taken:
+    next_day = day + pd.Timedelta(days=1)
+    if rule == "refile" and len(group) == 2 and next_day in days and slot not in taken:
         here, there = _neighbour_mean(mw_at, at), _neighbour_mean(mw_at, slot)
         a, b = values
         keep_first = np.nansum([abs(a - here), abs(b - there)]) <= np.nansum(
             [abs(b - here), abs(a - there)]
         )
         stay, move = (0, 1) if keep_first else (1, 0)
-        moved = group.iloc[[move]].assign(instant=slot, day=slot.tz_convert(exports.PARIS))
-        moved["day"] = moved["day"].dt.tz_localize(None).dt.normalize()
-        kept = pd.concat([group.iloc[[stay]], moved])
+        kept = pd.concat(
+            [group.iloc[[stay]], group.iloc[[move]].assign(instant=slot, day=next_day)]
+        )
         action = (
             f"{values[stay]:g} MW kept at {local:%Y-%m-%d %H:%M}; {values[move]:g} MW (line "
             f"{lines[move]}) refiled to the missing {slot.tz_convert(exports.PARIS):%Y-%m-%d %H:%M}"
@@ -269,10 +267,9 @@ def _resolve_duplicates(
     rows: pd.DataFrame, rule: str, path: Path
 ) -> tuple[pd.DataFrame, list[Resolution]]:
     """Rows with one value per instant: identical repeats dropped, conflicts resolved by `rule`."""
+    rows = rows.assign(identical_duplicate=False)
     real = rows[~rows["spring_artefact"]]
     identical = real.duplicated(["instant", "mw"])
-    rows = rows.assign(identical_duplicate=False)
-    real = real.assign(identical_duplicate=False)
     repeats = real[identical].assign(identical_duplicate=True)
     real = real[~identical]
     dup = real.duplicated("instant", keep=False)

@@ -23,6 +23,7 @@ Every resolution is logged with its file and lines and counted in `reports/data_
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,10 +68,7 @@ class QualityReport:
 
     def metrics(self) -> dict[str, Any]:
         """The JSON `dvc metrics show` reads: counts as numbers, each resolution as a line."""
-        by_rule: dict[str, int] = {}
-        for r in self.resolutions:
-            key = f"{r.defect}.{r.rule}"
-            by_rule[key] = by_rule.get(key, 0) + 1
+        by_rule = Counter(f"{r.defect}.{r.rule}" for r in self.resolutions)
         refiled = sum(r.rule == "refile" for r in self.resolutions)
         return {
             "range": {

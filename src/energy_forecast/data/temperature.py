@@ -12,7 +12,7 @@ STATS = ("min", "max", "mean")
 TEMPERATURE_COLUMNS = [f"{kind}_{stat}_temperature" for kind in ("avg", "wavg") for stat in STATS]
 
 
-def _runs(missing: np.ndarray) -> list[tuple[int, int]]:
+def consecutive_runs(missing: np.ndarray) -> list[tuple[int, int]]:
     """(start, stop) index pairs of the consecutive True runs in `missing`."""
     edges = np.diff(np.concatenate([[0], missing.astype(np.int8), [0]]))
     return list(zip(np.flatnonzero(edges == 1), np.flatnonzero(edges == -1), strict=True))
@@ -52,7 +52,7 @@ def national_temperatures(
     missing = wide["mean"].isna().to_numpy()
     imputed = missing.any(axis=1)
     for j, code in enumerate(codes):
-        for a, b in _runs(missing[:, j]):
+        for a, b in consecutive_runs(missing[:, j]):
             if b - a > max_gap_days or a == 0 or b == len(days):
                 dates = [d.date().isoformat() for d in days[a:b]]
                 shown = dates if len(dates) <= 10 else [*dates[:5], "...", *dates[-5:]]

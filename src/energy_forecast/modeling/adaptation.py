@@ -102,8 +102,11 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
     def _feature_settings(self) -> FeatureSettings:
         return FeatureSettings(**(self.settings or {}))
 
-    def _design(self, X: pd.DataFrame, encoder: ColumnTransformer) -> np.ndarray:
-        built = build_features(X, list(self.features), self._feature_settings(), source="request")
+    def _features(self, X: pd.DataFrame) -> pd.DataFrame:
+        return build_features(X, list(self.features), self._feature_settings(), source="request")
+
+    @staticmethod
+    def _design(built: pd.DataFrame, encoder: ColumnTransformer) -> np.ndarray:
         # A lag the request does not carry is unknown: at its training mean, it moves nothing.
         encoded = np.nan_to_num(encoder.transform(built), nan=0.0)
         return np.column_stack([np.ones(len(built)), encoded])
@@ -127,21 +130,19 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
             if self.observation_noise == "auto"
             else float(self.observation_noise)
         )
-        known = X.assign(**{CONSUMPTION: y})
+        built = self._features(X.assign(**{CONSUMPTION: y}))
         ratios = [float(r) for r in self.state_noise]
-        self.selection_mape_ = self._selection_mape(known, log_error, days, first, ratios)
+        self.selection_mape_ = self._selection_mape(built, log_error, days, first, ratios)
         # Ties go to the first (smallest) state noise, so the choice is deterministic.
         self.state_noise_ratio_ = ratios[int(np.argmin(self.selection_mape_))]
         self.base_ = clone(self.base).fit(X, y)
-        self.encoder_ = _design_encoder(self.features).fit(
-            build_features(known, list(self.features), self._feature_settings())
-        )
+        self.encoder_ = _design_encoder(self.features).fit(built)
         self.n_features_in_ = X.shape[1]
         return self
 
     def _selection_mape(
         self,
-        known: pd.DataFrame,
+        built: pd.DataFrame,
         log_error: np.ndarray,
         days: np.ndarray,
         first: int,
@@ -150,10 +151,8 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         """Each state noise's MAPE over the held-out days, tracking from the first day."""
         if len(ratios) == 1:
             return [0.0]
-        encoder = _design_encoder(self.features).fit(
-            build_features(known.iloc[:first], list(self.features), self._feature_settings())
-        )
-        design = self._design(known, encoder)
+        encoder = _design_encoder(self.features).fit(built.iloc[:first])
+        design = self._design(built, encoder)
         horizon = self._feature_settings().horizon_days
         r = self.observation_noise_
         scores = []
@@ -179,7 +178,7 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         order = np.argsort(days, kind="stable")
         correction = np.empty(len(X))
         correction[order] = track(
-            self._design(X.iloc[order], self.encoder_),
+            self._design(self._features(X.iloc[order]), self.encoder_),
             (np.log(known) - np.log(static))[order],
             days[order],
             self._feature_settings().horizon_days,

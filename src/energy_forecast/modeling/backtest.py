@@ -22,7 +22,7 @@ from sklearn.base import BaseEstimator
 from energy_forecast.features import CONSUMPTION
 from energy_forecast.modeling.adaptation import KalmanAdaptive
 from energy_forecast.modeling.metrics import scores
-from energy_forecast.modeling.training import Configuration, refit, served_inputs
+from energy_forecast.modeling.training import Configuration, feature_set, refit, served_inputs
 from energy_forecast.settings import AdaptSettings, Settings
 
 # The article's configuration, refitted at each origin beside ours.
@@ -38,9 +38,14 @@ class Window:
     """One origin: its training days and the days it forecasts."""
 
     origin: pd.Timestamp
-    last: pd.Timestamp
     train: pd.DataFrame
     request: pd.DataFrame  # warm-up days and forecast days, consumption of every day
+
+
+def article_configuration(settings: Settings) -> Configuration:
+    """The article's KNN as a configuration of this project, to refit beside ours."""
+    features = feature_set(settings, ARTICLE["feature_set"], "features.sets (the article's set)")
+    return Configuration(ARTICLE["family"], ARTICLE["feature_set"], features, ARTICLE["params"])
 
 
 def windows(daily: pd.DataFrame, settings: Settings) -> Iterator[Window]:
@@ -53,7 +58,6 @@ def windows(daily: pd.DataFrame, settings: Settings) -> Iterator[Window]:
         warmup = origin - pd.Timedelta(days=settings.adapt.warmup_days)
         yield Window(
             origin,
-            last,
             daily[(dates >= first_train) & (dates < origin)].reset_index(drop=True),
             daily[(dates >= warmup) & (dates <= last)].reset_index(drop=True),
         )

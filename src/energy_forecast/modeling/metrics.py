@@ -5,8 +5,6 @@ from __future__ import annotations
 import numpy as np
 from sklearn.metrics import mean_absolute_error, mean_squared_error, r2_score
 
-LOWER_IS_BETTER = ("rmse", "mae", "mape")
-
 
 def scores(actual: np.ndarray, predicted: np.ndarray) -> dict[str, float]:
     actual = np.asarray(actual, dtype=float)

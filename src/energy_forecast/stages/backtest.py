@@ -65,13 +65,7 @@ def run(settings: Settings, root: Path) -> None:
             source=PARAMS_FILE,
         )
     promoted = promoted_configuration(settings, root)
-    article = Configuration(
-        backtest.ARTICLE["family"],
-        backtest.ARTICLE["feature_set"],
-        feature_set(settings, backtest.ARTICLE["feature_set"], "backtest (the article's set)"),
-        backtest.ARTICLE["params"],
-    )
-    table = backtest.run(daily, settings, promoted, article)
+    table = backtest.run(daily, settings, promoted, backtest.article_configuration(settings))
     summary = backtest.summary(table)
     monthly = backtest.monthly_mape(table)
 
