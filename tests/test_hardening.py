@@ -142,3 +142,65 @@ def test_runs_an_interrupted_stage_left_running_are_closed_as_failed(
     assert closed.data.tags["failure_reason"] == "interrupted; closed by the next run of train@knn"
     assert client.get_run(other_stage).info.status == "RUNNING"
     assert client.get_run(queued).info.status == "RUNNING"
+
+
+@pytest.mark.slow
+def test_a_failed_stage_leaves_every_output_restorable(repo: Path) -> None:
+    from conftest import BIN, run
+
+    run(repo, str(BIN / "dvc"), "repro", "train@knn")
+    report = (repo / "reports/train/knn.json").read_bytes()
+    (repo / "mlflow.db").write_bytes(b"not a database")
+    failed = run(repo, str(BIN / "dvc"), "repro", "-f", "-s", "train@knn", check=False)
+    assert failed.returncode != 0 and "cannot be used" in failed.stderr
+    # The git-tracked report persists as dvc.lock records it; the cached model comes back.
+    assert (repo / "reports/train/knn.json").read_bytes() == report
+    assert not (repo / "models/knn").exists()
+    run(repo, str(BIN / "dvc"), "checkout", "train@knn")
+    assert (repo / "models/knn/MLmodel").exists()
+    assert "up to date" in run(repo, str(BIN / "dvc"), "status", "train@knn").stdout
+
+
+@pytest.mark.slow
+def test_sigterm_ends_the_stage_runs_failed_at_once(repo: Path) -> None:
+    import signal
+    import subprocess
+    import time
+
+    import mlflow
+    import yaml
+    from conftest import BIN, env, run
+
+    run(repo, str(BIN / "dvc"), "repro", "featurize")
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    # Enough configurations that the stage is still searching when the signal comes.
+    params["families"]["mlp"]["grid"] |= {"hidden_layer_sizes": [4, 8, 16, 32], "max_iter": [2000]}
+    params["families"]["mlp"]["feature_sets"] = ["all", "calendar", "weather"]
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    stage = subprocess.Popen(
+        [str(BIN / "energy-forecast"), "train", "mlp"],
+        cwd=repo,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+    deadline = time.monotonic() + 60
+    children: list = []
+    while not children and time.monotonic() < deadline and stage.poll() is None:
+        time.sleep(0.2)
+        if (repo / "mlflow.db").exists():
+            experiments = [e.experiment_id for e in client.search_experiments()]
+            runs = client.search_runs(experiments) if experiments else []
+            children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+    assert children, "the stage logged no configuration before the deadline"
+    stage.send_signal(signal.SIGTERM)
+    _, stderr = stage.communicate(timeout=30)
+    assert stage.returncode == 130
+    message = "error: interrupted (signal 15); its open MLflow runs end FAILED"
+    assert stderr.strip().endswith(message)
+    runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
+    parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert [r.info.status for r in parent] == ["FAILED"]
+    assert not [r for r in runs if r.info.status == "RUNNING"]

@@ -84,6 +84,11 @@ def main(argv: list[str] | None = None) -> int:
     except InputError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt as err:
+        # The stage's MLflow runs were ended FAILED on the way out; no traceback to read.
+        reason = err or "Ctrl-C"
+        print(f"error: interrupted ({reason}); its open MLflow runs end FAILED", file=sys.stderr)
+        return 130
     except Exception as err:
         # A model refusing its input raises MlflowException (mlflow is loaded by then);
         # anything else is a bug and keeps its traceback.
