@@ -11,14 +11,15 @@ $(BIN)/energy-forecast: pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements.lock
-	$(BIN)/pip install --quiet --no-deps -e '.[dev]'
+	$(BIN)/pip install --quiet --no-deps -e '.[dev,team]'
 	touch $@
 
 run: $(BIN)/energy-forecast
 	dvc repro
 
+# Two workers, one per core; the team tests stay together (they share their servers).
 test: $(BIN)/energy-forecast
-	pytest -q
+	pytest -q -n 2 --dist loadgroup
 
 # No DVC pipeline, no server: the loop to run while editing.
 test-quick: $(BIN)/energy-forecast

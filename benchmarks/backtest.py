@@ -8,6 +8,10 @@ of the year day-ahead (horizon 1), beside the static model and the article's KNN
 run, and at horizon 2. Also times the backtest over the three years, as the stage runs it.
 Writes benchmarks/backtest_2020.png (the 2020 daily error, static against adaptive).
 
+Then the bands (issue 12): per year, the share of days inside each band and the 80 % band's
+mean width, beside a naive band made of the training residuals' quantiles (the served model's
+in-sample log errors at each origin) around the same forecasts, in the same run.
+
 Run: .venv/bin/python benchmarks/backtest.py
 """
 
@@ -17,12 +21,14 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import yaml
 from _workspace import ROOT, SHARED
 
 from energy_forecast.data.daily import daily_table
 from energy_forecast.modeling import backtest
+from energy_forecast.modeling.intervals import level_name
 from energy_forecast.modeling.training import (
     Configuration,
     champion,
@@ -38,6 +44,7 @@ YEARS = (2019, 2020, 2021)
 # The issue's untuned probes: ridge + lags of log consumption, then + an EWMA of residuals.
 PROBES = {2019: (1.26, 1.17), 2020: (2.72, 1.26), 2021: (1.30, 1.26)}
 GOALS = {2019: 1.15, 2020: 1.2, 2021: 1.2}
+LEVELS = [0.8, 0.95]
 
 
 def settings_for(year: int, horizon: int) -> Settings:
@@ -68,6 +75,26 @@ def promoted_before(daily: pd.DataFrame, settings: Settings, year: int) -> Confi
         served, _, _ = refit(best.configuration, train, settings)
         reports[name] = {"cv": cv, "dayahead": dayahead_report(served)}
     return champions[promoted_family(settings, reports)]
+
+
+def naive_band_scores(
+    daily: pd.DataFrame, settings: Settings, promoted: Configuration, table: pd.DataFrame
+) -> dict[str, float]:
+    """The bands a forecaster gets from the training residuals: at each origin, quantiles of the
+    served model's in-sample log errors, around the backtest's forecasts."""
+    parts = []
+    for window in backtest.windows(daily, settings):
+        model, inputs, _ = refit(promoted, window.train, settings)
+        actual = window.train["consumption_mwh"].to_numpy()
+        residuals = np.log(actual) - np.log(model.predict(inputs))
+        days = table[table["origin"] == window.origin.strftime("%Y-%m-%d")]
+        out = days[["actual"]].copy()
+        for level in LEVELS:
+            low, high = np.quantile(residuals, [(1 - level) / 2, (1 + level) / 2])
+            out[f"lower_{level_name(level)}"] = days["adaptive"] * np.exp(low)
+            out[f"upper_{level_name(level)}"] = days["adaptive"] * np.exp(high)
+        parts.append(out.assign(pinball=np.nan))
+    return backtest.band_scores(pd.concat(parts), LEVELS)
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
@@ -107,6 +134,7 @@ def main() -> None:
     article = backtest.article_configuration(base)
     print("year  promoted configuration (CV on the 3 years before)")
     rows = []
+    bands = {}
     promoted = {}
     for year in YEARS:
         settings = settings_for(year, 1)
@@ -114,15 +142,19 @@ def main() -> None:
         print(f"{year}  {promoted[year].name}", flush=True)
         table = backtest.run(daily, settings, promoted[year], article)
         two = backtest.run(daily, settings_for(year, 2), promoted[year], article)
-        mape = backtest.summary(table)
+        mape = backtest.summary(table, LEVELS)
         rows.append(
             (
                 year,
                 mape["static"][str(year)]["mape"],
                 mape["adaptive"][str(year)]["mape"],
-                backtest.summary(two)["adaptive"][str(year)]["mape"],
+                backtest.summary(two, LEVELS)["adaptive"][str(year)]["mape"],
                 mape["article"][str(year)]["mape"],
             )
+        )
+        bands[year] = (
+            backtest.band_scores(table, LEVELS),
+            naive_band_scores(daily, settings, promoted[year], table),
         )
         if year == 2020:
             figure(table, Path(__file__).with_name("backtest_2020.png"))
@@ -134,6 +166,19 @@ def main() -> None:
         print(
             f"| {year} | {static:.2f} % | {adaptive:.2f} % | {GOALS[year]:.2f} % | "
             f"{min(PROBES[year]):.2f} % | {two:.2f} % | {knn:.2f} % |"
+        )
+
+    print()
+    print(
+        "| year | 80 % band: days inside | 95 %: days inside | 80 % width (MWh) "
+        "| naive 80 %: inside | naive width | pinball (MWh) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for year, (ours, naive) in bands.items():
+        print(
+            f"| {year} | {ours['coverage_80']:.1f} % | {ours['coverage_95']:.1f} % | "
+            f"{ours['width_80']:,.0f} | {naive['coverage_80']:.1f} % | {naive['width_80']:,.0f} | "
+            f"{ours['pinball']:,.0f} |"
         )
 
     settings = settings_for(YEARS[0], 1)

@@ -27,6 +27,7 @@ from energy_forecast.families import family
 from energy_forecast.features import required_inputs
 from energy_forecast.modeling.model import request_frame
 from energy_forecast.serving.server import local_server
+from energy_forecast.settings import load
 
 
 def latencies(url: str, frame: pd.DataFrame, n: int) -> np.ndarray:
@@ -53,7 +54,7 @@ def main() -> None:
     name = metrics["model"]
     report = json.loads((ROOT / f"reports/train/{name}.json").read_text())
     daily = pd.read_parquet(ROOT / "data/processed/daily.parquet")
-    features = list(mlflow.sklearn.load_model(str(args.model)).named_steps["features"].features)
+    features = load(ROOT / "params.yaml").features.sets[report["feature_set"]]
 
     plain = (
         family(name).estimator(**report["params"]).fit(daily[features], daily["consumption_mwh"])

@@ -11,6 +11,10 @@ sklearn flavour, skops and datasets and the opening of the store, as each `dvc r
 process does. Then (a) and (b) alternate, family by family, for ROUNDS rounds and each keeps
 its fastest round: on a shared 2-core machine a round can be 30 % slow for no reason of ours.
 Goals: (b) / (a) <= 1.2; no-op dvc repro < 3 s; the whole default dvc repro < 180 s.
+
+Then (issue 14) the same search of every configuration, here against a 2-worker
+`distributed.LocalCluster` (`compute.backend: dask`), with the check that both give the same
+metrics to the last digit. `--cluster` runs that part alone.
 """
 
 from __future__ import annotations
@@ -30,7 +34,7 @@ from energy_forecast.modeling.training import (
     search,
     split,
 )
-from energy_forecast.settings import load
+from energy_forecast.settings import ComputeSettings, Settings, load
 from energy_forecast.stages import train
 
 ROUNDS = 3
@@ -42,7 +46,46 @@ def seconds(command: list[str], cwd) -> float:
     return time.perf_counter() - start
 
 
+def cluster_comparison(settings: Settings, training: pd.DataFrame) -> None:
+    """Every default configuration searched here, then on a 2-worker LocalCluster."""
+    from distributed import LocalCluster
+
+    configs = [c for name in settings.families for c in configurations(settings, name)]
+    start = time.perf_counter()
+    here = search(configs, training, settings)
+    local = time.perf_counter() - start
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        on_dask = settings.model_copy(
+            update={"compute": ComputeSettings(backend="dask", scheduler=cluster.scheduler_address)}
+        )
+        start = time.perf_counter()
+        there = search(configs, training, on_dask)
+        cluster_seconds = time.perf_counter() - start
+    timings = ("fit_seconds", "predict_seconds")
+    same = all(
+        {k: v for k, v in a.metrics.items() if k not in timings}
+        == {k: v for k, v in b.metrics.items() if k not in timings}
+        for a, b in zip(here, there, strict=True)
+    )
+    print(f"search of {len(configs)} configurations, no MLflow:")
+    print(f"  local (one process):               {local:7.2f} s")
+    print(
+        f"  2-worker LocalCluster (dask):      {cluster_seconds:7.2f} s  "
+        f"({local / cluster_seconds:.2f} x)"
+    )
+    print(f"  same metrics to the last digit:    {same}")
+
+
 def main() -> None:
+    if "--cluster" in sys.argv:
+        repo = workspace()
+        subprocess.run([str(BIN / "dvc"), "repro", "featurize"], cwd=repo, env=env(), check=True)
+        settings = load(repo / "params.yaml")
+        daily = pd.read_parquet(repo / "data/processed/daily.parquet")
+        cluster_comparison(settings, split(daily, settings.split)[0])
+        return
     repo = workspace()
     full = seconds([str(BIN / "dvc"), "repro"], repo)
     noop = seconds([str(BIN / "dvc"), "repro"], repo)
@@ -97,6 +140,7 @@ def main() -> None:
     print(f"whole default dvc repro:             {full:7.2f} s  (goal < 180 s)")
     print(f"no-op dvc repro:                     {noop:7.2f} s  (goal < 3 s)")
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    cluster_comparison(settings, training)
 
 
 if __name__ == "__main__":

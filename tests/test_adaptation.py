@@ -32,13 +32,14 @@ def ridge(settings) -> Configuration:
 
 
 def fitted_on_2016_2017(daily: pd.DataFrame, settings) -> tuple[KalmanAdaptive, Configuration]:
-    """The served (tracking) ridge of `settings`, fitted on the generated years before 2018."""
+    """The served (tracking) ridge of `settings`, fitted on the generated years before 2018,
+    without its bands."""
     config = ridge(settings)
     train = daily[pd.to_datetime(daily["date"]) < "2018-01-01"]
     model = served_model(config, settings).fit(
         served_inputs(config, settings, train), train["consumption_mwh"].to_numpy()
     )
-    return model, config
+    return model.forecaster_, config
 
 
 @pytest.fixture(scope="module")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from pathlib import Path
 
 import mlflow
@@ -113,8 +114,11 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
 
 
 def test_a_default_run_warns_nothing_and_opens_on_training_runs(trained_repo: Path) -> None:
-    log = (trained_repo.parent / "repro.log").read_text()
-    assert "Warning" not in log, log[log.index("Warning") - 300 :][:800]
+    # A family's own fit diagnostics stay: PTG on the 92 days a calibration copy's held-out
+    # fit has of this short run puts its threshold on a bound, and says so.
+    lines = (trained_repo.parent / "repro.log").read_text().splitlines()
+    noise = [line for line in lines if "warning" in line.lower() and ": BoundWarning: " not in line]
+    assert not noise, noise
     experiment = client(trained_repo).get_experiment_by_name("electricity-consumption-forecast")
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
 
@@ -124,10 +128,11 @@ def test_saved_models_trust_only_what_they_hold(trained_repo: Path) -> None:
 
     for name in SMALL["families"]:
         folder = trained_repo / "models" / name
-        flavor = yaml.safe_load((folder / "MLmodel").read_text())["flavors"]["sklearn"]
-        assert flavor["serialization_format"] == "skops"
-        held = skops.io.get_untrusted_types(file=str(folder / "model.skops"))
-        assert sorted(flavor["skops_trusted_types"]) == sorted(held), name
+        flavor = yaml.safe_load((folder / "MLmodel").read_text())["flavors"]["python_function"]
+        # Models from code: MLflow runs reviewed code on load, and unpickles nothing.
+        assert flavor["loader_module"] == "mlflow.pyfunc.loaders.code_model"
+        held = skops.io.get_untrusted_types(file=str(folder / "artifacts" / "estimator.skops"))
+        assert sorted(flavor["config"]["skops_trusted_types"]) == sorted(held), name
         pins = (folder / "requirements.txt").read_text().split()
         assert all("==" in pin for pin in pins) and any(p.startswith("mlflow==") for p in pins)
         assert (folder / "code" / "energy_forecast" / "features" / "__init__.py").exists()
@@ -157,8 +162,11 @@ def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> 
     frame = pd.DataFrame(
         {"date": ["2017-02-01", "2017-08-01"]} | {c: [3.0, 22.0] for c in columns[1:]}
     )
-    predicted = model.predict(frame)
+    answer = model.predict(frame)
+    predicted = answer["consumption_mwh"]
     assert len(predicted) == 2 and 1.0e6 < predicted[1] < predicted[0] < 2.5e6
+    assert (answer["lower_95"] < answer["lower_80"]).all()
+    assert (answer["lower_80"] < predicted).all() and (predicted < answer["upper_80"]).all()
     c = client(trained_repo)
     version = c.get_model_version_by_alias("electricity-consumption-forecast", "champion")
     assert version.tags["model"] == metrics["model"]
@@ -181,15 +189,16 @@ def test_dvc_finds_the_metrics_and_plots(trained_repo: Path) -> None:
     assert "Daily consumption over the test period" in plots
     assert "Predicted against actual" in plots
     assert "Day-ahead backtest, monthly MAPE" in plots
+    assert "Day-ahead backtest, forecast and bands" in plots
 
 
 def test_second_repro_does_nothing_and_forced_repro_is_identical(trained_repo: Path) -> None:
     assert "Running stage" not in run(trained_repo, DVC, "repro").stdout
-    before = {
-        p: (trained_repo / p).read_bytes()
-        for p in ("reports/metrics.json", "reports/families.json", "reports/predictions.csv")
-    }
-    run(trained_repo, DVC, "repro", "-f")
+    compared = ("reports/metrics.json", "reports/families.json", "reports/predictions.csv")
+    before = {p: (trained_repo / p).read_bytes() for p in (*compared, "reports/backtest.json")}
+    # A family refitted from scratch: a new run and model, and every downstream stage again.
+    run(trained_repo, DVC, "repro", "-f", "-s", "train@ridge")
+    assert "Running stage 'backtest'" in run(trained_repo, DVC, "repro").stdout
     for path, content in before.items():
         assert (trained_repo / path).read_bytes() == content, path
 
@@ -223,6 +232,40 @@ def test_exp_run_changes_the_promoted_model(trained_repo: Path) -> None:
     assert registry.get_model_version_by_alias(name, "champion").version == newest.version
     missing = run(trained_repo, str(BIN / "energy-forecast"), "promote", "999", check=False)
     assert missing.returncode == 2 and "has no version 999" in missing.stderr
+
+
+def test_queued_experiments_run_two_at_a_time_on_the_sqlite_store(trained_repo: Path) -> None:
+    """Three queued experiments, two workers, one SQLite file: no lock errors, own lineage."""
+    run(trained_repo, "git", "add", "-A")
+    run(trained_repo, "git", "commit", "-qm", "before the queue", check=False)
+    promoted = json.loads((trained_repo / "reports/metrics.json").read_text())["model"]
+    # A family other than the promoted one: its experiment re-runs evaluate to backtest.
+    families = [f for f in ("ridge", "gbm", "knn", "ptg") if f != promoted][:3]
+    for family in families:
+        run(
+            trained_repo, DVC, "exp", "run", "--queue", "-S", f"model={family}", "-n", f"q-{family}"
+        )
+    run(trained_repo, DVC, "queue", "start", "-j", "2")
+    deadline = time.monotonic() + 600
+    status = ""
+    while time.monotonic() < deadline:
+        status = run(trained_repo, DVC, "queue", "status").stdout
+        if "Queued" not in status and "Running" not in status:
+            break
+        time.sleep(3)
+    assert status.count("Success") == 3, status
+    registry = client(trained_repo)
+    experiment = registry.get_experiment_by_name("electricity-consumption-forecast")
+    md5 = locked_md5s(trained_repo)["data/processed/daily.parquet"]
+    for family in families:
+        logs = run(trained_repo, DVC, "queue", "logs", f"q-{family}").stdout
+        assert "database is locked" not in logs and "Traceback" not in logs
+        runs = registry.search_runs(
+            [experiment.experiment_id],
+            f"tags.`dvc.exp_name` = 'q-{family}' and tags.`dvc.stage` = 'backtest'",
+        )
+        assert [r.data.tags["model"] for r in runs] == [family]
+        assert runs[0].data.tags["data.features.md5"] == md5
 
 
 def _fails(repo: Path, override: dict, *command: str) -> str:

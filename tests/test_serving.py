@@ -17,6 +17,8 @@ from energy_forecast.modeling.model import request_frame, required_columns
 from energy_forecast.serving.server import local_server
 
 pytestmark = pytest.mark.slow
+# What `energy-forecast predict` writes: the date, the forecast and its bands.
+ANSWER_COLUMNS = ["date", "consumption_mwh", "lower_80", "upper_80", "lower_95", "upper_95"]
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +28,9 @@ def server(trained_repo: Path) -> Iterator[tuple[str, Path]]:
         yield url, model
 
 
-def predict(repo: Path, model: str | Path, source: Path, output: Path, check: bool = True):
+def predict(
+    repo: Path, model: str | Path, source: Path, output: Path, *options: str, check: bool = True
+):
     """`energy-forecast predict` in `repo`, as a user runs it."""
     return run(
         repo,
@@ -38,6 +42,7 @@ def predict(repo: Path, model: str | Path, source: Path, output: Path, check: bo
         str(source),
         "--output",
         str(output),
+        *options,
         check=check,
     )
 
@@ -72,7 +77,19 @@ def test_three_request_formats_match_the_loaded_model(server) -> None:
             f"{url}/invocations", data=body, timeout=30, headers={"Content-Type": content_type}
         )
         assert answer.status_code == 200, answer.text
-        np.testing.assert_allclose(answer.json()["predictions"], expected, rtol=1e-12)
+        served = pd.DataFrame(answer.json()["predictions"])
+        assert list(served.columns) == ANSWER_COLUMNS[1:]
+        np.testing.assert_allclose(served.to_numpy(), expected.to_numpy(), rtol=1e-12)
+
+
+def test_a_request_can_ask_for_the_point_forecast_only(server) -> None:
+    url, model = server
+    frame = request_rows(model, 5)
+    body = {"dataframe_records": frame.to_dict(orient="records"), "params": {"point_only": True}}
+    answer = requests.post(f"{url}/invocations", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    expected = mlflow.pyfunc.load_model(str(model)).predict(frame)["consumption_mwh"]
+    assert answer.json()["predictions"] == [{"consumption_mwh": v} for v in expected]
 
 
 def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
@@ -132,7 +149,7 @@ def test_batch_predict_on_both_temperature_variants(
         predict(trained_repo, "models/model", source, output)
         outputs.append(pd.read_csv(output))
     iso_out, dd_out = outputs
-    assert list(dd_out.columns) == ["date", "consumption_mwh"]
+    assert list(dd_out.columns) == ANSWER_COLUMNS
     assert len(dd_out) == len(iso_out) == 1096  # the ISO file's two missing days interpolated
     close = np.isclose(iso_out["consumption_mwh"], dd_out["consumption_mwh"], rtol=2e-3)
     assert close.mean() > 0.99
@@ -146,7 +163,10 @@ def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path, tmp_
     frame.to_csv(source, index=False)
     predict(trained_repo, model, source, output)
     expected = mlflow.pyfunc.load_model(str(model)).predict(frame)
-    np.testing.assert_allclose(pd.read_csv(output)["consumption_mwh"], expected, atol=0.06)
+    written = pd.read_csv(output).drop(columns="date")
+    np.testing.assert_allclose(written, expected, atol=0.06)
+    predict(trained_repo, model, source, output, "--point-only")
+    assert list(pd.read_csv(output).columns) == ["date", "consumption_mwh"]
 
     frame = frame.astype(object)
     frame.loc[4, frame.columns[1]] = "n/a"
@@ -184,13 +204,16 @@ def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(trained_
     request = (
         request_frame(daily, columns).iloc[first - 27 : first + 10].sample(frac=1.0, random_state=1)
     )
-    served = pd.Series(model.predict(request), index=request.index).sort_index().tail(10)
+    forecast = model.predict(request)["consumption_mwh"].to_numpy()
+    served = pd.Series(forecast, index=request.index).sort_index().tail(10)
     np.testing.assert_allclose(served.to_numpy(), pipeline.to_numpy(), atol=0.06)
     alone = model.predict(request_frame(daily, columns).iloc[first : first + 1])
-    assert abs(alone[0] - pipeline.iloc[0]) > 1.0
+    assert abs(alone["consumption_mwh"].iloc[0] - pipeline.iloc[0]) > 1.0
 
 
-def test_the_served_model_answers_what_the_backtest_forecast(server, trained_repo: Path) -> None:
+def test_served_backtest_and_batch_answer_the_same_request_alike(
+    server, trained_repo: Path, tmp_path: Path
+) -> None:
     """Day D from the request a forecaster sends: the warm-up days, consumption up to D - 1."""
     url, model = server
     backtest = pd.read_csv(trained_repo / "reports/backtest.csv")
@@ -208,8 +231,26 @@ def test_the_served_model_answers_what_the_backtest_forecast(server, trained_rep
     answer = requests.post(f"{url}/invocations", json=body, timeout=30)
     assert answer.status_code == 200, answer.text
     served = answer.json()["predictions"][-1]
-    assert served == pytest.approx(day["adaptive"], abs=0.051)
+    bands = ["lower_80", "upper_80", "lower_95", "upper_95"]
+    assert served["consumption_mwh"] == pytest.approx(day["adaptive"], abs=0.051)
+    assert [served[b] for b in bands] == pytest.approx(day[bands].tolist(), abs=0.051)
     assert abs(day["adaptive"] - day["static"]) > 1.0
+
+    temperature, history = tmp_path / "national.csv", tmp_path / "consumption.csv"
+    frame.to_csv(temperature, index=False)
+    known_rows = rows[rows["date"] < target]
+    pd.DataFrame(
+        {
+            "date": frame["date"].head(len(known_rows)).to_numpy(),
+            "consumption_mwh": known_rows["consumption_mwh"].to_numpy(),
+        }
+    ).to_csv(history, index=False)
+    output = tmp_path / "forecast.csv"
+    predict(trained_repo, model, temperature, output, "--consumption", str(history))
+    batch = pd.read_csv(output).iloc[-1]
+    assert batch[["consumption_mwh", *bands]].tolist() == pytest.approx(
+        [served["consumption_mwh"], *(served[b] for b in bands)], abs=0.051
+    )
 
 
 def test_batch_predict_takes_the_consumption_known_so_far(
@@ -228,23 +269,12 @@ def test_batch_predict_takes_the_consumption_known_so_far(
         }
     ).to_csv(history, index=False)
     output = tmp_path / "forecast.csv"
-    run(
-        trained_repo,
-        str(BIN / "energy-forecast"),
-        "predict",
-        "--model",
-        str(model),
-        "--temperature",
-        str(temperature),
-        "--consumption",
-        str(history),
-        "--output",
-        str(output),
-    )
-    written = pd.read_csv(output)["consumption_mwh"].to_numpy()
+    predict(trained_repo, model, temperature, output, "--consumption", str(history))
+    written = pd.read_csv(output)
+    assert list(written.columns) == ANSWER_COLUMNS
     known = rows["consumption_mwh"].to_numpy().copy()
     known[30:] = np.nan
     expected = mlflow.pyfunc.load_model(str(model)).predict(frame.assign(consumption_mwh=known))
-    np.testing.assert_allclose(written, np.round(expected, 1))
+    np.testing.assert_allclose(written.drop(columns="date"), np.round(expected, 1))
     static = mlflow.pyfunc.load_model(str(model)).predict(frame)
-    assert not np.allclose(written, np.round(static, 1))
+    assert not np.allclose(written["consumption_mwh"], np.round(static["consumption_mwh"], 1))

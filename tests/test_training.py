@@ -42,6 +42,9 @@ def test_promotion_by_name_or_by_cv() -> None:
     assert promoted(select={"forecast": "static"}) == "ridge"
     assert promoted(select={"forecast": "static", "metric": "mape"}) == "knn"
     assert promoted(model="ridge") == "ridge"
+    # Static served models (adapt.method: none) report their bands only: promoted by CV.
+    static = {n: r | {"dayahead": {"band_80_percent": 3.0}} for n, r in reports.items()}
+    assert promoted_family(parse(raw), static) == "ridge"
     with pytest.raises(InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge'\]"):
         promoted(model="prophet")
 

@@ -37,6 +37,11 @@ def _parser() -> argparse.ArgumentParser:
         help="consumption known so far: an ODRÉ export, or a CSV of date and consumption_mwh",
     )
     predict.add_argument("--output", required=True, type=Path, help="CSV to write")
+    predict.add_argument(
+        "--point-only",
+        action="store_true",
+        help="the forecast alone, without its bands (lower_80, upper_80, ...)",
+    )
     promote = sub.add_parser("promote", help="point @champion at a registered model version")
     promote.add_argument("version", help="the version number, as `select` logged it")
     calibrate = sub.add_parser("calibrate", help="fit the synthetic generator on real exports")
@@ -76,7 +81,14 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "predict":
             from energy_forecast.serving.batch import predict_file
 
-            predict_file(args.model, args.temperature, args.output, settings, args.consumption)
+            predict_file(
+                args.model,
+                args.temperature,
+                args.output,
+                settings,
+                args.consumption,
+                args.point_only,
+            )
         else:
             stage = importlib.import_module(f"energy_forecast.stages.{args.command}")
             family = (args.family,) if args.command == "train" else ()

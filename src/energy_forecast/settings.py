@@ -116,6 +116,30 @@ class ForecastSettings(Frozen):
     """The task: forecast day D from consumption up to D - horizon_days, weather up to D."""
 
     horizon_days: Annotated[int, Field(ge=1, le=7, strict=True)] = 1
+    # Bands the served model, the backtest and `predict` return: lower_80, upper_80, ...
+    interval_levels: Annotated[list[float], Field(min_length=1)] = [0.8, 0.95]
+
+    @model_validator(mode="after")
+    def _levels_are_probabilities(self) -> ForecastSettings:
+        levels = self.interval_levels
+        if any(not 0 < level < 1 for level in levels) or len(set(levels)) != len(levels):
+            raise ValueError(
+                "forecast.interval_levels: expected distinct probabilities strictly between 0 "
+                f"and 1 (a band's share of days, e.g. [0.8, 0.95]), got {levels}"
+            )
+        return self
+
+
+class IntervalSettings(Frozen):
+    """`intervals`: how the bands are calibrated and follow the errors (see `intervals`)."""
+
+    # tracking: calibrated, then each quantile follows the errors the request's consumption
+    # shows; split: the calibration quantiles alone.
+    method: Literal["tracking", "split"] = "tracking"
+    # A tracking step, in standard deviations of the calibration errors.
+    learning_rate: Annotated[float, Field(gt=0)] = 0.5
+    # The training period's last days, forecast by a copy fitted on the days before them.
+    calibration_days: PositiveInt = 365
 
 
 class AdaptSettings(Frozen):
@@ -190,6 +214,23 @@ class FamilySettings(Frozen):
     bounds: dict[str, tuple[float, float]] | None = None
 
 
+class ComputeSettings(Frozen):
+    """`compute`: where the configuration search and the backtest's refits run."""
+
+    backend: Literal["local", "dask"] = "local"
+    # The address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (backend: dask).
+    scheduler: str | None = None
+
+    @model_validator(mode="after")
+    def _dask_needs_a_scheduler(self) -> ComputeSettings:
+        if self.backend == "dask" and not self.scheduler:
+            raise ValueError(
+                "compute.scheduler: expected the address of a running Dask scheduler "
+                "(e.g. tcp://127.0.0.1:8786) with compute.backend: dask"
+            )
+        return self
+
+
 class MlflowSettings(Frozen):
     experiment: str = "electricity-consumption-forecast"
     registered_model: str = "electricity-consumption-forecast"
@@ -204,8 +245,10 @@ class Settings(Frozen):
     select: SelectSettings = SelectSettings()
     families: dict[str, FamilySettings]
     mlflow: MlflowSettings = MlflowSettings()
+    compute: ComputeSettings = ComputeSettings()
     forecast: ForecastSettings = ForecastSettings()
     adapt: AdaptSettings = AdaptSettings()
+    intervals: IntervalSettings = IntervalSettings()
     backtest: BacktestSettings
 
     @property

@@ -122,7 +122,7 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
     def fit(self, X: pd.DataFrame, y: Any) -> KalmanAdaptive:
         y = np.asarray(y, dtype=float)
         X = X.reset_index(drop=True)
-        days = _days(X)
+        days = whole_days(X)
         first, log_error = self._held_out(X, y)
         # In-sample errors understate a day's error (KNN reproduces its training days).
         self.observation_noise_ = (
@@ -174,7 +174,7 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         known = checked_consumption(X[CONSUMPTION], "request")
         if np.isnan(known).all():
             return static
-        days = _days(X)
+        days = whole_days(X)
         order = np.argsort(days, kind="stable")
         correction = np.empty(len(X))
         correction[order] = track(
@@ -188,6 +188,7 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         return static * np.exp(correction)
 
 
-def _days(X: pd.DataFrame) -> np.ndarray:
+def whole_days(X: pd.DataFrame) -> np.ndarray:
+    """The request's dates as day numbers, for the trackers' "days up to D - horizon"."""
     dates = pd.to_datetime(X["date"], format="ISO8601")
     return dates.to_numpy().astype("datetime64[D]").astype(np.int64)

@@ -17,11 +17,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
 
 from energy_forecast.features import CONSUMPTION
+from energy_forecast.modeling import compute
 from energy_forecast.modeling.adaptation import KalmanAdaptive
+from energy_forecast.modeling.intervals import ConformalQuantiles, level_name
 from energy_forecast.modeling.metrics import scores
+from energy_forecast.modeling.model import answer
 from energy_forecast.modeling.training import Configuration, feature_set, refit, served_inputs
 from energy_forecast.settings import AdaptSettings, Settings
 
@@ -63,51 +65,61 @@ def windows(daily: pd.DataFrame, settings: Settings) -> Iterator[Window]:
         )
 
 
-def request(model: BaseEstimator, inputs: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
+def request(inputs: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
     """The served request for `days`: the model's columns, and the consumption it is told."""
-    frame = inputs.copy()
-    if isinstance(model, KalmanAdaptive):
-        frame[CONSUMPTION] = days[CONSUMPTION].to_numpy()
-    return frame
+    return inputs.assign(**{CONSUMPTION: days[CONSUMPTION].to_numpy()})
 
 
-def static_forecast(model: BaseEstimator, frame: pd.DataFrame) -> np.ndarray:
-    base = model.base_ if isinstance(model, KalmanAdaptive) else model
-    return np.asarray(base.predict(frame.drop(columns=CONSUMPTION, errors="ignore")))
+def static_forecast(model: ConformalQuantiles, frame: pd.DataFrame) -> np.ndarray:
+    forecaster = model.forecaster_
+    base = forecaster.base_ if isinstance(forecaster, KalmanAdaptive) else forecaster
+    return np.asarray(base.predict(frame.drop(columns=CONSUMPTION)))
 
 
 def run(
     daily: pd.DataFrame, settings: Settings, promoted: Configuration, article: Configuration
 ) -> pd.DataFrame:
-    """One row per forecast day: date, actual, static, adaptive, article, origin."""
-    static_settings = settings.model_copy(update={"adapt": AdaptSettings(method="none")})
-    parts = []
-    for window in windows(daily, settings):
-        model, _, _ = refit(promoted, window.train, settings)
-        frame = request(model, served_inputs(promoted, settings, window.request), window.request)
-        knn, _, _ = refit(article, window.train, static_settings)
-        article_inputs = served_inputs(article, settings, window.request)
-        kept = (pd.to_datetime(window.request["date"]) >= window.origin).to_numpy()
-        parts.append(
-            pd.DataFrame(
-                {
-                    "date": pd.to_datetime(window.request["date"])[kept].dt.strftime("%Y-%m-%d"),
-                    "actual": window.request[CONSUMPTION].to_numpy()[kept],
-                    "static": static_forecast(model, frame)[kept],
-                    "adaptive": np.asarray(model.predict(frame))[kept],
-                    "article": np.asarray(knn.predict(article_inputs))[kept],
-                    "origin": window.origin.strftime("%Y-%m-%d"),
-                }
-            )
+    """One row per forecast day: date, actual, static, adaptive and its bands as served,
+    article, the day's pinball loss, origin. Windows run where `compute` says."""
+    with compute.tasks(settings.compute) as tasks:
+        calls = (
+            (forecast_window, w, settings, promoted, article) for w in windows(daily, settings)
         )
-    return pd.concat(parts, ignore_index=True)
+        return pd.concat(list(tasks(calls)), ignore_index=True)
+
+
+def forecast_window(
+    window: Window, settings: Settings, promoted: Configuration, article: Configuration
+) -> pd.DataFrame:
+    """The window's days, forecast by the served model and the article's KNN refitted at its
+    origin."""
+    static_settings = settings.model_copy(update={"adapt": AdaptSettings(method="none")})
+    model, _, _ = refit(promoted, window.train, settings)
+    frame = request(served_inputs(promoted, settings, window.request), window.request)
+    knn, _, _ = refit(article, window.train, static_settings)
+    article_inputs = served_inputs(article, settings, window.request)
+    kept = (pd.to_datetime(window.request["date"]) >= window.origin).to_numpy()
+    actual = window.request[CONSUMPTION].to_numpy()
+    served = answer(model, frame, point_only=False)
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(window.request["date"])[kept].dt.strftime("%Y-%m-%d"),
+            "actual": actual[kept],
+            "static": static_forecast(model, frame)[kept],
+            "adaptive": served.pop(CONSUMPTION).to_numpy()[kept],
+            **{name: band.to_numpy()[kept] for name, band in served.items()},
+            "article": np.asarray(knn.predict(article_inputs))[kept],
+            "pinball": model.pinball_loss(frame, actual)[kept],
+            "origin": window.origin.strftime("%Y-%m-%d"),
+        }
+    )
 
 
 FORECASTS = ("static", "adaptive", "article")
 
 
-def summary(table: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
-    """MAPE, RMSE and MAE of each forecast, per year and overall."""
+def summary(table: pd.DataFrame, levels: list[float]) -> dict[str, dict[str, dict[str, float]]]:
+    """MAPE, RMSE and MAE of each forecast, and the bands' scores, per year and overall."""
     years = pd.to_datetime(table["date"]).dt.year
     groups = {str(year): table[years == year] for year in sorted(years.unique())}
     groups["overall"] = table
@@ -117,7 +129,19 @@ def summary(table: pd.DataFrame) -> dict[str, dict[str, dict[str, float]]]:
             for period, rows in groups.items()
         }
         for name in FORECASTS
-    }
+    } | {"intervals": {period: band_scores(rows, levels) for period, rows in groups.items()}}
+
+
+def band_scores(rows: pd.DataFrame, levels: list[float]) -> dict[str, float]:
+    """Per level, the share of days inside (%) and the mean width (MWh); the mean pinball loss."""
+    out = {}
+    for level in levels:
+        name = level_name(level)
+        lower, upper = rows[f"lower_{name}"], rows[f"upper_{name}"]
+        inside = (rows["actual"] >= lower) & (rows["actual"] <= upper)
+        out[f"coverage_{name}"] = float(inside.mean() * 100)
+        out[f"width_{name}"] = float((upper - lower).mean())
+    return out | {"pinball": float(rows["pinball"].mean())}
 
 
 def monthly_mape(table: pd.DataFrame) -> pd.DataFrame:

@@ -1,8 +1,11 @@
 """A served model: the feature builder, then a family's estimator, saved as an MLflow model.
 
 It takes raw inputs (a `date` and the national temperatures its feature set needs), so no
-caller ever builds a feature frame by hand, and carries its signature, an input example,
-pinned requirements, its own code and the fewest skops trusted types that load it.
+caller ever builds a feature frame by hand, and answers rows of named fields: the forecast and
+its bands (`ConformalQuantiles`), or the forecast alone when the request's params say
+`point_only`. It is an MLflow pyfunc model (the sklearn flavour passes no params) around the
+estimator saved with skops, and carries its signature, an input example, pinned requirements,
+its own code and the fewest skops trusted types that load it.
 """
 
 from __future__ import annotations
@@ -10,19 +13,25 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import mlflow.pyfunc
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
 import energy_forecast
 from energy_forecast.features import CONSUMPTION, FeatureBuilder
-from energy_forecast.modeling.adaptation import KalmanAdaptive
+from energy_forecast.modeling.intervals import ConformalQuantiles
 from energy_forecast.settings import FeatureSettings
 
 PIPELINE_TYPES = [
     "energy_forecast.features.FeatureBuilder",
     "energy_forecast.modeling.adaptation.KalmanAdaptive",
+    "energy_forecast.modeling.intervals.ConformalQuantiles",
 ]
+# The request param that asks for the forecast without its bands.
+POINT_ONLY = "point_only"
+ESTIMATOR_FILE = "estimator.skops"
+TRUSTED_TYPES = "skops_trusted_types"
 REQUIREMENTS = ("mlflow", "scikit-learn", "pandas", "numpy", "scipy", "holidays", "skops")
 PACKAGE_DIR = Path(energy_forecast.__file__).parent
 
@@ -63,28 +72,55 @@ def trusted_types(model: Pipeline, allowed: list[str]) -> list[str]:
     return sorted(needed)
 
 
-def signature(model: BaseEstimator, example: pd.DataFrame):
-    """The example's columns; an adaptive model also takes the optional `consumption_mwh`."""
+def answer(model: ConformalQuantiles, inputs: pd.DataFrame, point_only: bool) -> pd.DataFrame:
+    """What the served model returns for `inputs`: one row per day, named fields."""
+    if point_only:
+        return pd.DataFrame({CONSUMPTION: model.predict(inputs)})
+    return model.predict_intervals(inputs)
+
+
+class ServedForecaster(mlflow.pyfunc.PythonModel):
+    """The pyfunc face of a fitted `ConformalQuantiles`, loaded from its skops file with the
+    types the model's config says to trust."""
+
+    def load_context(self, context: Any) -> None:
+        import skops.io
+
+        trusted = context.model_config[TRUSTED_TYPES]
+        self.model = skops.io.load(context.artifacts["estimator"], trusted=trusted)
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
+        return answer(self.model, model_input, bool((params or {}).get(POINT_ONLY, False)))
+
+
+def signature(model: ConformalQuantiles, example: pd.DataFrame):
+    """The example's columns and the optional `consumption_mwh`, the answer's fields, and the
+    `point_only` param."""
     from mlflow.models import infer_signature
     from mlflow.types.schema import ColSpec, Schema
 
-    inferred = infer_signature(example, model.predict(example))
-    if not isinstance(model, KalmanAdaptive):
-        return inferred
+    inferred = infer_signature(
+        example, answer(model, example, point_only=False), params={POINT_ONLY: False}
+    )
     inputs = Schema([*inferred.inputs.inputs, ColSpec("double", CONSUMPTION, required=False)])
-    return type(inferred)(inputs=inputs, outputs=inferred.outputs)
+    return type(inferred)(inputs=inputs, outputs=inferred.outputs, params=inferred.params)
 
 
-def mlflow_model_args(
-    model: BaseEstimator, allowed: list[str], example: pd.DataFrame
-) -> dict[str, Any]:
-    """Arguments of `mlflow.sklearn.log_model` for `model`."""
-    return {
-        "sk_model": model,
-        "serialization_format": "skops",
-        "skops_trusted_types": trusted_types(model, allowed),
-        "signature": signature(model, example),
-        "input_example": example.head(5),
-        "pip_requirements": _pinned(),
-        "code_paths": [str(PACKAGE_DIR)],
-    }
+def log_served_model(
+    model: ConformalQuantiles, allowed: list[str], example: pd.DataFrame, folder: Path
+):
+    """Log `model` as the run's `model`, its estimator saved with skops in `folder` first."""
+    import skops.io
+
+    estimator = folder / ESTIMATOR_FILE
+    skops.io.dump(model, estimator)
+    return mlflow.pyfunc.log_model(
+        name="model",
+        python_model=str(PACKAGE_DIR / "serving" / "pyfunc_entry.py"),
+        model_config={TRUSTED_TYPES: trusted_types(model, allowed)},
+        artifacts={"estimator": str(estimator)},
+        signature=signature(model, example),
+        input_example=example.head(5),
+        pip_requirements=_pinned(),
+        code_paths=[str(PACKAGE_DIR)],
+    )

@@ -20,12 +20,13 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import Pipeline
-from threadpoolctl import threadpool_limits
 
 from energy_forecast.errors import InputError
 from energy_forecast.families import family
 from energy_forecast.features import history_days, known_features, required_inputs
+from energy_forecast.modeling import compute
 from energy_forecast.modeling.adaptation import KalmanAdaptive
+from energy_forecast.modeling.intervals import ConformalQuantiles, level_name
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.model import make_model, request_frame
 from energy_forecast.settings import (
@@ -214,19 +215,28 @@ def recorded_warnings() -> Iterator[list[str]]:
     lines.extend(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
 
 
-def served_model(config: Configuration, settings: Settings) -> BaseEstimator:
-    """The unfitted model `config` serves as: the static pipeline, adapted as `adapt` says."""
+def served_model(config: Configuration, settings: Settings) -> ConformalQuantiles:
+    """The unfitted model `config` serves as: the static pipeline, adapted as `adapt` says,
+    with the bands `forecast.interval_levels` asks for."""
     computation = settings.computation
-    static = config.build(computation, family_extra(settings, config.family))
-    if settings.adapt.method == "none":
-        return static
-    return KalmanAdaptive(
-        static,
-        feature_set(settings, settings.adapt.feature_set, "adapt.feature_set"),
-        computation.for_model(),
-        list(settings.adapt.state_noise),
-        settings.adapt.observation_noise,
-        settings.adapt.selection_days,
+    forecaster = config.build(computation, family_extra(settings, config.family))
+    if settings.adapt.method != "none":
+        forecaster = KalmanAdaptive(
+            forecaster,
+            feature_set(settings, settings.adapt.feature_set, "adapt.feature_set"),
+            computation.for_model(),
+            list(settings.adapt.state_noise),
+            settings.adapt.observation_noise,
+            settings.adapt.selection_days,
+        )
+    bands = settings.intervals
+    return ConformalQuantiles(
+        forecaster,
+        list(settings.forecast.interval_levels),
+        bands.method,
+        bands.learning_rate,
+        bands.calibration_days,
+        settings.forecast.horizon_days,
     )
 
 
@@ -255,37 +265,42 @@ def search(
     settings: Settings,
     report: Callable[[Result], None] = lambda result: None,
 ) -> list[Result]:
-    """Cross-validate every configuration; a configuration that raises is kept as failed."""
-    computation = settings.computation
+    """Cross-validate every configuration where `compute` says; one that raises is kept as
+    failed. `report` sees each result in grid order, as it comes."""
     y = train["consumption_mwh"].to_numpy()
     splitter = folds(settings.cv, len(train))
-    history = history_days(computation)
+    history = history_days(settings.computation)
     results = []
-    # A few years of days make small matrices: one BLAS or OpenMP thread fits them as fast as
-    # two (the default gbm grid: 9.0 s against 10.3 s) and leaves the other core to the
-    # writer of the tracked runs.
-    with threadpool_limits(1):
-        for config in configs:
-            extra = family_extra(settings, config.family)
-            with recorded_warnings() as caught:
-                try:
-                    result = Result(
-                        config,
-                        cross_validate(
-                            config.build(computation, extra),
-                            config.inputs(train),
-                            y,
-                            splitter,
-                            history,
-                        ),
-                    )
-                except Exception as err:
-                    error = "".join(traceback.format_exception_only(type(err), err)).strip()
-                    result = Result(config, error=error)
-            result.warnings = caught
+    with compute.tasks(settings.compute, shared=(train, y)) as run:
+        calls = (
+            (_cross_validated, config, train, y, splitter, history, settings) for config in configs
+        )
+        for result in run(calls):
             report(result)
             results.append(result)
     return results
+
+
+def _cross_validated(
+    config: Configuration,
+    train: pd.DataFrame,
+    y: np.ndarray,
+    splitter: TimeSeriesSplit,
+    history: int,
+    settings: Settings,
+) -> Result:
+    extra = family_extra(settings, config.family)
+    with recorded_warnings() as caught:
+        try:
+            model = config.build(settings.computation, extra)
+            result = Result(
+                config, cross_validate(model, config.inputs(train), y, splitter, history)
+            )
+        except Exception as err:
+            error = "".join(traceback.format_exception_only(type(err), err)).strip()
+            result = Result(config, error=error)
+    result.warnings = caught
+    return result
 
 
 def champion(results: list[Result], metric: str) -> Result:
@@ -296,15 +311,21 @@ def champion(results: list[Result], metric: str) -> Result:
     return min(fitted, key=lambda r: r.metrics[f"cv_{metric}"])
 
 
-def dayahead_report(model: BaseEstimator) -> dict[str, float]:
-    """How a served model forecast the training period's held-out days, tracking, if it does."""
-    if not isinstance(model, KalmanAdaptive):
-        return {}
-    return {
-        "holdout_mape": min(model.selection_mape_) * 100,
-        "state_noise": model.state_noise_ratio_,
-        "observation_noise": model.observation_noise_,
+def dayahead_report(model: ConformalQuantiles) -> dict[str, float]:
+    """How a served model forecast the training period's held-out days, tracking, if it
+    adapts, and how wide its calibrated bands are (in % of the forecast)."""
+    bands = {
+        f"band_{level_name(level)}_percent": float((np.exp(high) - np.exp(low)) * 100)
+        for level, (low, high) in model.calibration_bands().items()
     }
+    adaptive = model.forecaster_
+    if not isinstance(adaptive, KalmanAdaptive):
+        return bands
+    return {
+        "holdout_mape": min(adaptive.selection_mape_) * 100,
+        "state_noise": adaptive.state_noise_ratio_,
+        "observation_noise": adaptive.observation_noise_,
+    } | bands
 
 
 def promoted_family(settings: Settings, reports: dict[str, dict[str, Any]]) -> str:
@@ -314,6 +335,7 @@ def promoted_family(settings: Settings, reports: dict[str, dict[str, Any]]) -> s
     """
     if settings.model != "auto":
         return settings.model
-    if settings.select.forecast == "dayahead" and all(r.get("dayahead") for r in reports.values()):
+    adapting = all("holdout_mape" in r["dayahead"] for r in reports.values())
+    if settings.select.forecast == "dayahead" and adapting:
         return min(settings.families, key=lambda n: reports[n]["dayahead"]["holdout_mape"])
     return min(settings.families, key=lambda n: reports[n]["cv"][settings.select.metric])

@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from energy_forecast.atomic import atomic_path
@@ -24,7 +23,7 @@ from energy_forecast.features import (
     checked_temperature,
     parse_dates,
 )
-from energy_forecast.modeling.model import required_columns
+from energy_forecast.modeling.model import POINT_ONLY, required_columns
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
 
@@ -96,6 +95,7 @@ def predict_file(
     output: Path,
     settings: Settings,
     consumption: Path | None = None,
+    point_only: bool = False,
 ) -> None:
     import mlflow
 
@@ -108,16 +108,11 @@ def predict_file(
     columns = required_columns(model.metadata)
     inputs = read_inputs(temperature, columns, settings.features.population_year)
     if consumption is not None:
-        if CONSUMPTION not in model.metadata.get_input_schema().input_names():
-            raise InputError(
-                f"{model_uri} is a static model: it takes no {CONSUMPTION} (adapt.method: none)"
-            )
         history = read_consumption_history(consumption)
         # Days the model is told; the others, after them, are forecast.
         inputs[CONSUMPTION] = pd.to_datetime(inputs["date"]).map(history).to_numpy(dtype=float)
-    forecast = pd.DataFrame(
-        {"date": inputs["date"], "consumption_mwh": np.round(model.predict(inputs), 1)}
-    )
+    answer = model.predict(inputs, params={POINT_ONLY: point_only})
+    forecast = pd.concat([inputs[["date"]], answer.round(1)], axis=1)
     with atomic_path(output) as tmp:
         forecast.to_csv(tmp, index=False)
     log.info(

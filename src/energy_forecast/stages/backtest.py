@@ -13,6 +13,7 @@ from energy_forecast import paths
 from energy_forecast.atomic import atomic_path, write_text
 from energy_forecast.errors import InputError
 from energy_forecast.modeling import backtest
+from energy_forecast.modeling.intervals import level_name
 from energy_forecast.modeling.training import Configuration, feature_set
 from energy_forecast.settings import PARAMS_FILE, Settings
 from energy_forecast.tracking import lineage, store
@@ -52,6 +53,35 @@ def _figure(table: pd.DataFrame, monthly: pd.DataFrame):
     return fig
 
 
+def _fan_chart(table: pd.DataFrame, levels: list[float]):
+    """The actual days against the forecast and its bands, widest band palest."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    dates = pd.to_datetime(table["date"])
+    fig, ax = plt.subplots(figsize=(12, 4.5))
+    for level in sorted(levels, reverse=True):
+        name = level_name(level)
+        ax.fill_between(
+            dates,
+            table[f"lower_{name}"],
+            table[f"upper_{name}"],
+            color="tab:blue",
+            alpha=0.15 + 0.25 * (1 - level),
+            linewidth=0,
+            label=f"{level:.0%} band",
+        )
+    ax.plot(dates, table["adaptive"], color="tab:blue", linewidth=0.9, label="forecast")
+    ax.plot(dates, table["actual"], "k.", markersize=2.5, label="actual")
+    ax.set_ylabel("daily consumption (MWh)")
+    ax.set_title("Day-ahead backtest: forecast and bands")
+    ax.legend(loc="upper center", ncol=len(levels) + 2)
+    fig.tight_layout()
+    return fig
+
+
 def run(settings: Settings, root: Path) -> None:
     import mlflow
 
@@ -66,7 +96,8 @@ def run(settings: Settings, root: Path) -> None:
         )
     promoted = promoted_configuration(settings, root)
     table = backtest.run(daily, settings, promoted, backtest.article_configuration(settings))
-    summary = backtest.summary(table)
+    levels = list(settings.forecast.interval_levels)
+    summary = backtest.summary(table, levels)
     monthly = backtest.monthly_mape(table)
 
     tags = lineage.tags(root, settings.data.source, "backtest")
@@ -88,15 +119,20 @@ def run(settings: Settings, root: Path) -> None:
             }
         )
         mlflow.log_figure(_figure(table, monthly), "backtest.png")
+        mlflow.log_figure(_fan_chart(table, levels), "backtest_fan.png")
 
     with atomic_path(root / paths.BACKTEST) as tmp:
-        table.assign(**{n: np.round(table[n], 1) for n in backtest.FORECASTS}).to_csv(
-            tmp, index=False
-        )
+        numbers = [c for c in table.columns if c not in ("date", "actual", "origin")]
+        table.assign(**{n: np.round(table[n], 1) for n in numbers}).to_csv(tmp, index=False)
     with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
         monthly.to_csv(tmp, index=False)
     write_text(root / paths.BACKTEST_METRICS, json.dumps(summary, indent=2))
     overall = {name: summary[name]["overall"]["mape"] for name in backtest.FORECASTS}
+    bands = summary["intervals"]["overall"]
+    log.info(
+        "backtest: bands cover %s",
+        ", ".join(f"{bands[f'coverage_{level_name(lv)}']:.1f} % at {lv:.0%}" for lv in levels),
+    )
     log.info(
         "backtest: %s, %d days from %s: MAPE static %.2f %%, adaptive %.2f %%, article %.2f %%",
         promoted.name,

@@ -12,9 +12,9 @@ import pandas as pd
 
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_path, write_text
-from energy_forecast.features import history_days
+from energy_forecast.features import CONSUMPTION, history_days
 from energy_forecast.modeling.metrics import scores
-from energy_forecast.modeling.model import request_frame, required_columns
+from energy_forecast.modeling.model import POINT_ONLY, request_frame, required_columns
 from energy_forecast.modeling.training import preceded, promoted_family, split
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
@@ -59,8 +59,8 @@ def comparison_table(
     ]
     for name, test in report.items():
         mark = f"**{name}** (promoted)" if name == promoted else name
-        dayahead = train[name].get("dayahead") or {}
-        held_out = f"{dayahead['holdout_mape']:.2f}" if dayahead else "-"
+        dayahead = train[name]["dayahead"]
+        held_out = f"{dayahead['holdout_mape']:.2f}" if "holdout_mape" in dayahead else "-"
         lines.append(
             f"| {mark} | {test['rmse']:,.0f} | {test['mae']:,.0f} | {test['mape']:.2f} | "
             f"{test['r2']:.3f} | {held_out} | {train[name]['fit_seconds']:.3f} | "
@@ -87,7 +87,9 @@ def run(settings: Settings, root: Path) -> None:
         model = mlflow.pyfunc.load_model(str(directory))
         # The static forecast: the test period's consumption stays unknown to the model.
         columns = required_columns(model.metadata)
-        predicted = np.asarray(model.predict(request_frame(inputs, columns)))[-len(test) :]
+        request = request_frame(inputs, columns)
+        answer = model.predict(request, params={POINT_ONLY: True})
+        predicted = answer[CONSUMPTION].to_numpy()[-len(test) :]
         report[name] = scores(actual, predicted)
         predictions[name] = np.round(predicted, 1)
         train_reports[name] = json.loads(

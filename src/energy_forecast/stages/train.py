@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ import pandas as pd
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_dir, write_text
 from energy_forecast.families import family
-from energy_forecast.modeling.model import mlflow_model_args
+from energy_forecast.modeling.model import log_served_model
 from energy_forecast.modeling.training import (
     Result,
     champion,
@@ -86,9 +87,8 @@ def _log_champion(
 
     config = best.configuration
     model, inputs, fit_warnings = refit(config, train, settings)
-    info = mlflow.sklearn.log_model(
-        name="model", **mlflow_model_args(model, family(name).TRUSTED_TYPES, inputs)
-    )
+    with tempfile.TemporaryDirectory() as folder:
+        info = log_served_model(model, family(name).TRUSTED_TYPES, inputs, Path(folder))
     # models/<family> is the logged model itself: its MLmodel names the run and model id.
     with atomic_dir(root / paths.MODELS / name) as tmp:
         mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))

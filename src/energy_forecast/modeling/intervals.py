@@ -1,0 +1,170 @@
+"""Forecast intervals: quantiles of a forecaster's day-ahead log error, out of sample.
+
+`ConformalQuantiles` wraps any forecaster (static or adapting). It is calibrated on the
+training period alone: a copy fitted on all but its last `calibration_days` forecasts those
+days as it is served (day-ahead, tracking the consumption it is told, if it adapts), and the
+empirical quantiles of their log errors, log(actual / forecast), give the band: split
+conformal prediction (Vovk et al. 2005), one quantile per level's tail, so the band can be
+asymmetric as the errors are.
+
+When a request carries consumption, the quantiles are then tracked day by day over the days
+it covers (`method: tracking`): each quantile moves by a pinball-loss gradient step with each
+day's error, the forecast for D using the errors up to D - horizon_days only. This is the
+quantile tracker of conformal PID control (Angelopoulos, Candès and Tibshirani, NeurIPS 2023),
+whose long-run coverage is the level whatever the errors do: after a shift such as 2020's
+lockdown the band widens within days. Without consumption, or with `method: split`, the band is
+the calibration quantiles.
+
+Quantiles 0.01..0.99 are tracked beside the levels' tails, so the GEFCom2014 pinball score can
+be computed; crossing quantiles are sorted (rearrangement, Chernozhukov et al. 2010).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, RegressorMixin, clone
+
+from energy_forecast.features import CONSUMPTION, checked_consumption, request_errors
+from energy_forecast.modeling.adaptation import whole_days
+
+# The GEFCom2014 load track's quantiles.
+PINBALL_QUANTILES = tuple(round(q / 100, 2) for q in range(1, 100))
+
+
+def level_name(level: float) -> str:
+    """0.8 -> '80', 0.975 -> '97.5': the suffix of `lower_` and `upper_` columns."""
+    return f"{level * 100:g}"
+
+
+def interval_columns(levels: Sequence[float]) -> list[str]:
+    return [f"{side}_{level_name(lv)}" for lv in levels for side in ("lower", "upper")]
+
+
+def tails(levels: Sequence[float]) -> list[float]:
+    """The quantiles the levels' bands are made of: (1 - level) / 2 and (1 + level) / 2."""
+    return sorted({round((1 + side * lv) / 2, 6) for lv in levels for side in (-1, 1)})
+
+
+def track_quantiles(
+    initial: np.ndarray,
+    taus: np.ndarray,
+    log_error: np.ndarray,
+    days: np.ndarray,
+    horizon: int,
+    step: float,
+) -> np.ndarray:
+    """For each row, the quantiles `taus` updated with the errors of days up to its day - horizon.
+
+    `days` are whole days, increasing; `log_error` is NaN where the consumption is not known.
+    """
+    quantiles = initial.astype(float)
+    out = np.empty((len(days), len(taus)))
+    observed = 0
+    for row, day in enumerate(days):
+        while observed < row and days[observed] <= day - horizon:
+            error = log_error[observed]
+            if not np.isnan(error):
+                # The pinball loss's gradient: up by step * tau on a day above, down otherwise.
+                quantiles = quantiles + step * (taus - (error <= quantiles))
+            observed += 1
+        out[row] = np.sort(quantiles)
+    return out
+
+
+class ConformalQuantiles(RegressorMixin, BaseEstimator):
+    """A forecaster with the quantiles of its log error, for bands at `levels`."""
+
+    def __init__(
+        self,
+        forecaster: BaseEstimator | None = None,
+        levels: Sequence[float] = (0.8, 0.95),
+        method: str = "tracking",
+        learning_rate: float = 0.05,
+        calibration_days: int = 365,
+        horizon_days: int = 1,
+    ) -> None:
+        self.forecaster = forecaster
+        self.levels = levels
+        self.method = method
+        self.learning_rate = learning_rate
+        self.calibration_days = calibration_days
+        self.horizon_days = horizon_days
+
+    def fit(self, X: pd.DataFrame, y: Any) -> ConformalQuantiles:
+        y = np.asarray(y, dtype=float)
+        X = X.reset_index(drop=True)
+        held = min(int(self.calibration_days), len(X) // 2)
+        first = len(X) - held
+        calibration = clone(self.forecaster).fit(X.iloc[:first], y[:first])
+        # Served as it would have been: told the consumption of the days before each day.
+        forecast = np.asarray(calibration.predict(X.assign(**{CONSUMPTION: y})), dtype=float)
+        self.calibration_errors_ = np.log(y[first:]) - np.log(forecast[first:])
+        self.taus_ = np.array(sorted({*PINBALL_QUANTILES, *tails(self.levels)}))
+        self.initial_quantiles_ = np.quantile(self.calibration_errors_, self.taus_)
+        # One step scales with the errors' spread: the same learning rate suits any level.
+        self.step_ = float(self.learning_rate * np.std(self.calibration_errors_))
+        self.forecaster_ = clone(self.forecaster).fit(X, y)
+        # Errors on the days it was fitted on are in-sample, too small: the band tracks after.
+        self.last_fitted_day_ = int(whole_days(X).max())
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        return np.asarray(self.forecaster_.predict(X), dtype=float)
+
+    def predict_quantiles(self, X: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The point forecast, and for each row the log-error quantiles `taus_` around it."""
+        with request_errors():
+            X = X.reset_index(drop=True)
+            point = self.predict(X)
+            static = np.tile(self.initial_quantiles_, (len(X), 1))
+            if self.method == "split" or CONSUMPTION not in X.columns:
+                return point, static
+            known = checked_consumption(X[CONSUMPTION], "request")
+            if np.isnan(known).all():
+                return point, static
+            days = whole_days(X)
+            out_of_sample = days > self.last_fitted_day_
+            log_error = np.where(out_of_sample, np.log(known) - np.log(point), np.nan)
+            order = np.argsort(days, kind="stable")
+            quantiles = np.empty_like(static)
+            quantiles[order] = track_quantiles(
+                self.initial_quantiles_,
+                self.taus_,
+                log_error[order],
+                days[order],
+                self.horizon_days,
+                self.step_,
+            )
+            return point, quantiles
+
+    def pinball_loss(self, X: pd.DataFrame, actual: np.ndarray) -> np.ndarray:
+        """Each row's mean pinball loss (MWh) over the quantiles 0.01..0.99: GEFCom2014's score."""
+        point, quantiles = self.predict_quantiles(X)
+        taus = np.array(PINBALL_QUANTILES)
+        index = [int(np.argmin(np.abs(self.taus_ - t))) for t in taus]
+        forecast = point[:, None] * np.exp(quantiles[:, index])
+        above = np.asarray(actual, dtype=float)[:, None] - forecast
+        return np.mean(np.maximum(taus * above, (taus - 1) * above), axis=1)
+
+    def _tail_index(self, level: float) -> tuple[int, int]:
+        low, high = ((1 - level) / 2, (1 + level) / 2)
+        return tuple(int(np.argmin(np.abs(self.taus_ - t))) for t in (low, high))
+
+    def calibration_bands(self) -> dict[float, np.ndarray]:
+        """Each level's calibrated log-error band: (lower, upper)."""
+        return {lv: self.initial_quantiles_[list(self._tail_index(lv))] for lv in self.levels}
+
+    def predict_intervals(self, X: pd.DataFrame) -> pd.DataFrame:
+        """`consumption_mwh`, then `lower_<level>` and `upper_<level>` for each level."""
+        point, quantiles = self.predict_quantiles(X)
+        out = {CONSUMPTION: point}
+        for level in self.levels:
+            low, high = self._tail_index(level)
+            out[f"lower_{level_name(level)}"] = point * np.exp(quantiles[:, low])
+            out[f"upper_{level_name(level)}"] = point * np.exp(quantiles[:, high])
+        return pd.DataFrame(out)

@@ -1,0 +1,124 @@
+"""Forecast intervals: calibrated out of sample, following the errors a request shows."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from test_adaptation import PARAMS, ridge
+
+from energy_forecast.errors import InputError
+from energy_forecast.features import CONSUMPTION
+from energy_forecast.modeling.intervals import PINBALL_QUANTILES, interval_columns
+from energy_forecast.modeling.training import served_inputs, served_model
+from energy_forecast.settings import parse
+
+
+def settings_with(**sections):
+    return parse(PARAMS | {k: PARAMS.get(k, {}) | v for k, v in sections.items()})
+
+
+def fitted(daily: pd.DataFrame, settings, before: str = "2017-01-01"):
+    config = ridge(settings)
+    train = daily[pd.to_datetime(daily["date"]) < before].reset_index(drop=True)
+    inputs = served_inputs(config, settings, train)
+    model = served_model(config, settings).fit(inputs, train[CONSUMPTION].to_numpy())
+    return model, config, inputs, train
+
+
+@pytest.mark.parametrize("levels", [[0.0, 0.8], [0.8, 1.0], [0.8, 1.5], [0.8, 0.8], [-0.2]])
+def test_bad_levels_are_refused_by_name(levels) -> None:
+    with pytest.raises(InputError) as caught:
+        parse(PARAMS | {"forecast": PARAMS["forecast"] | {"interval_levels": levels}})
+    message = str(caught.value)
+    assert message.startswith("params.yaml: forecast.interval_levels: expected distinct")
+    assert str(levels) in message
+
+
+def test_the_bands_are_calibrated_on_training_days_out_of_sample(synthetic_daily) -> None:
+    settings = settings_with(adapt={"method": "none"})
+    model, config, inputs, train = fitted(synthetic_daily, settings)
+    y = train[CONSUMPTION].to_numpy()
+    first = len(train) - 365
+    copy = clone(served_model(config, settings).forecaster).fit(inputs.iloc[:first], y[:first])
+    # Each calibration day is forecast with the weather of the days before it, as served.
+    expected = np.log(y[first:]) - np.log(copy.predict(inputs)[first:])
+    np.testing.assert_allclose(model.calibration_errors_, expected, rtol=1e-12)
+    assert interval_columns([0.8, 0.95]) == ["lower_80", "upper_80", "lower_95", "upper_95"]
+
+
+def test_bands_cover_about_their_level_on_a_later_year(synthetic_daily) -> None:
+    settings = settings_with(adapt={"method": "none"}, intervals={"method": "split"})
+    model, config, _, _ = fitted(synthetic_daily, settings)
+    dates = pd.to_datetime(synthetic_daily["date"])
+    later = synthetic_daily[(dates >= "2016-11-01") & (dates <= "2017-12-31")]
+    bands = model.predict_intervals(served_inputs(config, settings, later))
+    kept = (pd.to_datetime(later["date"]) >= "2017-01-01").to_numpy()
+    actual = later[CONSUMPTION].to_numpy()[kept]
+    for level, name in ((0.8, "80"), (0.95, "95")):
+        lower, upper = bands[f"lower_{name}"][kept], bands[f"upper_{name}"][kept]
+        coverage = np.mean((actual >= lower) & (actual <= upper))
+        assert abs(coverage - level) < 0.06, (level, coverage)
+    assert (bands["lower_95"] < bands["lower_80"]).all()
+    assert (bands["lower_80"] < bands[CONSUMPTION]).all()
+    assert (bands[CONSUMPTION] < bands["upper_80"]).all()
+    assert (bands["upper_80"] < bands["upper_95"]).all()
+
+
+def test_a_band_for_d_sees_errors_to_d_minus_horizon_and_none_from_training(
+    synthetic_daily,
+) -> None:
+    settings = settings_with(adapt={"method": "none"})
+    model, config, _, _ = fitted(synthetic_daily, settings)
+    dates = pd.to_datetime(synthetic_daily["date"])
+    window = synthetic_daily[(dates >= "2016-10-01") & (dates <= "2017-02-28")]
+    request = served_inputs(config, settings, window).assign(
+        **{CONSUMPTION: window[CONSUMPTION].to_numpy()}
+    )
+    day = 130  # in February 2017
+    base = model.predict_intervals(request).iloc[day]
+    later = request.copy()
+    later.loc[day:, CONSUMPTION] *= 1.3
+    assert model.predict_intervals(later).iloc[day].equals(base)
+    earlier = request.copy()
+    earlier.loc[day - 1, CONSUMPTION] *= 1.3
+    assert model.predict_intervals(earlier).iloc[day]["upper_80"] > base["upper_80"]
+    # Errors on the days it was fitted on are in-sample: they move no band.
+    training = request.copy()
+    training.loc[:80, CONSUMPTION] *= 1.3
+    assert model.predict_intervals(training).iloc[day].equals(base)
+
+
+def test_after_a_level_shift_tracked_bands_cover_what_fixed_ones_miss(synthetic_daily) -> None:
+    settings = settings_with(adapt={"method": "none"})
+    model, config, _, _ = fitted(synthetic_daily, settings)
+    dates = pd.to_datetime(synthetic_daily["date"])
+    window = synthetic_daily[(dates >= "2016-10-01") & (dates <= "2017-06-30")]
+    shifted = window[CONSUMPTION].to_numpy() * np.where(
+        pd.to_datetime(window["date"]) >= "2017-03-01", 0.95, 1.0
+    )
+    request = served_inputs(config, settings, window).assign(**{CONSUMPTION: shifted})
+    tracked = model.predict_intervals(request)
+    fixed = model.predict_intervals(request.drop(columns=CONSUMPTION))
+    after = (pd.to_datetime(window["date"]) >= "2017-04-01").to_numpy()
+
+    def coverage(bands: pd.DataFrame) -> float:
+        inside = (shifted >= bands["lower_80"]) & (shifted <= bands["upper_80"])
+        return float(np.mean(inside[after]))
+
+    assert coverage(fixed) < 0.3
+    assert coverage(tracked) > 0.6
+
+
+def test_the_pinball_score_is_the_mean_over_gefcom_quantiles(synthetic_daily) -> None:
+    settings = settings_with(adapt={"method": "none"}, intervals={"method": "split"})
+    model, _, inputs, train = fitted(synthetic_daily, settings)
+    request = inputs.tail(30).reset_index(drop=True)
+    actual = train[CONSUMPTION].to_numpy()[-30:]
+    point = model.predict(request)
+    expected = []
+    for tau in PINBALL_QUANTILES:
+        quantile = point * np.exp(np.quantile(model.calibration_errors_, tau))
+        expected.append(np.maximum(tau * (actual - quantile), (tau - 1) * (actual - quantile)))
+    np.testing.assert_allclose(model.pinball_loss(request, actual), np.mean(expected, axis=0))
