@@ -238,13 +238,10 @@ def test_queued_experiments_run_two_at_a_time_on_the_sqlite_store(trained_repo: 
     """Three queued experiments, two workers, one SQLite file: no lock errors, own lineage."""
     run(trained_repo, "git", "add", "-A")
     run(trained_repo, "git", "commit", "-qm", "before the queue", check=False)
-    promoted = json.loads((trained_repo / "reports/metrics.json").read_text())["model"]
-    # A family other than the promoted one: its experiment re-runs evaluate to backtest.
-    families = [f for f in ("ridge", "gbm", "knn", "ptg") if f != promoted][:3]
-    for family in families:
-        run(
-            trained_repo, DVC, "exp", "run", "--queue", "-S", f"model={family}", "-n", f"q-{family}"
-        )
+    # Each re-runs the backtest alone: three experiments writing to the store at once.
+    cadences = [20, 45, 60]
+    for days in cadences:
+        run(trained_repo, DVC, "exp", "run", "--queue", "-S", f"backtest.refit_days={days}")
     run(trained_repo, DVC, "queue", "start", "-j", "2")
     deadline = time.monotonic() + 600
     status = ""
@@ -257,15 +254,16 @@ def test_queued_experiments_run_two_at_a_time_on_the_sqlite_store(trained_repo: 
     registry = client(trained_repo)
     experiment = registry.get_experiment_by_name("electricity-consumption-forecast")
     md5 = locked_md5s(trained_repo)["data/processed/daily.parquet"]
-    for family in families:
-        logs = run(trained_repo, DVC, "queue", "logs", f"q-{family}").stdout
+    runs = registry.search_runs([experiment.experiment_id], "tags.`dvc.stage` = 'backtest'")
+    queued = [r for r in runs if "dvc.exp_name" in r.data.tags]
+    by_cadence = {r.data.params["backtest.refit_days"]: r for r in queued}
+    assert set(map(str, cadences)) <= set(by_cadence)
+    names = {by_cadence[str(days)].data.tags["dvc.exp_name"] for days in cadences}
+    assert len(names) == 3
+    for name in names:
+        logs = run(trained_repo, DVC, "queue", "logs", name).stdout
         assert "database is locked" not in logs and "Traceback" not in logs
-        runs = registry.search_runs(
-            [experiment.experiment_id],
-            f"tags.`dvc.exp_name` = 'q-{family}' and tags.`dvc.stage` = 'backtest'",
-        )
-        assert [r.data.tags["model"] for r in runs] == [family]
-        assert runs[0].data.tags["data.features.md5"] == md5
+    assert all(by_cadence[str(d)].data.tags["data.features.md5"] == md5 for d in cadences)
 
 
 def _fails(repo: Path, override: dict, *command: str) -> str:
