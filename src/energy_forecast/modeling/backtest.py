@@ -23,9 +23,14 @@ from energy_forecast.modeling import compute
 from energy_forecast.modeling.adaptation import KalmanAdaptive
 from energy_forecast.modeling.intervals import ConformalQuantiles, level_name
 from energy_forecast.modeling.metrics import scores
-from energy_forecast.modeling.model import answer
-from energy_forecast.modeling.training import Configuration, feature_set, refit, served_inputs
-from energy_forecast.settings import AdaptSettings, Settings
+from energy_forecast.modeling.training import (
+    Configuration,
+    family_extra,
+    feature_set,
+    refit,
+    served_inputs,
+)
+from energy_forecast.settings import Settings
 
 # The article's configuration, refitted at each origin beside ours.
 ARTICLE = {
@@ -93,14 +98,15 @@ def forecast_window(
 ) -> pd.DataFrame:
     """The window's days, forecast by the served model and the article's KNN refitted at its
     origin."""
-    static_settings = settings.model_copy(update={"adapt": AdaptSettings(method="none")})
     model, _, _ = refit(promoted, window.train, settings)
     frame = request(served_inputs(promoted, settings, window.request), window.request)
-    knn, _, _ = refit(article, window.train, static_settings)
-    article_inputs = served_inputs(article, settings, window.request)
+    # The article's model is static and has no bands: its pipeline alone.
+    knn = article.build(settings.computation, family_extra(settings, article.family))
+    knn.fit(article.inputs(window.train), window.train[CONSUMPTION].to_numpy())
     kept = (pd.to_datetime(window.request["date"]) >= window.origin).to_numpy()
     actual = window.request[CONSUMPTION].to_numpy()
-    served = answer(model, frame, point_only=False)
+    point, quantiles = model.predict_quantiles(frame)
+    served = model.bands(point, quantiles)
     return pd.DataFrame(
         {
             "date": pd.to_datetime(window.request["date"])[kept].dt.strftime("%Y-%m-%d"),
@@ -108,8 +114,8 @@ def forecast_window(
             "static": static_forecast(model, frame)[kept],
             "adaptive": served.pop(CONSUMPTION).to_numpy()[kept],
             **{name: band.to_numpy()[kept] for name, band in served.items()},
-            "article": np.asarray(knn.predict(article_inputs))[kept],
-            "pinball": model.pinball_loss(frame, actual)[kept],
+            "article": np.asarray(knn.predict(article.inputs(window.request)))[kept],
+            "pinball": model.pinball_loss(point, quantiles, actual)[kept],
             "origin": window.origin.strftime("%Y-%m-%d"),
         }
     )

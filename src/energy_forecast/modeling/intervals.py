@@ -83,7 +83,7 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         forecaster: BaseEstimator | None = None,
         levels: Sequence[float] = (0.8, 0.95),
         method: str = "tracking",
-        learning_rate: float = 0.05,
+        learning_rate: float = 0.5,
         calibration_days: int = 365,
         horizon_days: int = 1,
     ) -> None:
@@ -142,29 +142,36 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
             )
             return point, quantiles
 
-    def pinball_loss(self, X: pd.DataFrame, actual: np.ndarray) -> np.ndarray:
-        """Each row's mean pinball loss (MWh) over the quantiles 0.01..0.99: GEFCom2014's score."""
-        point, quantiles = self.predict_quantiles(X)
-        taus = np.array(PINBALL_QUANTILES)
-        index = [int(np.argmin(np.abs(self.taus_ - t))) for t in taus]
-        forecast = point[:, None] * np.exp(quantiles[:, index])
-        above = np.asarray(actual, dtype=float)[:, None] - forecast
-        return np.mean(np.maximum(taus * above, (taus - 1) * above), axis=1)
+    def _indices(self, taus: Sequence[float]) -> list[int]:
+        """Where each of `taus` sits among the tracked `taus_`."""
+        return [int(np.argmin(np.abs(self.taus_ - t))) for t in taus]
 
-    def _tail_index(self, level: float) -> tuple[int, int]:
-        low, high = ((1 - level) / 2, (1 + level) / 2)
-        return tuple(int(np.argmin(np.abs(self.taus_ - t))) for t in (low, high))
+    def _tail_index(self, level: float) -> list[int]:
+        return self._indices(((1 - level) / 2, (1 + level) / 2))
 
     def calibration_bands(self) -> dict[float, np.ndarray]:
         """Each level's calibrated log-error band: (lower, upper)."""
-        return {lv: self.initial_quantiles_[list(self._tail_index(lv))] for lv in self.levels}
+        return {lv: self.initial_quantiles_[self._tail_index(lv)] for lv in self.levels}
 
-    def predict_intervals(self, X: pd.DataFrame) -> pd.DataFrame:
-        """`consumption_mwh`, then `lower_<level>` and `upper_<level>` for each level."""
-        point, quantiles = self.predict_quantiles(X)
+    def bands(self, point: np.ndarray, quantiles: np.ndarray) -> pd.DataFrame:
+        """`consumption_mwh`, then `lower_<level>` and `upper_<level>` for each level, from
+        `predict_quantiles`."""
         out = {CONSUMPTION: point}
         for level in self.levels:
             low, high = self._tail_index(level)
             out[f"lower_{level_name(level)}"] = point * np.exp(quantiles[:, low])
             out[f"upper_{level_name(level)}"] = point * np.exp(quantiles[:, high])
         return pd.DataFrame(out)
+
+    def predict_intervals(self, X: pd.DataFrame) -> pd.DataFrame:
+        return self.bands(*self.predict_quantiles(X))
+
+    def pinball_loss(
+        self, point: np.ndarray, quantiles: np.ndarray, actual: np.ndarray
+    ) -> np.ndarray:
+        """Each row's mean pinball loss (MWh) over the quantiles 0.01..0.99 (GEFCom2014's
+        score), from `predict_quantiles`."""
+        taus = np.array(PINBALL_QUANTILES)
+        forecast = point[:, None] * np.exp(quantiles[:, self._indices(taus)])
+        above = np.asarray(actual, dtype=float)[:, None] - forecast
+        return np.mean(np.maximum(taus * above, (taus - 1) * above), axis=1)
