@@ -3,6 +3,8 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
+SHELL := bash
+.SHELLFLAGS := -o pipefail -c
 
 .PHONY: run test test-quick lint
 
@@ -14,8 +16,9 @@ $(BIN)/energy-forecast: pyproject.toml requirements.lock
 	$(BIN)/pip install --quiet --no-deps -e '.[dev,team]'
 	touch $@
 
+# DVC ends every repro with advice to `dvc push`; this project sets no remote by default.
 run: $(BIN)/energy-forecast
-	dvc repro
+	dvc repro | { grep --line-buffered -v '^Use `dvc push`' || true; }
 
 # Two workers, one per core; the team tests stay together (they share their servers).
 test: $(BIN)/energy-forecast

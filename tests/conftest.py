@@ -124,6 +124,7 @@ def make_repo(path: Path, override: dict[str, Any]) -> Path:
     run(path, "git", "config", "user.name", "test")
     run(path, "git", "config", "user.email", "test@example.invalid")
     run(path, str(BIN / "dvc"), "init", "-q")
+    shutil.copytree(ROOT / ".dvc" / "plots", path / ".dvc" / "plots")
     run(path, "git", "add", "-A")
     run(path, "git", "commit", "-qm", "pipeline")
     return path

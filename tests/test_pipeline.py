@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import time
@@ -81,12 +82,19 @@ def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -
 def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     locked = locked_md5s(trained_repo)
     runs = all_runs(trained_repo)
-    parents = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
-    children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
-    assert sorted(r.data.tags["dvc.stage"] for r in parents) == sorted(
-        [*(f"train@{f}" for f in SMALL["families"]), "backtest"]
-    )
-    assert len(children) == 7
+    pipelines = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
+    assert len(pipelines) == 1
+    pipeline = pipelines[0]
+    assert pipeline.info.run_name.startswith("dvc repro ")
+    by_parent: dict[str, list] = {}
+    for r in runs:
+        by_parent.setdefault(r.data.tags.get("mlflow.parentRunId"), []).append(r)
+    stages = by_parent[pipeline.info.run_id]
+    stage_names = [f"train@{f}" for f in SMALL["families"]] + ["evaluate", "select", "backtest"]
+    assert sorted(r.data.tags["dvc.stage"] for r in stages) == sorted(stage_names)
+    assert all(r.info.run_name == r.data.tags["dvc.stage"] for r in stages)
+    configurations = [r for s in stages for r in by_parent.get(s.info.run_id, [])]
+    assert len(configurations) == 7 and len(runs) == 1 + len(stages) + 7
     for r in runs:
         for tag, path in DATA_FILES.items():
             assert r.data.tags[tag] == locked[str(path)], (tag, r.info.run_name)
@@ -94,23 +102,59 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
         assert len(r.data.tags["git.commit"]) == 40
         # DVC rewrote dvc.lock and the outputs; the code and params are the commit's.
         assert r.data.tags["git.dirty"] == "false"
-    for r in children:
+        # As MLflow sets them on a run it starts itself: who ran it, and what.
+        assert r.data.tags["mlflow.user"] and r.data.tags["mlflow.source.name"], r.info.run_name
+    for r in configurations:
         assert r.data.tags["model"] in SMALL["families"]
         assert r.data.tags["inputs"] in ("all", "mean_avg", "mean_wavg", "load")
         assert {"cv_rmse", "cv_mae", "cv_mape", "cv_r2", "fit_seconds", "predict_seconds"} <= set(
             r.data.metrics
         )
-    backtest = next(r for r in parents if r.data.tags["dvc.stage"] == "backtest")
+    named = {r.data.tags["dvc.stage"]: r for r in stages}
+    backtest = named["backtest"]
     figures = [a.path for a in client(trained_repo).list_artifacts(backtest.info.run_id)]
     assert "backtest.png" in figures
     reported = json.loads((trained_repo / "reports/backtest.json").read_text())
-    assert backtest.data.metrics["adaptive_overall_mape"] == reported["adaptive"]["overall"]["mape"]
-    knn = next(r for r in parents if r.data.tags["dvc.stage"] == "train@knn")
+    assert backtest.data.metrics["adaptive_overall_mape"] == pytest.approx(
+        reported["adaptive"]["overall"]["mape"], rel=1e-5
+    )
+    knn = named["train@knn"]
     inputs = client(trained_repo).get_run(knn.info.run_id).inputs.dataset_inputs
     assert inputs[0].dataset.digest == locked["data/processed/daily.parquet"]
-    assert "test_rmse" in knn.data.metrics
-    artifacts = [a.path for a in client(trained_repo).list_artifacts(knn.info.run_id)]
-    assert "test_predictions.png" in artifacts
+    # The test period is scored by evaluate, in its own run: no stage writes into another's.
+    assert not any(k.startswith("test_") for k in knn.data.metrics)
+    evaluate = named["evaluate"]
+    assert {f"{f}_test_rmse" for f in SMALL["families"]} <= set(evaluate.data.metrics)
+    artifacts = [a.path for a in client(trained_repo).list_artifacts(evaluate.info.run_id)]
+    assert "test_predictions_knn.png" in artifacts
+
+
+def test_each_stage_run_lasts_as_long_as_its_stage(trained_repo: Path) -> None:
+    """Stages run one after another: their runs must not overlap, and the pipeline's run spans
+    them all. A stage reopening an earlier stage's run would stretch that run over the others."""
+    runs = all_runs(trained_repo)
+    pipeline = next(r for r in runs if "mlflow.parentRunId" not in r.data.tags)
+    stages = sorted(
+        (r for r in runs if r.data.tags.get("mlflow.parentRunId") == pipeline.info.run_id),
+        key=lambda r: r.info.start_time,
+    )
+    assert all(r.info.status == "FINISHED" for r in [pipeline, *stages])
+    for earlier, later in itertools.pairwise(stages):
+        assert earlier.info.end_time <= later.info.start_time, (earlier.info.run_name,)
+    assert pipeline.info.start_time <= stages[0].info.start_time
+    assert pipeline.info.end_time >= stages[-1].info.end_time
+
+
+def test_the_registry_describes_the_model_and_each_version(trained_repo: Path) -> None:
+    c = client(trained_repo)
+    registered = c.get_registered_model("electricity-consumption-forecast")
+    assert "daily electricity consumption" in registered.description
+    version = c.get_model_version_by_alias("electricity-consumption-forecast", "champion")
+    metrics = json.loads((trained_repo / "reports/metrics.json").read_text())
+    daily_md5 = locked_md5s(trained_repo)["data/processed/daily.parquet"]
+    assert version.description.startswith(metrics["model"])
+    assert daily_md5 in version.description and "366 days of synthetic data" in version.description
+    assert f"Test MAPE {metrics['test']['mape']:.2f} %" in version.description
 
 
 def test_a_default_run_warns_nothing_and_opens_on_training_runs(trained_repo: Path) -> None:
@@ -119,6 +163,9 @@ def test_a_default_run_warns_nothing_and_opens_on_training_runs(trained_repo: Pa
     lines = (trained_repo.parent / "repro.log").read_text().splitlines()
     noise = [line for line in lines if "warning" in line.lower() and ": BoundWarning: " not in line]
     assert not noise, noise
+    # MLflow's own news (database set-up, example validation, the registry's prints) is not.
+    chatter = ("MLflow database", "Validating input example", "SQLAlchemy", "registered model")
+    assert not [line for line in lines if any(c in line for c in chatter)]
     experiment = client(trained_repo).get_experiment_by_name("electricity-consumption-forecast")
     assert experiment.tags["mlflow.experimentKind"] == "custom_model_development"
 
@@ -154,8 +201,8 @@ def test_the_served_model_pins_the_locked_versions(trained_repo: Path) -> None:
 
 def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> None:
     metrics = json.loads((trained_repo / "reports/metrics.json").read_text())
-    assert set(metrics) == {"model", "test", "cv", "n_train", "n_test"}
-    assert metrics["n_test"] == 90 and metrics["n_train"] == 366
+    assert set(metrics) == {"model", "test", "families"}
+    assert set(metrics["families"]) == set(SMALL["families"])
     model = mlflow.pyfunc.load_model(str(trained_repo / "models/model"))
     columns = required_columns(model.metadata)
     assert columns[0] == "date"
@@ -176,29 +223,56 @@ def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> 
     )
 
 
-def test_dvc_finds_the_metrics_and_plots(trained_repo: Path) -> None:
+def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> None:
     metrics = json.loads(run(trained_repo, DVC, "metrics", "show", "--json").stdout)
     shown = next(iter(metrics.values()))["data"]
-    assert {
-        "reports/metrics.json",
-        "reports/families.json",
-        "reports/data_quality.json",
-        "reports/backtest.json",
-    } <= set(shown)
-    plots = run(trained_repo, DVC, "plots", "show", "--json").stdout
-    assert "Daily consumption over the test period" in plots
-    assert "Predicted against actual" in plots
-    assert "Day-ahead backtest, monthly MAPE" in plots
-    assert "Day-ahead backtest, forecast and bands" in plots
+    # Headline figures only: the detail stays versioned, as plain outputs.
+    assert set(shown) == {"reports/metrics.json", "reports/backtest_metrics.json"}
+    headline = shown["reports/backtest_metrics.json"]["data"]
+    assert set(headline) == {"mape", "coverage_80", "coverage_95"}
+    assert set(headline["mape"]) == {"static", "adaptive", "article"}
+    plots = json.loads(run(trained_repo, DVC, "plots", "show", "--json").stdout)["data"]
+    assert set(plots) == {
+        "Daily consumption over the test period (MWh)",
+        "Predicted against actual (MWh)",
+        "Day-ahead backtest, forecast and bands (MWh)",
+        "Day-ahead backtest, monthly MAPE (%)",
+    }
+    for title, (plot,) in plots.items():
+        spec = plot["content"]
+        values = spec["data"]["values"]
+        assert values, title
+        x = spec["encoding"]["x"]
+        # A date on a quantitative axis draws nothing: every date axis is a time axis.
+        if x["field"] in ("date", "month"):
+            assert x["type"] == "temporal", title
+            assert pd.to_datetime(values[0][x["field"]]) >= pd.Timestamp("2016-01-01")
+        colour = spec["encoding"].get("color") or spec["layer"][0]["encoding"]["color"]
+        if "field" in colour:
+            assert colour["field"] == "field", title
+            assert len({v["field"] for v in values}) > 1, title
+    bands = plots["Day-ahead backtest, forecast and bands (MWh)"][0]["content"]
+    drawn = {layer["encoding"]["y"]["field"] for layer in bands["layer"]}
+    assert drawn == {"lower_95", "lower_80", "adaptive", "actual"}
+    families = {
+        v["field"] for v in plots["Predicted against actual (MWh)"][0]["content"]["data"]["values"]
+    }
+    assert families == set(SMALL["families"])
 
 
-def test_second_repro_does_nothing_and_forced_repro_is_identical(trained_repo: Path) -> None:
+def test_second_repro_does_nothing_and_retraining_gives_the_same_files(
+    trained_repo: Path,
+) -> None:
     assert "Running stage" not in run(trained_repo, DVC, "repro").stdout
+    lock = (trained_repo / "dvc.lock").read_bytes()
     compared = ("reports/metrics.json", "reports/families.json", "reports/predictions.csv")
     before = {p: (trained_repo / p).read_bytes() for p in (*compared, "reports/backtest.json")}
-    # A family refitted from scratch: a new run and model, and every downstream stage again.
-    run(trained_repo, DVC, "repro", "-f", "-s", "train@ridge")
-    assert "Running stage 'backtest'" in run(trained_repo, DVC, "repro").stdout
+    # A family refitted from scratch: a new MLflow run, the same model files, so nothing
+    # downstream has to run again and dvc.lock records the same hashes.
+    forced = run(trained_repo, DVC, "repro", "-f", "-s", "train@ridge")
+    assert "Running stage 'train@ridge'" in forced.stdout
+    assert "Running stage" not in run(trained_repo, DVC, "repro").stdout
+    assert (trained_repo / "dvc.lock").read_bytes() == lock
     for path, content in before.items():
         assert (trained_repo / path).read_bytes() == content, path
 
@@ -227,6 +301,14 @@ def test_exp_run_changes_the_promoted_model(trained_repo: Path) -> None:
     assert champion.tags["model"] == before["model"] and "dvc.exp_name" not in champion.tags
     newest = max(registry.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
     assert newest.tags["model"] == other and newest.tags["dvc.exp_name"]
+    # The experiment's stage runs sit under a parent run named after it, not under main's.
+    evaluate = registry.search_runs(
+        [registry.get_experiment_by_name(name).experiment_id],
+        f"tags.`dvc.stage` = 'evaluate' and tags.`dvc.exp_name` = '{newest.tags['dvc.exp_name']}'",
+    )
+    assert len(evaluate) == 1
+    parent = registry.get_run(evaluate[0].data.tags["mlflow.parentRunId"])
+    assert parent.info.run_name == newest.tags["dvc.exp_name"]
     promoted = run(trained_repo, str(BIN / "energy-forecast"), "promote", str(newest.version))
     assert f"@champion -> {name} version {newest.version}" in promoted.stdout
     assert registry.get_model_version_by_alias(name, "champion").version == newest.version
@@ -355,9 +437,10 @@ def test_every_stage_runs_on_the_exports_through_2021(repo: Path, real_files_202
     assert quality["days"] == {"kept": 2192, "left_out": {}}
     assert set(quality["consumption"]["rows_by_status"]) == {"Définitif", "Consolidé"}
 
+    # Versioned with the data it describes (dvc.lock), not listed among the headline metrics.
     shown = json.loads(run(repo, DVC, "metrics", "show", "--json").stdout)
-    data = next(iter(shown.values()))["data"]["reports/data_quality.json"]["data"]
-    assert data["consumption"]["halfhours_refiled"] == 1
+    assert "reports/data_quality.json" not in next(iter(shown.values()))["data"]
+    assert "reports/data_quality.json" in locked_md5s(repo)
     for r in all_runs(repo):
         assert r.data.tags["data.quality.consumption.halfhours_refiled"] == "1"
         assert r.data.tags["data.quality.range.end"] == "2021-12-31"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 
 def _umask() -> int:
@@ -57,3 +59,23 @@ def atomic_dir(path: str | Path) -> Iterator[Path]:
 def write_text(path: str | Path, text: str) -> None:
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
+
+
+# Significant digits of every number in a JSON output: what a score means, and not the last
+# bits that differ between machines' floating-point libraries.
+JSON_DIGITS = 6
+
+
+def rounded(value: Any) -> Any:
+    """`value` with every float rounded to JSON_DIGITS significant digits."""
+    if isinstance(value, float):
+        return float(f"{value:.{JSON_DIGITS}g}")
+    if isinstance(value, dict):
+        return {k: rounded(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [rounded(v) for v in value]
+    return value
+
+
+def write_json(path: str | Path, value: Any) -> None:
+    write_text(path, json.dumps(rounded(value), indent=2, ensure_ascii=False) + "\n")

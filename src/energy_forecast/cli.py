@@ -1,10 +1,12 @@
-"""`energy-forecast`: the commands `dvc.yaml` runs, plus `predict` and `calibrate`."""
+"""`energy-forecast`: the commands `dvc.yaml` runs, plus `predict`, `promote`, `ui` and
+`calibrate`."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -44,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     promote = sub.add_parser("promote", help="point @champion at a registered model version")
     promote.add_argument("version", help="the version number, as `select` logged it")
+    ui = sub.add_parser("ui", help="the MLflow UI on this project's store and experiment")
+    ui.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (5000)")
     calibrate = sub.add_parser("calibrate", help="fit the synthetic generator on real exports")
     calibrate.add_argument("--consumption", required=True, type=Path)
     calibrate.add_argument("--temperature", required=True, type=Path)
@@ -61,7 +65,10 @@ def _interrupted(signum: int, frame: object) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     signal.signal(signal.SIGTERM, _interrupted)
-    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    # What a stage did, in its own words; MLflow's and its libraries' news only if it matters.
+    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
+    logging.getLogger("energy_forecast").setLevel(logging.INFO)
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     try:
         if args.command == "calibrate":
             from energy_forecast.atomic import write_text
@@ -78,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
             store.configure(Path.cwd(), settings.mlflow.experiment)
             promote(settings.mlflow.registered_model, args.version)
             print(f"@champion -> {settings.mlflow.registered_model} version {args.version}")
+        elif args.command == "ui":
+            from energy_forecast.tracking import ui
+
+            ui.open_ui(Path.cwd(), settings.mlflow.experiment, args.port)
         elif args.command == "predict":
             from energy_forecast.serving.batch import predict_file
 

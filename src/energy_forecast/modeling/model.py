@@ -10,6 +10,9 @@ its own code and the fewest skops trusted types that load it.
 
 from __future__ import annotations
 
+import io
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -106,14 +109,60 @@ def signature(model: ConformalQuantiles, example: pd.DataFrame):
     return type(inferred)(inputs=inputs, outputs=inferred.outputs, params=inferred.params)
 
 
+# A zip member's time when it should carry none: the earliest a zip file can hold.
+ZIP_EPOCH = (1980, 1, 1, 0, 0, 0)
+# skops names arrays and shared objects by their memory address: renumbered in schema order.
+_ADDRESS = re.compile(r'(?<="__id__": )\d+|(?<=")\d+(?=\.npy")')
+# What the MLflow model file says of the run that logged it, not of the model.
+RUN_FIELDS = ("artifact_path", "model_id", "model_uuid", "run_id", "utc_time_created")
+
+
+def skops_bytes(model: BaseEstimator) -> bytes:
+    """`model` as a skops file whose bytes depend on the model alone, not on where it sat in
+    memory nor when it was saved, so that the same fit gives the same file."""
+    import skops.io
+
+    with zipfile.ZipFile(io.BytesIO(skops.io.dumps(model))) as saved:
+        schema = saved.read("schema.json").decode("utf-8")
+        ordinals: dict[str, str] = {}
+        renamed = _ADDRESS.sub(
+            lambda match: ordinals.setdefault(match.group(0), str(len(ordinals))), schema
+        )
+        members = {"schema.json": renamed.encode("utf-8")}
+        for name in saved.namelist():
+            if name.endswith(".npy"):
+                members[f"{ordinals[name.removesuffix('.npy')]}.npy"] = saved.read(name)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as out:
+        for name in sorted(members):
+            out.writestr(zipfile.ZipInfo(name, ZIP_EPOCH), members[name])
+    return buffer.getvalue()
+
+
+def strip_run_fields(model_dir: Path) -> None:
+    """Make a downloaded model directory a function of the model alone: drop what names the
+    run and the time, and the temporary paths the files were logged from. MLflow loads it as
+    it is; the run that logged it carries the estimator's md5 as a tag."""
+    import yaml
+
+    mlmodel = model_dir / "MLmodel"
+    spec = yaml.safe_load(mlmodel.read_text(encoding="utf-8"))
+    for field in RUN_FIELDS:
+        spec.pop(field, None)
+    flavor = spec["flavors"]["python_function"]
+    for artifact in flavor["artifacts"].values():
+        artifact["uri"] = artifact["path"]
+    # MLflow loads the entry point by its file name inside the model directory.
+    flavor["model_code_path"] = Path(flavor["model_code_path"]).name
+    mlmodel.write_text(yaml.safe_dump(spec, sort_keys=True), encoding="utf-8")
+
+
 def log_served_model(
     model: ConformalQuantiles, allowed: list[str], example: pd.DataFrame, folder: Path
 ):
     """Log `model` as the run's `model`, its estimator saved with skops in `folder` first."""
-    import skops.io
-
     estimator = folder / ESTIMATOR_FILE
-    skops.io.dump(model, estimator)
+    estimator.write_bytes(skops_bytes(model))
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=str(PACKAGE_DIR / "serving" / "pyfunc_entry.py"),

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from energy_forecast import paths
-from energy_forecast.atomic import atomic_path, write_text
+from energy_forecast.atomic import atomic_path, write_json
 from energy_forecast.errors import InputError
 from energy_forecast.modeling import backtest
 from energy_forecast.modeling.intervals import level_name
@@ -95,16 +95,13 @@ def run(settings: Settings, root: Path) -> None:
             source=PARAMS_FILE,
         )
     promoted = promoted_configuration(settings, root)
-    table = backtest.run(daily, settings, promoted, backtest.article_configuration(settings))
     levels = list(settings.forecast.interval_levels)
-    summary = backtest.summary(table, levels)
-    monthly = backtest.monthly_mape(table)
-
     tags = lineage.tags(root, settings.data.source, "backtest")
     experiment_id = store.configure(root, settings.mlflow.experiment)
-    if closed := store.close_interrupted(experiment_id, "backtest"):
-        log.warning("backtest: %d runs an interrupted run left RUNNING marked FAILED", closed)
-    with mlflow.start_run(run_name="backtest", tags=tags | {"model": promoted.family}):
+    with store.stage_run(experiment_id, "backtest", tags | {"model": promoted.family}):
+        table = backtest.run(daily, settings, promoted, backtest.article_configuration(settings))
+        summary = backtest.summary(table, levels)
+        monthly = backtest.monthly_mape(table)
         mlflow.log_params(
             {f"backtest.{k}": v for k, v in cfg.model_dump().items()}
             | {"forecast.horizon_days": settings.forecast.horizon_days}
@@ -125,10 +122,15 @@ def run(settings: Settings, root: Path) -> None:
         numbers = [c for c in table.columns if c not in ("date", "actual", "origin")]
         table.assign(**{n: np.round(table[n], 1) for n in numbers}).to_csv(tmp, index=False)
     with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
-        monthly.to_csv(tmp, index=False)
-    write_text(root / paths.BACKTEST_METRICS, json.dumps(summary, indent=2))
+        monthly.round(4).to_csv(tmp, index=False)
+    write_json(root / paths.BACKTEST_SUMMARY, summary)
     overall = {name: summary[name]["overall"]["mape"] for name in backtest.FORECASTS}
     bands = summary["intervals"]["overall"]
+    # The headline figures `dvc exp show` and `dvc metrics diff` compare.
+    write_json(
+        root / paths.BACKTEST_METRICS,
+        {"mape": overall} | {k: v for k, v in bands.items() if k.startswith("coverage_")},
+    )
     log.info(
         "backtest: bands cover %s",
         ", ".join(f"{bands[f'coverage_{level_name(lv)}']:.1f} % at {lv:.0%}" for lv in levels),

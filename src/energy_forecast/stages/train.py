@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import warnings
@@ -13,9 +12,9 @@ from typing import Any
 import pandas as pd
 
 from energy_forecast import paths
-from energy_forecast.atomic import atomic_dir, write_text
+from energy_forecast.atomic import atomic_dir, write_json
 from energy_forecast.families import family
-from energy_forecast.modeling.model import log_served_model
+from energy_forecast.modeling.model import ESTIMATOR_FILE, log_served_model, strip_run_fields
 from energy_forecast.modeling.training import (
     Result,
     champion,
@@ -89,13 +88,21 @@ def _log_champion(
     model, inputs, fit_warnings = refit(config, train, settings)
     with tempfile.TemporaryDirectory() as folder:
         info = log_served_model(model, family(name).TRUSTED_TYPES, inputs, Path(folder))
-    # models/<family> is the logged model itself: its MLmodel names the run and model id.
+        estimator_md5 = lineage.md5(Path(folder) / ESTIMATOR_FILE)
+    # models/<family> is the logged model less what names the run: the same fit gives the
+    # same files, and the run is found again by the estimator's md5 (`lineage.logged_model`).
     with atomic_dir(root / paths.MODELS / name) as tmp:
         mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
+        strip_run_fields(tmp)
     mlflow.log_params(_run_params(best))
     mlflow.log_metrics(best.metrics)
     mlflow.set_tags(
-        {"inputs": config.feature_set, "champion": config.name}
+        {
+            "inputs": config.feature_set,
+            "champion": config.name,
+            lineage.ESTIMATOR_TAG: estimator_md5,
+            lineage.MODEL_ID_TAG: info.model_id,
+        }
         | ({"warnings": "\n".join(fit_warnings)} if fit_warnings else {})
     )
     for message in fit_warnings:
@@ -114,8 +121,6 @@ def _report(
         "feature_set": config.feature_set,
         "params": config.settings,
         "cv": {k.removeprefix("cv_"): v for k, v in best.metrics.items() if k.startswith("cv_")},
-        "fit_seconds": best.metrics["fit_seconds"],
-        "predict_seconds": best.metrics["predict_seconds"],
         "n_configurations": len(results),
         "n_failed": sum(r.error is not None for r in results),
         "n_train": n_train,
@@ -124,7 +129,6 @@ def _report(
 
 
 def run(settings: Settings, root: Path, name: str) -> None:
-    import mlflow
 
     configs = configurations(settings, name)
     metric = settings.select.metric
@@ -133,10 +137,8 @@ def run(settings: Settings, root: Path, name: str) -> None:
     stage = f"train@{name}"
     tags = lineage.tags(root, settings.data.source, stage)
     experiment_id = store.configure(root, settings.mlflow.experiment)
-    if closed := store.close_interrupted(experiment_id, stage):
-        log.warning("%s: %d runs an interrupted run left RUNNING marked FAILED", stage, closed)
 
-    with mlflow.start_run(run_name=stage, tags={**tags, "model": name}) as parent:
+    with store.stage_run(experiment_id, stage, {**tags, "model": name}) as parent:
         _log_training_data(train, root / paths.DAILY, tags["data.features.md5"])
         with store.ChildRuns(experiment_id, parent.info.run_id) as children:
             results = search(configs, train, settings, _child_run_reporter(children, tags, name))
@@ -144,7 +146,7 @@ def run(settings: Settings, root: Path, name: str) -> None:
         dayahead = _log_champion(best, train, settings, root, name)
 
     report = _report(name, best, results, len(train), dayahead)
-    write_text(root / paths.TRAIN_REPORTS / f"{name}.json", json.dumps(report, indent=2))
+    write_json(root / paths.TRAIN_REPORTS / f"{name}.json", report)
     log.info(
         "%s: %d configurations, champion %s with cv %s %.1f",
         stage,

@@ -24,6 +24,11 @@ DATA_FILES = {
 }
 
 
+# On a train run: the md5 of the estimator file it logged, which models/<family> holds too, and
+# the id of that logged model, so that evaluate and select find the run of the model in models/.
+ESTIMATOR_TAG = "model.estimator.md5"
+MODEL_ID_TAG = "model.id"
+
 # What decides a run: the code, the params and the pipeline.
 SOURCES = ("src", "params.yaml", "dvc.yaml", "pyproject.toml")
 

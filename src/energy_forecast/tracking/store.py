@@ -4,21 +4,30 @@ The store is `sqlite:///mlflow.db` at the project root and artifacts go to `mlru
 it. `dvc exp run --temp` and queued experiments run in a copy of the workspace under
 `.dvc/tmp/exps/`; the root is then the project that holds that folder, so every experiment
 logs to the same store. `MLFLOW_TRACKING_URI` overrides all of this.
+
+Runs are laid out as a user reads them: one parent run per `dvc repro` (or experiment), named
+after the experiment where there is one; under it one run per stage; under a `train@` run one
+run per configuration it tried.
 """
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import multiprocessing
 import os
 import sqlite3
 import sys
 import time
+from collections.abc import Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
 from types import TracebackType
 from typing import Any
 
 from energy_forecast.errors import InputError
+
+log = logging.getLogger(__name__)
 
 POOLCLASS = "MLFLOW_SQLALCHEMYSTORE_POOLCLASS"
 # The MLflow UI opens an experiment on its training runs, not on GenAI traces and prompts.
@@ -91,6 +100,97 @@ def _configure(cwd: Path, experiment: str) -> str:
     return experiment_id
 
 
+# The tag naming the `dvc` process whose stages a parent run gathers.
+PIPELINE_TAG = "dvc.pipeline"
+
+
+def _dvc_process() -> str | None:
+    """The `dvc` command running this stage, as 'pid:start time', or None when the stage was
+    not started by DVC or the system does not tell (only Linux's /proc is read)."""
+    pid = os.getppid()
+    while pid > 1:
+        proc = Path("/proc") / str(pid)
+        try:
+            argv = (proc / "cmdline").read_bytes().split(b"\0")
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        if any(Path(arg.decode(errors="replace")).name == "dvc" for arg in argv[:2]):
+            # The start time (in clock ticks since boot) tells a reused pid apart.
+            return f"{pid}:{fields[19]}"
+        pid = int(fields[1])
+    return None
+
+
+def _parent_run(experiment_id: str, tags: dict[str, str]) -> str | None:
+    """The run that gathers this `dvc repro`'s (or experiment's) stages, made by its first."""
+    from mlflow import MlflowClient
+    from mlflow.tracking.context.registry import resolve_tags
+
+    pipeline = _dvc_process()
+    if pipeline is None:
+        return None
+    client = MlflowClient()
+    found = client.search_runs(
+        [experiment_id], filter_string=f"tags.`{PIPELINE_TAG}` = '{pipeline}'", max_results=1
+    )
+    if found:
+        run_id = found[0].info.run_id
+        client.update_run(run_id, status="RUNNING")
+        return run_id
+    commit = tags.get("git.commit", "")[:7]
+    name = tags.get("dvc.exp_name") or f"dvc repro {commit}".strip()
+    lineage = {k: v for k, v in tags.items() if not k.startswith(("dvc.stage", "data.quality"))}
+    run = client.create_run(
+        experiment_id, run_name=name, tags=resolve_tags(lineage | {PIPELINE_TAG: pipeline})
+    )
+    return run.info.run_id
+
+
+@contextlib.contextmanager
+def stage_run(experiment_id: str, stage: str, tags: dict[str, str]) -> Iterator[Any]:
+    """The MLflow run of one stage, under its `dvc repro`'s parent run; the parent's end time
+    moves to this stage's end, so its duration is the pipeline's."""
+    import mlflow
+
+    if closed := close_interrupted(experiment_id, stage):
+        log.warning("%s: %d runs an interrupted run left RUNNING marked FAILED", stage, closed)
+    parent = _parent_run(experiment_id, tags)
+    status = "FAILED"
+    try:
+        with mlflow.start_run(run_name=stage, tags=tags, parent_run_id=parent) as run:
+            yield run
+        status = "FINISHED"
+    finally:
+        if parent is not None:
+            mlflow.MlflowClient().set_terminated(parent, status)
+
+
+def logged_run(experiment_id: str, stage: str, estimator: Path) -> Any:
+    """The finished run of `stage` that logged the model whose estimator file is `estimator`,
+    the latest if several did (the same data and settings give the same file)."""
+    import mlflow
+
+    from energy_forecast.tracking import lineage
+
+    estimator_md5 = lineage.md5(estimator)
+    found = mlflow.MlflowClient().search_runs(
+        [experiment_id],
+        filter_string=(
+            f"tags.`dvc.stage` = '{stage}' and tags.`{lineage.ESTIMATOR_TAG}` = "
+            f"'{estimator_md5}' and attributes.status = 'FINISHED'"
+        ),
+        order_by=["attributes.start_time DESC"],
+        max_results=1,
+    )
+    if not found:
+        raise InputError(
+            f"no finished {stage} run in the MLflow store {mlflow.get_tracking_uri()} logged "
+            f"{estimator} (md5 {estimator_md5}); train it again: dvc repro -f {stage}"
+        )
+    return found[0]
+
+
 def close_interrupted(experiment_id: str, stage: str) -> int:
     """Mark FAILED the runs an interrupted earlier run of `stage` left RUNNING; return how many.
 
@@ -159,9 +259,12 @@ class ChildRuns:
 
     def __init__(self, experiment_id: str, parent_run_id: str) -> None:
         import mlflow
+        from mlflow.tracking.context.registry import resolve_tags
 
         self.experiment_id = experiment_id
         self.parent_run_id = parent_run_id
+        # The user, source and commit MLflow sets on a run it starts itself.
+        self._context = resolve_tags()
         self._writes: list[Future[str]] = []
         # Forking is safe on Linux; macOS's system libraries are not fork-safe, Windows has
         # no fork: there, and for other stores or pools, the runs are written inline.
@@ -186,6 +289,7 @@ class ChildRuns:
         tags: dict[str, str],
         failed: bool,
     ) -> None:
+        tags = self._context | tags
         args = (self.experiment_id, self.parent_run_id, name, params, metrics, tags, failed)
         if self._writer is None:
             log_child(*args)

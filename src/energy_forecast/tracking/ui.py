@@ -1,0 +1,34 @@
+"""`energy-forecast ui`: the MLflow UI on this project's store, opened on its training runs."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from energy_forecast.errors import InputError
+from energy_forecast.tracking import store
+
+
+def experiment_url(base: str, experiment_id: str) -> str:
+    """The UI's page of the experiment's runs, in its model-training view: the UI remembers
+    its GenAI/training switch in the browser, and this query selects the training one."""
+    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs?workflowType=machine_learning"
+
+
+def open_ui(cwd: Path, experiment: str, port: int) -> None:
+    """Print the experiment's URL, then become `mlflow ui` on the local store (for a tracking
+    server, which already serves its UI, the URL alone)."""
+    experiment_id = store.configure(cwd, experiment)
+    uri = store.tracking_uri(cwd)
+    if uri.startswith(("http://", "https://")):
+        print(experiment_url(uri, experiment_id))
+        return
+    mlflow = shutil.which("mlflow")
+    if mlflow is None:
+        raise InputError("the `mlflow` command is not on PATH; activate the project's .venv")
+    print(f"MLflow UI: {experiment_url(f'http://127.0.0.1:{port}', experiment_id)}", flush=True)
+    sys.stdout.flush()
+    command = ["mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1"]
+    os.execv(mlflow, [*command, "--port", str(port)])
