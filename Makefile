@@ -20,9 +20,10 @@ $(BIN)/energy-forecast: pyproject.toml requirements.lock
 run: $(BIN)/energy-forecast
 	dvc repro | { grep --line-buffered -v '^Use `dvc push`' || true; }
 
-# Two workers, one per core; the team tests stay together (they share their servers).
+# Two workers, one per core, each taking whole modules: a module's servers and repositories
+# are built once.
 test: $(BIN)/energy-forecast
-	pytest -q -n 2 --dist loadgroup
+	pytest -q -n 2 --dist loadscope
 
 # No DVC pipeline, no server: the loop to run while editing.
 test-quick: $(BIN)/energy-forecast

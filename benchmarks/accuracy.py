@@ -20,9 +20,10 @@ import pandas as pd
 from _workspace import BIN, SHARED, env, workspace
 from sklearn.neighbors import KNeighborsRegressor
 
-from energy_forecast.features import required_inputs
+from energy_forecast.core.features import required_inputs
+from energy_forecast.core.served import make_model
 from energy_forecast.modeling.metrics import scores
-from energy_forecast.modeling.model import make_model, request_frame
+from energy_forecast.modeling.saving import request_frame
 from energy_forecast.modeling.training import feature_set, split
 from energy_forecast.settings import load
 

@@ -8,7 +8,7 @@ of the year day-ahead (horizon 1), beside the static model and the article's KNN
 run, and at horizon 2. Also times the backtest over the three years, as the stage runs it.
 Writes benchmarks/backtest_2020.png (the 2020 daily error, static against adaptive).
 
-Then the bands (issue 12): per year, the share of days inside each band and the 80 % band's
+Then the bands: per year, the share of days inside each band and the 80 % band's
 mean width, beside a naive band made of the training residuals' quantiles (the served model's
 in-sample log errors at each origin) around the same forecasts, in the same run.
 
@@ -26,12 +26,12 @@ import pandas as pd
 import yaml
 from _workspace import ROOT, SHARED
 
+from energy_forecast import backtesting
+from energy_forecast.core.intervals import level_name
 from energy_forecast.data.daily import daily_table
-from energy_forecast.modeling import backtest
-from energy_forecast.modeling.intervals import level_name
 from energy_forecast.modeling.training import (
     Configuration,
-    champion,
+    best_configuration,
     configurations,
     dayahead_report,
     promoted_family,
@@ -41,8 +41,6 @@ from energy_forecast.modeling.training import (
 from energy_forecast.settings import Settings, parse
 
 YEARS = (2019, 2020, 2021)
-# The issue's untuned probes: ridge + lags of log consumption, then + an EWMA of residuals.
-PROBES = {2019: (1.26, 1.17), 2020: (2.72, 1.26), 2021: (1.30, 1.26)}
 GOALS = {2019: 1.15, 2020: 1.2, 2021: 1.2}
 LEVELS = [0.8, 0.95]
 
@@ -61,20 +59,20 @@ def settings_for(year: int, horizon: int) -> Settings:
 
 def promoted_before(daily: pd.DataFrame, settings: Settings, year: int) -> Configuration:
     """The configuration the pipeline promotes from the three years before `year`: each
-    family's champion by CV, then the family as `select` promotes it."""
+    family's best configuration by CV, then the family as `select` promotes it."""
     dates = pd.to_datetime(daily["date"])
     train = daily[(dates >= f"{year - 3}-01-01") & (dates < f"{year}-01-01")]
     train = train.reset_index(drop=True)
     metric = settings.select.metric
     reports = {}
-    champions = {}
+    best = {}
     for name in settings.families:
-        best = champion(search(configurations(settings, name), train, settings), metric)
-        champions[name] = best.configuration
-        cv = {k.removeprefix("cv_"): v for k, v in best.metrics.items()}
-        served, _, _ = refit(best.configuration, train, settings)
+        found = best_configuration(search(configurations(settings, name), train, settings), metric)
+        best[name] = found.configuration
+        cv = {k.removeprefix("cv_"): v for k, v in found.metrics.items()}
+        served, _, _ = refit(found.configuration, train, settings)
         reports[name] = {"cv": cv, "dayahead": dayahead_report(served)}
-    return champions[promoted_family(settings, reports)]
+    return best[promoted_family(settings, reports)]
 
 
 def naive_band_scores(
@@ -83,7 +81,7 @@ def naive_band_scores(
     """The bands a forecaster gets from the training residuals: at each origin, quantiles of the
     served model's in-sample log errors, around the backtest's forecasts."""
     parts = []
-    for window in backtest.windows(daily, settings):
+    for window in backtesting.windows(daily, settings):
         model, inputs, _ = refit(promoted, window.train, settings)
         actual = window.train["consumption_mwh"].to_numpy()
         residuals = np.log(actual) - np.log(model.predict(inputs))
@@ -94,7 +92,7 @@ def naive_band_scores(
             out[f"lower_{level_name(level)}"] = days["adaptive"] * np.exp(low)
             out[f"upper_{level_name(level)}"] = days["adaptive"] * np.exp(high)
         parts.append(out.assign(pinball=np.nan))
-    return backtest.band_scores(pd.concat(parts), LEVELS)
+    return backtesting.band_scores(pd.concat(parts), LEVELS)
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
@@ -131,7 +129,7 @@ def main() -> None:
         base.computation,
         base.data.quality,
     )
-    article = backtest.article_configuration(base)
+    article = backtesting.article_configuration(base)
     print("year  promoted configuration (CV on the 3 years before)")
     rows = []
     bands = {}
@@ -140,32 +138,32 @@ def main() -> None:
         settings = settings_for(year, 1)
         promoted[year] = promoted_before(daily, settings, year)
         print(f"{year}  {promoted[year].name}", flush=True)
-        table = backtest.run(daily, settings, promoted[year], article)
-        two = backtest.run(daily, settings_for(year, 2), promoted[year], article)
-        mape = backtest.summary(table, LEVELS)
+        table = backtesting.rolling_forecasts(daily, settings, promoted[year], article)
+        two = backtesting.rolling_forecasts(daily, settings_for(year, 2), promoted[year], article)
+        mape = backtesting.summary(table, LEVELS)
         rows.append(
             (
                 year,
                 mape["static"][str(year)]["mape"],
                 mape["adaptive"][str(year)]["mape"],
-                backtest.summary(two, LEVELS)["adaptive"][str(year)]["mape"],
+                backtesting.summary(two, LEVELS)["adaptive"][str(year)]["mape"],
                 mape["article"][str(year)]["mape"],
             )
         )
         bands[year] = (
-            backtest.band_scores(table, LEVELS),
+            backtesting.band_scores(table, LEVELS),
             naive_band_scores(daily, settings, promoted[year], table),
         )
         if year == 2020:
             figure(table, Path(__file__).with_name("backtest_2020.png"))
 
     print()
-    print("| year | static | adaptive, h=1 | goal | best probe | adaptive, h=2 | article's KNN |")
+    print("| year | static | adaptive, h=1 | goal | adaptive, h=2 | article's KNN |")
     print("|---|---:|---:|---:|---:|---:|---:|")
     for year, static, adaptive, two, knn in rows:
         print(
             f"| {year} | {static:.2f} % | {adaptive:.2f} % | {GOALS[year]:.2f} % | "
-            f"{min(PROBES[year]):.2f} % | {two:.2f} % | {knn:.2f} % |"
+            f"{two:.2f} % | {knn:.2f} % |"
         )
 
     print()
@@ -190,7 +188,7 @@ def main() -> None:
         }
     )
     start = time.perf_counter()
-    backtest.run(daily, three_years, promoted[YEARS[-1]], article)
+    backtesting.rolling_forecasts(daily, three_years, promoted[YEARS[-1]], article)
     print(
         f"\nbacktest of 2019-2021 ({promoted[YEARS[-1]].name}): {time.perf_counter() - start:.1f} s"
     )

@@ -23,9 +23,9 @@ import pandas as pd
 import requests
 from _workspace import ROOT, env
 
-from energy_forecast.families import family
-from energy_forecast.features import required_inputs
-from energy_forecast.modeling.model import request_frame
+from energy_forecast.core.families import family
+from energy_forecast.core.features import required_inputs
+from energy_forecast.modeling.saving import request_frame
 from energy_forecast.serving.server import local_server
 from energy_forecast.settings import load
 

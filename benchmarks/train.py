@@ -3,16 +3,16 @@
     python benchmarks/train.py
 
 (a) cross-validates every configuration of every family with no MLflow; (a') adds each
-family's champion refit, the rest of a stage's work; (b) runs the same train stages in the
-same process with tracking (parent and child runs, lineage tags, the champion's refit, saved
-and logged model), on an existing store, as every run after the first.
+family's best configuration refit, the rest of a stage's work; (b) runs the same train stages
+in the same process with tracking (parent and child runs, lineage tags, the refit, saved and
+logged model), on an existing store, as every run after the first.
 A first tracked pass is timed apart: it also pays, once per process, the imports of MLflow's
 sklearn flavour, skops and datasets and the opening of the store, as each `dvc repro` stage
 process does. Then (a) and (b) alternate, family by family, for ROUNDS rounds and each keeps
 its fastest round: on a shared 2-core machine a round can be 30 % slow for no reason of ours.
 Goals: (b) / (a) <= 1.2; no-op dvc repro < 3 s; the whole default dvc repro < 180 s.
 
-Then (issue 14) the same search of every configuration, here against a 2-worker
+Then the same search of every configuration, here against a 2-worker
 `distributed.LocalCluster` (`compute.backend: dask`), with the check that both give the same
 metrics to the last digit. `--cluster` runs that part alone.
 """
@@ -28,7 +28,7 @@ import pandas as pd
 from _workspace import BIN, env, workspace
 
 from energy_forecast.modeling.training import (
-    champion,
+    best_configuration,
     configurations,
     refit,
     search,
@@ -116,7 +116,7 @@ def main() -> None:
             tracked[name].append(time.perf_counter() - start)
     start = time.perf_counter()
     for found in results.values():
-        refit(champion(found, settings.select.metric).configuration, training, settings)
+        refit(best_configuration(found, settings.select.metric).configuration, training, settings)
     refit_seconds = time.perf_counter() - start
     n = sum(len(found) for found in results.values())
     # Each family's fastest round, bare and tracked.
@@ -126,7 +126,7 @@ def main() -> None:
 
     print(f"configurations:                      {n} ({', '.join(families)})")
     print(f"(a) fit and score, no MLflow:        {a:7.2f} s")
-    print(f"(a') + refit each champion, no MLflow:{a + refit_seconds:7.2f} s")
+    print(f"(a') + refit each best one, no MLflow:{a + refit_seconds:7.2f} s")
     print(f"(b) train stages with tracking:      {b:7.2f} s")
     print(f"(b) / (a):                           {b / a:7.3f}  (goal <= 1.2)")
     print(f"(b) / (a'):                          {b / (a + refit_seconds):7.3f}")

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
-from collections.abc import Iterator
+import threading
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 import pytest
 import yaml
+
+from energy_forecast.modeling.training import Configuration, feature_set
+from energy_forecast.settings import Settings, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -69,6 +74,10 @@ SMALL = {
         "blend": {"feature_sets": ["load"], "grid": BOOSTING},
     },
 }
+
+
+# Two families, the article's and ours: for the tests that run every stage on other data.
+TWO_FAMILIES = {name: SMALL["families"][name] for name in ("knn", "ridge")}
 
 
 def merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
@@ -135,13 +144,68 @@ def repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "repo", SMALL)
 
 
+def _shared_root(factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """The folder every xdist worker of the run shares: the parent of their own."""
+    root = factory.getbasetemp()
+    return root if worker_id == "master" else root.parent
+
+
+def _build_trained(shared: Path) -> Path:
+    """Build the trained repository in `shared` unless it is there; one builder at a time."""
+    path = shared / "trained" / "repo"
+    with open(shared / "trained.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (path.parent / "repro.log").exists():
+            shutil.rmtree(path.parent, ignore_errors=True)
+            make_repo(path, SMALL)
+            done = run(path, str(BIN / "dvc"), "repro")
+            (path.parent / "repro.log").write_text(done.stdout + done.stderr)
+    return path
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Under xdist, the controller, which only hands out tests, builds the trained repository
+    while the workers run the modules that do not need it."""
+    config = session.config
+    distributed = not hasattr(config, "workerinput") and config.getoption("numprocesses", None)
+    if distributed and "not slow" not in (config.getoption("markexpr") or ""):
+        shared = config._tmp_path_factory.getbasetemp()  # the workers' parent folder
+        threading.Thread(target=_build_trained, args=(shared,), daemon=True).start()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Modules that need the trained repository last, so that it is built when they start."""
+    needs = {
+        item.module.__name__
+        for item in items
+        if {"trained_repo", "trained_copy"} & set(getattr(item, "fixturenames", ()))
+    }
+    items.sort(key=lambda item: item.module.__name__ in needs)
+
+
 @pytest.fixture(scope="session")
-def trained_repo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """One small pipeline run, shared by the tests that only read what it made."""
-    path = make_repo(tmp_path_factory.mktemp("trained") / "repo", SMALL)
-    done = run(path, str(BIN / "dvc"), "repro")
-    (path.parent / "repro.log").write_text(done.stdout + done.stderr)
-    yield path
+def trained_repo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+    """One small pipeline run, made once for all test workers and read by the tests that only
+    read; a test that changes a repository takes `trained_copy`."""
+    return _build_trained(_shared_root(tmp_path_factory, worker_id))
+
+
+@pytest.fixture
+def trained_copy(trained_repo: Path, tmp_path: Path) -> Path:
+    """A copy of the trained repository of the test's own, its MLflow store pointed at it."""
+    path = tmp_path / "repo"
+    shutil.copytree(trained_repo, path, symlinks=True)
+    shutil.copy(trained_repo.parent / "repro.log", tmp_path / "repro.log")
+    # The store records its artifacts' absolute location: every path of the copy is its own.
+    with sqlite3.connect(path / "mlflow.db") as store:
+        for (table,) in store.execute("select name from sqlite_master where type = 'table'"):
+            for column in store.execute(f"pragma table_info({table})").fetchall():
+                if column[2].upper().startswith(("VARCHAR", "TEXT")):
+                    store.execute(
+                        f"update {table} set {column[1]} = replace({column[1]}, ?, ?)",
+                        (str(trained_repo), str(path)),
+                    )
+    return path
 
 
 @pytest.fixture
@@ -163,10 +227,22 @@ def real_files_2021() -> tuple[Path, Path]:
 def synthetic_daily(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
     """Seven years of generated days through the featurize code: 2012-2018."""
     from energy_forecast.data.daily import daily_table
-    from energy_forecast.settings import FeatureSettings
     from energy_forecast.synthetic.generator import generate
 
     folder = tmp_path_factory.mktemp("synthetic")
     start, end = pd.Timestamp("2012-01-01"), pd.Timestamp("2018-12-31")
     generate(folder / "c.csv", folder / "t.csv", start, end, seed=3)
-    return daily_table(folder / "c.csv", folder / "t.csv", start, end, 2019, FeatureSettings())[0]
+    return daily_table(folder / "c.csv", folder / "t.csv", start, end, 2019)[0]
+
+
+# The default params, and the day-ahead ridge the adaptation and interval tests fit.
+PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
+
+
+def settings_with(**adapt) -> Settings:
+    return parse(PARAMS | {"adapt": PARAMS["adapt"] | adapt})
+
+
+def ridge(settings: Settings) -> Configuration:
+    features = feature_set(settings, "load", "test")
+    return Configuration("ridge", "load", features, {"alpha": 1.0, "log_target": True})

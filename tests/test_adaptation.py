@@ -5,30 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-import yaml
-from conftest import ROOT
+from conftest import PARAMS, ridge, settings_with
 
-from energy_forecast.errors import InputError
-from energy_forecast.features import CONSUMPTION, build_features, checked_consumption
-from energy_forecast.modeling.adaptation import KalmanAdaptive
+from energy_forecast.core.adaptation import KalmanAdaptive
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.features import CONSUMPTION, build_features, checked_consumption
 from energy_forecast.modeling.training import (
     Configuration,
-    feature_set,
     served_inputs,
     served_model,
 )
 from energy_forecast.settings import FeatureSettings, parse
-
-PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
-
-
-def settings_with(**adapt):
-    return parse(PARAMS | {"adapt": PARAMS["adapt"] | adapt})
-
-
-def ridge(settings) -> Configuration:
-    features = feature_set(settings, "load", "test")
-    return Configuration("ridge", "load", features, {"alpha": 1.0, "log_target": True})
 
 
 def fitted_on_2016_2017(daily: pd.DataFrame, settings) -> tuple[KalmanAdaptive, Configuration]:

@@ -9,11 +9,12 @@ import pandas as pd
 import pytest
 from sklearn.utils.estimator_checks import check_estimator
 
-from energy_forecast.families import family
-from energy_forecast.families.gbm import ResidualBoosting
-from energy_forecast.families.ptg import BoundWarning, PTGRegressor
-from energy_forecast.features import required_inputs
-from energy_forecast.modeling.model import make_model, request_frame
+from energy_forecast.core.families import family
+from energy_forecast.core.families.gbm import ResidualBoosting
+from energy_forecast.core.families.ptg import BoundWarning, PTGRegressor
+from energy_forecast.core.features import required_inputs
+from energy_forecast.core.served import make_model
+from energy_forecast.modeling.saving import request_frame
 from energy_forecast.settings import FeatureSettings
 from energy_forecast.synthetic.constants import CONSTANTS
 

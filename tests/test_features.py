@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from energy_forecast.errors import InputError
-from energy_forecast.features import DEFAULTS, build_features, calendar, required_inputs
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.features import DEFAULTS, build_features, calendar, required_inputs
 
 
 def days(start: str, end: str) -> pd.DatetimeIndex:

@@ -1,8 +1,12 @@
-"""The DVC graph covers the code: each stage depends on every module its command imports."""
+"""The code's shape: each DVC stage depends on every module its command imports, and on
+nothing it does not need; the core a model carries imports nothing of the pipeline; no module
+imports another that imports it back."""
 
 from __future__ import annotations
 
 import ast
+import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -11,9 +15,9 @@ from conftest import ROOT
 
 PACKAGE = ROOT / "src" / "energy_forecast"
 # Imports the source cannot show: `families.family(name)` loads the family's module by name.
-DYNAMIC = {"train": lambda key: {f"energy_forecast.families.{key}"}}
-# The command's dispatcher: of its imports, a stage runs the top-level ones and its own module.
-DISPATCHER = PACKAGE / "cli.py"
+DYNAMIC = {"train": lambda key: {f"energy_forecast.core.families.{key}"}}
+# What `python -m energy_forecast.stages STAGE` runs: the runner, then the stage's module.
+RUNNER = "energy_forecast.stages.__main__"
 
 
 def module_file(name: str) -> Path | None:
@@ -28,7 +32,7 @@ def imported(path: Path) -> set[str]:
     """The energy_forecast modules `path` imports, at its top or inside its functions."""
     names: set[str] = set()
     tree = ast.parse(path.read_text(encoding="utf-8"))
-    for node in tree.body if path == DISPATCHER else ast.walk(tree):
+    for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names |= {a.name for a in node.names}
         elif isinstance(node, ast.ImportFrom) and node.module:
@@ -72,7 +76,8 @@ def stage_deps() -> dict[str, tuple[str, list[str]]]:
 
 def uncovered(stage: str, command: str, deps: list[str]) -> list[str]:
     name, _, key = stage.partition("@")
-    roots = {"energy_forecast.cli", f"energy_forecast.stages.{command.split()[1]}"}
+    assert command.startswith("python -m energy_forecast.stages "), command
+    roots = {RUNNER, f"energy_forecast.stages.{command.split()[3]}"}
     roots |= DYNAMIC.get(name, lambda _: set())(key)
     covered = [(ROOT / d).resolve() for d in deps]
     return sorted(
@@ -92,3 +97,95 @@ def test_each_stage_depends_on_every_module_it_imports(stage: str) -> None:
 def test_a_removed_dep_is_found() -> None:
     command, deps = stage_deps()["featurize"]
     assert uncovered("featurize", command, [d for d in deps if d != "src/energy_forecast/data"])
+
+
+def test_training_depends_on_neither_the_cli_nor_the_other_stages() -> None:
+    """Editing a log line of the backtest, or a CLI command, must not retrain six families."""
+    _, deps = stage_deps()["train@knn"]
+    covered = [(ROOT / d).resolve() for d in deps]
+    for other in (
+        "cli.py",
+        "ui.py",
+        "backtesting.py",
+        "serving/batch.py",
+        "stages/backtest.py",
+        "stages/evaluate.py",
+        "stages/ingest.py",
+        "data/daily.py",
+    ):
+        path = PACKAGE / other
+        assert path.exists(), other
+        assert not any(path == c or c in path.parents for c in covered), other
+
+
+# What the core may import besides itself and the standard library: the numerical stack, the
+# calendar, settings validation, skops, and MLflow's serving interface (not its tracking).
+CORE_MAY_IMPORT = {"numpy", "pandas", "sklearn", "scipy", "holidays", "pydantic", "skops"}
+MLFLOW_SERVING = ("mlflow", "mlflow.pyfunc", "mlflow.models", "mlflow.exceptions", "mlflow.protos")
+
+
+def test_the_core_imports_nothing_of_the_pipeline() -> None:
+    core = PACKAGE / "core"
+    offending = []
+    for path in sorted(core.rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module]
+                if isinstance(node, ast.ImportFrom) and node.module
+                else []
+            )
+            for name in names:
+                top = name.split(".")[0]
+                allowed = (
+                    name.startswith("energy_forecast.core")
+                    or top in sys.stdlib_module_names
+                    or top in CORE_MAY_IMPORT
+                    or name.startswith(MLFLOW_SERVING[1:])
+                    or name == "mlflow"
+                )
+                if not allowed:
+                    offending.append(f"{path.relative_to(ROOT)}: {name}")
+    assert not offending, offending
+    # `import mlflow` alone is for `mlflow.models.set_model` in the entry point; the tracking
+    # API (start_run, log_*) appears nowhere in the core.
+    text = "".join(p.read_text(encoding="utf-8") for p in core.rglob("*.py"))
+    assert not re.search(r"mlflow\.(start_run|log_|set_tag|tracking|MlflowClient)", text)
+
+
+def module_name(path: Path) -> str:
+    parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def test_no_module_imports_one_that_imports_it_back() -> None:
+    graph = {}
+    for path in PACKAGE.rglob("*.py"):
+        targets = set()
+        for name in imported(path):
+            file = module_file(name)
+            # `from pkg import module` names both; the package itself is no edge back.
+            if (
+                file is not None
+                and file != path
+                and not module_name(path).startswith(module_name(file) + ".")
+            ):
+                targets.add(module_name(file))
+        graph[module_name(path)] = targets
+    cycles = []
+    state: dict[str, int] = {}
+
+    def visit(node: str, trail: list[str]) -> None:
+        state[node] = 1
+        for target in sorted(graph.get(node, ())):
+            if state.get(target) == 1:
+                cycles.append([*trail[trail.index(target) :], target])
+            elif target not in state:
+                visit(target, [*trail, target])
+        state[node] = 2
+
+    for node in sorted(graph):
+        if node not in state:
+            visit(node, [node])
+    assert not cycles, cycles

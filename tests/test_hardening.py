@@ -1,4 +1,4 @@
-"""Implausible data, bad paths and private files: refused or fixed, by name (issue 15)."""
+"""Implausible data, bad paths and private files: refused or fixed, by name."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_parsing import HEADER, TEMPERATURE_HEADER, consumption_rows, temperature_rows, write
+from exportfiles import HEADER, TEMPERATURE_HEADER, consumption_rows, temperature_rows, write
 
 from energy_forecast.atomic import atomic_dir, atomic_path
+from energy_forecast.core.errors import InputError
 from energy_forecast.data.parsing import read_consumption, read_temperature
-from energy_forecast.errors import InputError
 from energy_forecast.modeling.training import split
 from energy_forecast.serving.batch import read_consumption_history, read_inputs
 from energy_forecast.settings import QualityRules, SplitSettings
@@ -155,9 +155,9 @@ def test_a_failed_stage_leaves_every_output_restorable(repo: Path) -> None:
     assert failed.returncode != 0 and "cannot be used" in failed.stderr
     # The git-tracked report persists as dvc.lock records it; the cached model comes back.
     assert (repo / "reports/train/knn.json").read_bytes() == report
-    assert not (repo / "models/knn").exists()
+    assert not (repo / "models/families/knn").exists()
     run(repo, str(BIN / "dvc"), "checkout", "train@knn")
-    assert (repo / "models/knn/MLmodel").exists()
+    assert (repo / "models/families/knn/MLmodel").exists()
     assert "up to date" in run(repo, str(BIN / "dvc"), "status", "train@knn").stdout
 
 

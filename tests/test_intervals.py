@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import PARAMS, ridge
 from sklearn.base import clone
-from test_adaptation import PARAMS, ridge
+from sklearn.linear_model import Ridge
 
-from energy_forecast.errors import InputError
-from energy_forecast.features import CONSUMPTION
-from energy_forecast.modeling.intervals import PINBALL_QUANTILES, interval_columns
+from energy_forecast.core.adaptation import KalmanAdaptive
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.features import CONSUMPTION, FeatureBuilder
+from energy_forecast.core.intervals import PINBALL_QUANTILES, ConformalQuantiles, interval_columns
+from energy_forecast.core.served import make_model
+from energy_forecast.core.settings import FeatureSettings
 from energy_forecast.modeling.training import served_inputs, served_model
 from energy_forecast.settings import parse
 
@@ -124,3 +128,22 @@ def test_the_pinball_score_is_the_mean_over_gefcom_quantiles(synthetic_daily) ->
     np.testing.assert_allclose(
         model.pinball_loss(*model.predict_quantiles(request), actual), np.mean(expected, axis=0)
     )
+
+
+@pytest.mark.parametrize(
+    ("estimator", "message"),
+    [
+        (lambda base: ConformalQuantiles(base, method="trackng"), "'method' parameter"),
+        (lambda base: ConformalQuantiles(base, learning_rate=0), "'learning_rate' parameter"),
+        (lambda base: ConformalQuantiles(base, levels=[0.8, 1.0]), "levels: expected"),
+        (lambda base: KalmanAdaptive(base, observation_noise="aut"), "'observation_noise'"),
+        (lambda base: KalmanAdaptive(base, selection_days=0), "'selection_days' parameter"),
+        (lambda base: FeatureBuilder(["weekday", "wekday"]), "features: unknown ['wekday']"),
+    ],
+)
+def test_the_served_wrappers_refuse_a_bad_parameter_by_name(estimator, message) -> None:
+    base = make_model(["weekday"], FeatureSettings(), Ridge())
+    frame = pd.DataFrame({"date": pd.date_range("2017-01-01", periods=30).strftime("%Y-%m-%d")})
+    with pytest.raises(ValueError) as caught:
+        estimator(base).fit(frame, np.full(30, 1.0e6))
+    assert message in str(caught.value)

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BIN, PUBLISHED_TWH, SMALL, make_repo, merge, run
+from conftest import BIN, PUBLISHED_TWH, SMALL, TWO_FAMILIES, make_repo, merge, run
 
 from energy_forecast.synthetic.generator import generate
 
@@ -122,15 +122,11 @@ def real_portal(real_files_2021) -> Iterator[tuple[Portal, str]]:
 
 
 def odre_params(url: str) -> dict:
-    return merge(
-        SMALL,
-        {
-            "data": {
-                "source": "odre",
-                "odre": {"base_url": url, "timeout_seconds": 5, "retry_backoff_seconds": 0.01},
-            }
-        },
-    )
+    data = {
+        "source": "odre",
+        "odre": {"base_url": url, "timeout_seconds": 5, "retry_backoff_seconds": 0.01},
+    }
+    return merge(SMALL, {"data": data}) | {"families": TWO_FAMILIES}
 
 
 def test_full_dvc_repro_on_the_portal_then_no_download(portal, tmp_path: Path) -> None:

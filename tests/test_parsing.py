@@ -10,37 +10,15 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import PUBLISHED_TWH
+from exportfiles import HEADER, TEMPERATURE_HEADER, consumption_rows, temperature_rows, write
 
+from energy_forecast.core.errors import InputError
 from energy_forecast.data import exports
 from energy_forecast.data.daily import daily_table
 from energy_forecast.data.parsing import read_consumption, read_temperature
-from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
-from energy_forecast.errors import InputError
-from energy_forecast.settings import FeatureSettings, QualityRules
+from energy_forecast.settings import QualityRules
 from energy_forecast.synthetic.generator import generate
-
-HEADER = ";".join(exports.CONSUMPTION_COLUMNS)
-
-
-def consumption_rows(day: str, mw: list[int], offset_hours: int = 1) -> list[str]:
-    """Export rows (oldest first) for an ordinary Paris day of len(mw) half-hours."""
-    start = pd.Timestamp(day) - pd.Timedelta(hours=offset_hours)
-    rows = []
-    for i, value in enumerate(mw):
-        instant = start + pd.Timedelta(minutes=30 * i)
-        wall = pd.Timestamp(day) + pd.Timedelta(minutes=30 * i)
-        rows.append(
-            f"{instant:%Y-%m-%dT%H:%M:%S}+00:00;{wall:%d/%m/%Y};{wall:%H:%M};;;;;;"
-            f"{value};Définitif;;non"
-        )
-    return rows
-
-
-def write(path: Path, header: str, rows: list[str], bom: bool = True) -> Path:
-    text = "\r\n".join([header, *reversed(rows)]) + "\r\n"
-    path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
-    return path
 
 
 def test_ordinary_day_is_the_sum_of_half_hours_times_half(tmp_path: Path) -> None:
@@ -182,18 +160,6 @@ def test_non_final_rows_are_kept_dropped_or_refused_by_rule(tmp_path: Path) -> N
     assert "line 46" in message and "'Consolidé' is not final" in message
 
 
-TEMPERATURE_HEADER = "Date;Code INSEE région;Région;TMin (°C);TMax (°C);TMoy (°C)"
-
-
-def temperature_rows(days: list[str], skip: set[tuple[str, int]] = frozenset()) -> list[str]:
-    return [
-        f"{d};{code};{region.name};1.5;8.5;5.0"
-        for d in days
-        for code, region in REGIONS.items()
-        if (d, code) not in skip
-    ]
-
-
 @pytest.mark.real_data
 def test_both_temperature_variants_parse_alike(real_files) -> None:
     _, iso, ddmmyy = real_files
@@ -266,9 +232,7 @@ def test_a_range_with_no_data_is_an_error(tmp_path: Path) -> None:
         match=r"no consumption from data.start \(2018-01-01\) on; "
         r"the file covers 2017-01-01 to 2017-01-31",
     ):
-        daily_table(
-            consumption, temperature, pd.Timestamp("2018-01-01"), None, 2019, FeatureSettings()
-        )
+        daily_table(consumption, temperature, pd.Timestamp("2018-01-01"), None, 2019)
 
 
 def drop_temperature_day(path: Path, day: str) -> None:
@@ -281,7 +245,7 @@ def test_latest_is_the_last_day_both_exports_cover(tmp_path: Path) -> None:
     generate(consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-31"), 1)
     drop_temperature_day(temperature, "2017-01-31")
     start = pd.Timestamp("2017-01-01")
-    table, report = daily_table(consumption, temperature, start, None, 2019, FeatureSettings())
+    table, report = daily_table(consumption, temperature, start, None, 2019)
     assert table["date"].max() == pd.Timestamp("2017-01-30")
     assert report.metrics()["range"] == {
         "start": "2017-01-01",
@@ -302,7 +266,6 @@ def test_an_end_in_a_gap_names_the_gap_and_the_last_complete_day(tmp_path: Path)
             pd.Timestamp("2017-01-01"),
             pd.Timestamp("2017-01-30"),
             2019,
-            {},
         )
     message = str(caught.value)
     assert "data.end 2017-01-30 is past the data" not in message
@@ -318,7 +281,6 @@ def test_an_end_in_a_gap_names_the_gap_and_the_last_complete_day(tmp_path: Path)
         pd.Timestamp("2017-01-01"),
         pd.Timestamp("2017-01-29"),
         2019,
-        FeatureSettings(),
     )
     assert report.metrics()["temperature"] == {"days_imputed": 1, "region_days_imputed": 13}
     with pytest.raises(InputError, match=r"data\.quality\.max_temperature_gap_days"):
@@ -328,7 +290,6 @@ def test_an_end_in_a_gap_names_the_gap_and_the_last_complete_day(tmp_path: Path)
             pd.Timestamp("2017-01-01"),
             pd.Timestamp("2017-01-29"),
             2019,
-            {},
             QualityRules(missing_temperature_days="error"),
         )
 
@@ -340,7 +301,7 @@ def test_days_left_out_are_reported_and_a_long_gap_is_an_error(tmp_path: Path) -
     consumption = write(tmp_path / "c.csv", HEADER, without)
     temperature = write(tmp_path / "t.csv", TEMPERATURE_HEADER, temperature_rows(days))
     start, end = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
-    table, report = daily_table(consumption, temperature, start, end, 2019, FeatureSettings())
+    table, report = daily_table(consumption, temperature, start, end, 2019)
     assert len(table) == 8
     assert report.metrics()["left_out"] == {"absent": ["2021-01-04", "2021-01-05"]}
     assert report.metrics()["days"] == {"kept": 8, "left_out": {"absent": 2}}
@@ -351,7 +312,6 @@ def test_days_left_out_are_reported_and_a_long_gap_is_an_error(tmp_path: Path) -
             start,
             end,
             2019,
-            FeatureSettings(),
             QualityRules(max_consumption_gap_days=1),
         )
 

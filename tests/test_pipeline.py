@@ -5,16 +5,17 @@ from __future__ import annotations
 import itertools
 import json
 import shutil
-import time
+import signal
 from pathlib import Path
 
 import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, PUBLISHED_TWH, ROOT, SMALL, merge, run
+from conftest import BIN, PUBLISHED_TWH, ROOT, SMALL, TWO_FAMILIES, merge, run
 
-from energy_forecast.modeling.model import required_columns
+from energy_forecast import cli
+from energy_forecast.modeling.saving import required_columns
 from energy_forecast.tracking.lineage import DATA_FILES, locked_md5s
 
 pytestmark = pytest.mark.slow
@@ -174,7 +175,7 @@ def test_saved_models_trust_only_what_they_hold(trained_repo: Path) -> None:
     import skops.io
 
     for name in SMALL["families"]:
-        folder = trained_repo / "models" / name
+        folder = trained_repo / "models" / "families" / name
         flavor = yaml.safe_load((folder / "MLmodel").read_text())["flavors"]["python_function"]
         # Models from code: MLflow runs reviewed code on load, and unpickles nothing.
         assert flavor["loader_module"] == "mlflow.pyfunc.loaders.code_model"
@@ -182,7 +183,14 @@ def test_saved_models_trust_only_what_they_hold(trained_repo: Path) -> None:
         assert sorted(flavor["config"]["skops_trusted_types"]) == sorted(held), name
         pins = (folder / "requirements.txt").read_text().split()
         assert all("==" in pin for pin in pins) and any(p.startswith("mlflow==") for p in pins)
-        assert (folder / "code" / "energy_forecast" / "features" / "__init__.py").exists()
+        # What the core imports, and only that: pydantic and scipy in, the pipeline's out.
+        names = {pin.split("==")[0] for pin in pins}
+        assert {"pydantic", "scipy", "scikit-learn", "skops", "holidays"} <= names
+        assert not names & {"dvc", "matplotlib", "PyYAML", "sqlalchemy"}
+        # The code it carries is the core alone, not the pipeline.
+        code = folder / "code" / "energy_forecast"
+        assert (code / "core" / "features.py").exists() and (code / "core" / "served.py").exists()
+        assert sorted(p.name for p in code.iterdir()) == ["__init__.py", "core"]
         assert (folder / "input_example.json").exists()
 
 
@@ -260,103 +268,29 @@ def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> 
     assert families == set(SMALL["families"])
 
 
-def test_second_repro_does_nothing_and_retraining_gives_the_same_files(
-    trained_repo: Path,
-) -> None:
-    assert "Running stage" not in run(trained_repo, DVC, "repro").stdout
-    lock = (trained_repo / "dvc.lock").read_bytes()
-    compared = ("reports/metrics.json", "reports/families.json", "reports/predictions.csv")
-    before = {p: (trained_repo / p).read_bytes() for p in (*compared, "reports/backtest.json")}
-    # A family refitted from scratch: a new MLflow run, the same model files, so nothing
-    # downstream has to run again and dvc.lock records the same hashes.
-    forced = run(trained_repo, DVC, "repro", "-f", "-s", "train@ridge")
-    assert "Running stage 'train@ridge'" in forced.stdout
-    assert "Running stage" not in run(trained_repo, DVC, "repro").stdout
-    assert (trained_repo / "dvc.lock").read_bytes() == lock
-    for path, content in before.items():
-        assert (trained_repo / path).read_bytes() == content, path
+@pytest.fixture
+def fails(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
+    """`energy-forecast --params bad.yaml COMMAND` in the repo, in this process: its exit code
+    must be 2, and it returns what it printed on stderr."""
+    monkeypatch.chdir(repo)
+
+    def stage(override: dict, *command: str) -> str:
+        params = merge(yaml.safe_load((repo / "params.yaml").read_text()), override)
+        (repo / "bad.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        capsys.readouterr()
+        previous = signal.getsignal(signal.SIGTERM)
+        try:
+            code = cli.main(["--params", "bad.yaml", *command])
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+        err = capsys.readouterr().err
+        assert code == 2, err[-2000:]
+        return err
+
+    return stage
 
 
-def test_exp_run_changes_the_promoted_model(trained_repo: Path) -> None:
-    run(trained_repo, "git", "add", "-A")
-    run(trained_repo, "git", "commit", "-qm", "first run")
-    before = json.loads((trained_repo / "reports/metrics.json").read_text())
-    other = "ptg" if before["model"] != "ptg" else "knn"
-    exp = run(trained_repo, DVC, "exp", "run", "-S", f"model={other}")
-    assert "Running stage 'select'" in exp.stdout
-    assert "Running stage 'evaluate'" in exp.stdout
-    assert "Running stage 'train@" not in exp.stdout
-    assert f"**{other}** (promoted)" in (trained_repo / "reports/comparison.md").read_text()
-    after = json.loads((trained_repo / "reports/metrics.json").read_text())
-    assert after["model"] == other and after["test"] != before["test"]
-    diff = run(trained_repo, DVC, "metrics", "diff", "--json")
-    changed = json.loads(diff.stdout)["reports/metrics.json"]
-    assert changed["model"]["new"] == other and "test.rmse" in changed
-    shown = run(trained_repo, DVC, "exp", "show", "--json")
-    assert other in shown.stdout
-    # The experiment registered its model; production (@champion) stays until promoted.
-    registry = client(trained_repo)
-    name = "electricity-consumption-forecast"
-    champion = registry.get_model_version_by_alias(name, "champion")
-    assert champion.tags["model"] == before["model"] and "dvc.exp_name" not in champion.tags
-    newest = max(registry.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
-    assert newest.tags["model"] == other and newest.tags["dvc.exp_name"]
-    # The experiment's stage runs sit under a parent run named after it, not under main's.
-    evaluate = registry.search_runs(
-        [registry.get_experiment_by_name(name).experiment_id],
-        f"tags.`dvc.stage` = 'evaluate' and tags.`dvc.exp_name` = '{newest.tags['dvc.exp_name']}'",
-    )
-    assert len(evaluate) == 1
-    parent = registry.get_run(evaluate[0].data.tags["mlflow.parentRunId"])
-    assert parent.info.run_name == newest.tags["dvc.exp_name"]
-    promoted = run(trained_repo, str(BIN / "energy-forecast"), "promote", str(newest.version))
-    assert f"@champion -> {name} version {newest.version}" in promoted.stdout
-    assert registry.get_model_version_by_alias(name, "champion").version == newest.version
-    missing = run(trained_repo, str(BIN / "energy-forecast"), "promote", "999", check=False)
-    assert missing.returncode == 2 and "has no version 999" in missing.stderr
-
-
-def test_queued_experiments_run_two_at_a_time_on_the_sqlite_store(trained_repo: Path) -> None:
-    """Three queued experiments, two workers, one SQLite file: no lock errors, own lineage."""
-    run(trained_repo, "git", "add", "-A")
-    run(trained_repo, "git", "commit", "-qm", "before the queue", check=False)
-    # Each re-runs the backtest alone: three experiments writing to the store at once.
-    cadences = [20, 45, 60]
-    for days in cadences:
-        run(trained_repo, DVC, "exp", "run", "--queue", "-S", f"backtest.refit_days={days}")
-    run(trained_repo, DVC, "queue", "start", "-j", "2")
-    deadline = time.monotonic() + 600
-    status = ""
-    while time.monotonic() < deadline:
-        status = run(trained_repo, DVC, "queue", "status").stdout
-        if "Queued" not in status and "Running" not in status:
-            break
-        time.sleep(3)
-    assert status.count("Success") == 3, status
-    registry = client(trained_repo)
-    experiment = registry.get_experiment_by_name("electricity-consumption-forecast")
-    md5 = locked_md5s(trained_repo)["data/processed/daily.parquet"]
-    runs = registry.search_runs([experiment.experiment_id], "tags.`dvc.stage` = 'backtest'")
-    queued = [r for r in runs if "dvc.exp_name" in r.data.tags]
-    by_cadence = {r.data.params["backtest.refit_days"]: r for r in queued}
-    assert set(map(str, cadences)) <= set(by_cadence)
-    names = {by_cadence[str(days)].data.tags["dvc.exp_name"] for days in cadences}
-    assert len(names) == 3
-    for name in names:
-        logs = run(trained_repo, DVC, "queue", "logs", name).stdout
-        assert "database is locked" not in logs and "Traceback" not in logs
-    assert all(by_cadence[str(d)].data.tags["data.features.md5"] == md5 for d in cadences)
-
-
-def _fails(repo: Path, override: dict, *command: str) -> str:
-    params = merge(yaml.safe_load((repo / "params.yaml").read_text()), override)
-    (repo / "bad.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    done = run(repo, str(BIN / "energy-forecast"), "--params", "bad.yaml", *command, check=False)
-    assert done.returncode == 2, done.stderr[-2000:]
-    return done.stderr
-
-
-def test_bad_params_stop_before_any_fitting(repo: Path) -> None:
+def test_bad_params_stop_before_any_fitting(repo: Path, fails) -> None:
     run(repo, DVC, "repro", "featurize")
     knn = SMALL["families"]["knn"]
     cases = [
@@ -369,11 +303,11 @@ def test_bad_params_stop_before_any_fitting(repo: Path) -> None:
         ({"cv": {"folds": 2, "min_train_days": 400}}, "cv.min_train_days"),
     ]
     for override, expected in cases:
-        assert expected in _fails(repo, override, "train", "knn")
-    assert not (repo / "models/knn").exists() and not (repo / "mlflow.db").exists()
-    message = _fails(repo, {"data": {"start": "2017-01-01", "end": "2016-01-01"}}, "ingest")
+        assert expected in fails(override, "train", "knn")
+    assert not (repo / "models/families/knn").exists() and not (repo / "mlflow.db").exists()
+    message = fails({"data": {"start": "2017-01-01", "end": "2016-01-01"}}, "ingest")
     assert "data.start (2017-01-01) is after data.end" in message
-    message = _fails(repo, {"data": {"end": "2019-01-31"}}, "featurize")
+    message = fails({"data": {"end": "2019-01-31"}}, "featurize")
     assert "data.end 2019-01-31 is past the data" in message
     assert "data/raw/consumption.csv ends on 2017-03-31" in message
 
@@ -390,18 +324,6 @@ def test_a_failing_configuration_is_logged_and_the_others_go_on(repo: Path) -> N
     assert json.loads((repo / "reports/train/knn.json").read_text())["n_failed"] == 1
 
 
-def test_temp_experiments_log_to_the_project_store(trained_repo: Path) -> None:
-    run(trained_repo, "git", "add", "-A")
-    run(trained_repo, "git", "commit", "-qm", "experiment applied", check=False)
-    run(trained_repo, DVC, "exp", "run", "--temp", "-S", "model=mlp", "-n", "in-temp")
-    registry = client(trained_repo)
-    name = "electricity-consumption-forecast"
-    newest = max(registry.search_model_versions(f"name='{name}'"), key=lambda v: int(v.version))
-    assert newest.tags["model"] == "mlp" and newest.tags["dvc.exp_name"] == "in-temp"
-    assert registry.get_model_version_by_alias(name, "champion").version != newest.version
-    assert list(trained_repo.rglob("mlflow.db")) == [trained_repo / "mlflow.db"]
-
-
 def use_real_files_2021(repo: Path, files: tuple[Path, Path], quality: dict | None = None) -> None:
     consumption, temperature = files
     shutil.copy(consumption, repo / "data/external/consommation-quotidienne-brute.csv")
@@ -410,6 +332,7 @@ def use_real_files_2021(repo: Path, files: tuple[Path, Path], quality: dict | No
     params["data"] |= {"source": "files", "start": "2016-01-01", "end": "latest"}
     params["data"]["quality"] |= quality or {}
     params["split"] = {"test_start": "2021-01-01", "test_end": "2021-12-31"}
+    params["families"] = TWO_FAMILIES
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 

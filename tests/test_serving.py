@@ -13,7 +13,7 @@ import pytest
 import requests
 from conftest import BIN, env, run
 
-from energy_forecast.modeling.model import request_frame, required_columns
+from energy_forecast.modeling.saving import request_frame, required_columns
 from energy_forecast.serving.server import local_server
 
 pytestmark = pytest.mark.slow
@@ -193,9 +193,9 @@ def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(trained_
     The first test days are the telling ones: evaluate gives them the last training days'
     weather, as a forecaster would have it.
     """
-    from energy_forecast.modeling.model import request_frame
+    from energy_forecast.modeling.saving import request_frame
 
-    model = mlflow.pyfunc.load_model(str(trained_repo / "models/ridge"))
+    model = mlflow.pyfunc.load_model(str(trained_repo / "models/families/ridge"))
     columns = required_columns(model.metadata)
     daily = pd.read_parquet(trained_repo / "data/processed/daily.parquet")
     predictions = pd.read_csv(trained_repo / "reports/predictions.csv")

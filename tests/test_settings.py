@@ -12,9 +12,9 @@ import yaml
 from conftest import ROOT
 
 from energy_forecast.cli import main
-from energy_forecast.errors import InputError
-from energy_forecast.families import FAMILIES, family
-from energy_forecast.modeling.model import PIPELINE_TYPES
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.families import FAMILIES, family
+from energy_forecast.core.served import PIPELINE_TYPES
 from energy_forecast.settings import Settings, parse
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
@@ -113,7 +113,22 @@ def test_the_type_names_saved_models_trust_still_import() -> None:
     names = {*PIPELINE_TYPES}
     for name in FAMILIES:
         names |= {n for n in family(name).TRUSTED_TYPES if n.startswith("energy_forecast.")}
-    assert "energy_forecast.features.FeatureBuilder" in names
+    assert "energy_forecast.core.features.FeatureBuilder" in names
     for dotted in names:
         module, _, attribute = dotted.rpartition(".")
         assert getattr(importlib.import_module(module), attribute).__name__ == attribute
+
+
+def test_the_params_page_is_what_the_settings_say() -> None:
+    from energy_forecast.settings import params_reference
+
+    page = (ROOT / "docs" / "params.md").read_text(encoding="utf-8")
+    assert page == params_reference(ROOT / "params.yaml"), (
+        "docs/params.md is stale: python -m energy_forecast.settings > docs/params.md"
+    )
+    documented = {line.split("`")[1] for line in page.splitlines() if line.startswith("| `")}
+    assert {
+        "data.quality.daily_mwh_bounds",
+        "intervals.method",
+        "backtest.train_days",
+    } <= documented

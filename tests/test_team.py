@@ -13,13 +13,14 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from conftest import BIN, SMALL, make_repo, run
+from conftest import BIN, SMALL, TWO_FAMILIES, make_repo, run
 
 from energy_forecast.serving.server import free_port, local_server
 from energy_forecast.tracking.lineage import locked_md5s
 
-# One group: the servers and the pipeline run against them are built once, on one worker.
-pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("team")]
+# One module, one worker (`make test` distributes by module): the servers and the pipeline run
+# against them are built once.
+pytestmark = pytest.mark.slow
 
 BUCKET = "energy-forecast"
 CREDENTIALS = {
@@ -60,7 +61,7 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def postgres() -> Iterator[str]:
     """A database of its own on the machine's PostgreSQL, dropped afterwards."""
     psycopg2 = pytest.importorskip("psycopg2", reason="psycopg2 (the team extra) is absent")
@@ -81,7 +82,7 @@ def postgres() -> Iterator[str]:
         admin.close()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's standalone S3 server on a free port, with the bucket the team shares."""
     import boto3
@@ -110,7 +111,7 @@ def _boto_credentials() -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def tracking_server(
     postgres: str, s3: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
@@ -142,10 +143,10 @@ def tracking_server(
         _stop(server)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def team_repo(tmp_path_factory: pytest.TempPathFactory, tracking_server: str, s3: str) -> Path:
     """The pipeline run against the server, committed, its data and models pushed to S3."""
-    repo = make_repo(tmp_path_factory.mktemp("team") / "repo", SMALL)
+    repo = make_repo(tmp_path_factory.mktemp("team") / "repo", SMALL | {"families": TWO_FAMILIES})
     client_env = {"MLFLOW_TRACKING_URI": tracking_server}
     run(repo, DVC, "repro", extra_env=client_env)
     run(repo, DVC, "remote", "add", "-d", "storage", f"s3://{BUCKET}/dvc")
@@ -301,7 +302,7 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
     assert (clone / "models/model/MLmodel").exists()
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def dask_scheduler() -> Iterator[str]:
     """A real Dask cluster: a scheduler and two worker processes on 127.0.0.1."""
     distributed = pytest.importorskip("distributed", reason="dask (the team extra) is absent")
@@ -321,7 +322,7 @@ def test_a_search_and_a_backtest_on_dask_give_the_local_results(
     import pandas as pd
     from test_intervals import PARAMS
 
-    from energy_forecast.modeling import backtest
+    from energy_forecast import backtesting
     from energy_forecast.modeling.training import configurations, search
     from energy_forecast.settings import ComputeSettings, parse
 
@@ -344,16 +345,16 @@ def test_a_search_and_a_backtest_on_dask_give_the_local_results(
             k: v for k, v in b.metrics.items() if k not in timings
         }
     promoted = configs[0]
-    article = backtest.article_configuration(local)
+    article = backtesting.article_configuration(local)
     pd.testing.assert_frame_equal(
-        backtest.run(synthetic_daily, local, promoted, article),
-        backtest.run(synthetic_daily, on_dask, promoted, article),
+        backtesting.rolling_forecasts(synthetic_daily, local, promoted, article),
+        backtesting.rolling_forecasts(synthetic_daily, on_dask, promoted, article),
         check_exact=True,
     )
 
 
 def test_an_absent_scheduler_is_named() -> None:
-    from energy_forecast.errors import InputError
+    from energy_forecast.core.errors import InputError
     from energy_forecast.modeling import compute
     from energy_forecast.settings import ComputeSettings
 

@@ -9,12 +9,17 @@ import yaml
 from conftest import ROOT
 from sklearn.base import clone
 
-from energy_forecast.errors import InputError
-from energy_forecast.families import family
-from energy_forecast.features import history_days
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.families import family
+from energy_forecast.core.features import history_days
+from energy_forecast.core.served import make_model
 from energy_forecast.modeling.metrics import scores
-from energy_forecast.modeling.model import make_model
-from energy_forecast.modeling.training import cross_validate, folds, preceded, promoted_family
+from energy_forecast.modeling.training import (
+    cross_validated_scores,
+    folds,
+    preceded,
+    promoted_family,
+)
 from energy_forecast.settings import CvSettings, FeatureSettings, parse
 
 
@@ -68,10 +73,12 @@ def test_validation_days_are_forecast_with_the_weather_before_them() -> None:
         expected.append(scores(y[valid_idx], whole[valid_idx])["rmse"])
     history = history_days(FeatureSettings())
     assert history == 27
-    assert cross_validate(model, X, y, splitter, history)["cv_rmse"] == pytest.approx(
+    assert cross_validated_scores(model, X, y, splitter, history)["cv_rmse"] == pytest.approx(
         np.mean(expected), rel=1e-9
     )
-    assert cross_validate(model, X, y, splitter)["cv_rmse"] != pytest.approx(np.mean(expected))
+    assert cross_validated_scores(model, X, y, splitter)["cv_rmse"] != pytest.approx(
+        np.mean(expected)
+    )
 
 
 def test_preceded_adds_the_days_before_a_period() -> None:

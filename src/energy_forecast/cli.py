@@ -1,20 +1,15 @@
-"""`energy-forecast`: the commands `dvc.yaml` runs, plus `predict`, `promote`, `ui` and
-`calibrate`."""
+"""`energy-forecast`: predict, promote, ui and calibrate, and each pipeline stage by name (as
+`python -m energy_forecast.stages` runs it for `dvc.yaml`)."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
-import logging
-import os
-import signal
 import sys
 from pathlib import Path
 
-from energy_forecast.errors import InputError
+from energy_forecast import runner
 from energy_forecast.settings import load as load_settings
-
-STAGES = ("ingest", "featurize", "train", "evaluate", "select", "backtest")
+from energy_forecast.stages import STAGES, run_stage
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -57,70 +52,43 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupted(signum: int, frame: object) -> None:
-    # As Ctrl-C does: open MLflow runs end FAILED on the way out, temporary files are removed.
-    raise KeyboardInterrupt(f"signal {signum}")
+def _command(args: argparse.Namespace) -> None:
+    if args.command == "calibrate":
+        from energy_forecast.atomic import write_text
+        from energy_forecast.synthetic.generator import calibrate, render
+
+        constants = calibrate(args.consumption, args.temperature)
+        write_text(args.output, render(constants, [args.consumption, args.temperature]))
+    elif args.command in STAGES:
+        run_stage(args.command, args.params, getattr(args, "family", None))
+    elif args.command == "promote":
+        from energy_forecast.stages.select import promote
+        from energy_forecast.tracking import store
+
+        settings = load_settings(args.params)
+        store.configure(Path.cwd(), settings.mlflow.experiment)
+        promote(settings.mlflow.registered_model, args.version)
+        print(f"@champion -> {settings.mlflow.registered_model} version {args.version}")
+    elif args.command == "ui":
+        from energy_forecast import ui
+
+        ui.open_ui(Path.cwd(), load_settings(args.params).mlflow.experiment, args.port)
+    else:
+        from energy_forecast.serving.batch import predict_file
+
+        predict_file(
+            args.model,
+            args.temperature,
+            args.output,
+            load_settings(args.params),
+            args.consumption,
+            args.point_only,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
-    signal.signal(signal.SIGTERM, _interrupted)
-    # What a stage did, in its own words; MLflow's and its libraries' news only if it matters.
-    logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
-    logging.getLogger("energy_forecast").setLevel(logging.INFO)
-    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
-    try:
-        if args.command == "calibrate":
-            from energy_forecast.atomic import write_text
-            from energy_forecast.synthetic.generator import calibrate, render
-
-            constants = calibrate(args.consumption, args.temperature)
-            write_text(args.output, render(constants, [args.consumption, args.temperature]))
-            return 0
-        settings = load_settings(args.params)
-        if args.command == "promote":
-            from energy_forecast.stages.select import promote
-            from energy_forecast.tracking import store
-
-            store.configure(Path.cwd(), settings.mlflow.experiment)
-            promote(settings.mlflow.registered_model, args.version)
-            print(f"@champion -> {settings.mlflow.registered_model} version {args.version}")
-        elif args.command == "ui":
-            from energy_forecast.tracking import ui
-
-            ui.open_ui(Path.cwd(), settings.mlflow.experiment, args.port)
-        elif args.command == "predict":
-            from energy_forecast.serving.batch import predict_file
-
-            predict_file(
-                args.model,
-                args.temperature,
-                args.output,
-                settings,
-                args.consumption,
-                args.point_only,
-            )
-        else:
-            stage = importlib.import_module(f"energy_forecast.stages.{args.command}")
-            family = (args.family,) if args.command == "train" else ()
-            stage.run(settings, Path.cwd(), *family)
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt as err:
-        # The stage's MLflow runs were ended FAILED on the way out; no traceback to read.
-        reason = err or "Ctrl-C"
-        print(f"error: interrupted ({reason}); its open MLflow runs end FAILED", file=sys.stderr)
-        return 130
-    except Exception as err:
-        # A model refusing its input raises MlflowException (mlflow is loaded by then);
-        # anything else is a bug and keeps its traceback.
-        mlflow_errors = sys.modules.get("mlflow.exceptions")
-        if mlflow_errors is None or not isinstance(err, mlflow_errors.MlflowException):
-            raise
-        print(f"error: {err.message}", file=sys.stderr)
-        return 2
-    return 0
+    return runner.run(lambda: _command(args))
 
 
 if __name__ == "__main__":

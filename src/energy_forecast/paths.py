@@ -7,6 +7,8 @@ RAW_TEMPERATURE = Path("data/raw/temperature.csv")
 EXTERNAL = Path("data/external")
 DAILY = Path("data/processed/daily.parquet")
 MODELS = Path("models")
+# One MLflow model per family; the promoted one beside them.
+FAMILY_MODELS = MODELS / "families"
 PROMOTED = MODELS / "model"
 REPORTS = Path("reports")
 TRAIN_REPORTS = REPORTS / "train"

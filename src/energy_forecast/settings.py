@@ -9,64 +9,88 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import json
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from types import UnionType
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, model_validator
 
-from energy_forecast.errors import InputError
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.settings import FeatureComputation, FeatureSettings, Frozen, PositiveInt
 
 PARAMS_FILE = "params.yaml"
 LATEST = "latest"
-PositiveInt = Annotated[int, Field(gt=0, strict=True)]
 Days = Annotated[int, Field(ge=0, strict=True)]
-
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class FilesSettings(Frozen):
     consumption: str
+    """The consumption export for `source: files`, under data/external/ (an ODRÉ
+    `consommation-quotidienne-brute` CSV)."""
     temperature: str
+    """The regional temperature export for `source: files`, under data/external/ (an ODRÉ
+    `temperature-quotidienne-regionale` CSV)."""
 
 
 class SyntheticSettings(Frozen):
     seed: Annotated[int, Field(strict=True)] = 42
+    """The generator's seed: the same seed gives the same bytes."""
 
 
 class OdreSettings(Frozen):
     base_url: str = "https://odre.opendatasoft.com"
+    """The ODRÉ portal (a mirror or a test server can stand in)."""
     consumption_dataset: str = "consommation-quotidienne-brute"
+    """The consumption dataset's id on the portal."""
     temperature_dataset: str = "temperature-quotidienne-regionale"
+    """The temperature dataset's id on the portal."""
     timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """Seconds a request may take."""
     retry_backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
+    """The first wait between retries, doubled each time (3 retries)."""
 
 
 class QualityRules(Frozen):
     """`data.quality`: the rule for each known defect of real exports (see `quality`)."""
 
     conflicting_duplicates: Literal["refile", "first", "error"] = "refile"
+    """Two different rows for one half-hour: `refile` moves one to the missing half-hour its value
+    fits, `first` keeps the first line, `error` stops."""
     missing_temperature_days: Literal["interpolate", "error"] = "interpolate"
+    """A region's missing days: `interpolate` (up to `max_temperature_gap_days`), or `error`."""
     max_temperature_gap_days: Days = 3
+    """Longest run of a region's missing days that is interpolated."""
     incomplete_days: Literal["drop", "error"] = "drop"
+    """A day short of half-hours, or absent: `drop` (counted by reason), or `error`."""
     max_consumption_gap_days: Days = 3
+    """Longest run of days left out before it is an error."""
     non_final_status: Literal["keep", "drop", "error"] = "keep"
-    # Plausible French consumption, from the real 2012-2021 exports (half-hours 28,738 to
-    # 101,866 MW; days 846,182 to 2,258,194 MWh) with a wide margin: outside is broken data.
+    """`Consolidé` and `Temps réel` rows: `keep`, `drop` (their days), or `error`."""
     halfhour_mw_bounds: tuple[float, float] = (15_000.0, 130_000.0)
+    """Plausible half-hours in MW (the real 2012-2021 exports span 28,738 to 101,866): outside is
+    broken data."""
     daily_mwh_bounds: tuple[float, float] = (400_000.0, 3_000_000.0)
+    """Plausible days in MWh (real: 846,182 to 2,258,194), in exports and in requests."""
 
 
 class DataSettings(Frozen):
     source: Literal["synthetic", "files", "odre"] = "synthetic"
+    """Where `ingest` gets the two exports: `synthetic` (generated, offline), `files`
+    (data/external/) or `odre` (downloaded)."""
     start: dt.date
+    """The first Paris day kept, inclusive."""
     end: dt.date | Literal["latest"]
+    """The last Paris day kept, inclusive; `latest`: the last day both exports cover completely."""
     files: FilesSettings
+    """The exports `source: files` reads."""
     synthetic: SyntheticSettings = SyntheticSettings()
+    """The generated data of `source: synthetic`."""
     odre: OdreSettings = OdreSettings()
+    """The portal `source: odre` downloads from."""
     quality: QualityRules = QualityRules()
+    """The rule for each known defect of real exports."""
 
     @model_validator(mode="after")
     def _start_before_end(self) -> DataSettings:
@@ -80,44 +104,24 @@ class DataSettings(Frozen):
         return None if self.end == LATEST else self.end
 
 
-class FeatureComputation(Frozen):
-    """The `features` settings that say how features are computed."""
-
-    heating_threshold: float = 15.0
-    cooling_threshold: float = 20.0
-    night_threshold: float = 10.0
-    smoothing_halflife_days: Annotated[float, Field(gt=0)] = 1.0
-    smoothing_window_days: PositiveInt = 7
-    slow_smoothing_halflife_days: Annotated[float, Field(gt=0)] = 5.0
-    slow_smoothing_window_days: PositiveInt = 28
-    fourier_order: Annotated[int, Field(ge=0, strict=True)] = 2
-    trend_origin: dt.date = dt.date(2000, 1, 1)
-
-
-class FeatureSettings(FeatureComputation):
-    """How features are computed: what a model carries to compute them again when served."""
-
-    # forecast.horizon_days: the consumption lags start that many days before the forecast day.
-    horizon_days: Annotated[int, Field(ge=1, le=7, strict=True)] = 1
-
-    def for_model(self) -> dict[str, float | int | str]:
-        """Plain values, as the saved model's feature step holds them."""
-        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self}
-
-
 class FeaturesSection(FeatureComputation):
     """`features`: how features are computed, the region weighting, the named feature sets."""
 
     population_year: Literal[2008, 2019] = 2019
+    """The INSEE population estimate that weights the regions: 2008 or 2019."""
     sets: dict[str, list[str]]
+    """Named feature sets: the article's (`all`, `calendar`, `weather`, `mean_avg`, `mean_wavg`),
+    then `load`, `ptg_calendar`, `dayahead`."""
 
 
 class ForecastSettings(Frozen):
     """The task: forecast day D from consumption up to D - horizon_days, weather up to D."""
 
     horizon_days: Annotated[int, Field(ge=1, le=7, strict=True)] = 1
-    # Bands the served model, the backtest and `predict` return: lower_80, upper_80, ...
+    """Day D is forecast from the consumption up to D - horizon_days and the weather up to D."""
     interval_levels: Annotated[list[float], Field(min_length=1)] = [0.8, 0.95]
+    """Bands returned beside the forecast: `lower_80`, `upper_80`, `lower_95`, `upper_95` for 0.8
+    and 0.95."""
 
     @model_validator(mode="after")
     def _levels_are_probabilities(self) -> ForecastSettings:
@@ -133,22 +137,24 @@ class ForecastSettings(Frozen):
 class IntervalSettings(Frozen):
     """`intervals`: how the bands are calibrated and follow the errors (see `intervals`)."""
 
-    # tracking: calibrated, then each quantile follows the errors the request's consumption
-    # shows; split: the calibration quantiles alone.
     method: Literal["tracking", "split"] = "tracking"
-    # A tracking step, in standard deviations of the calibration errors.
+    """`tracking`: calibrated, then each quantile follows the errors the request's consumption
+    shows; `split`: the calibration quantiles alone."""
     learning_rate: Annotated[float, Field(gt=0)] = 0.5
-    # The training period's last days, forecast by a copy fitted on the days before them.
+    """A tracking step, in standard deviations of the calibration errors."""
     calibration_days: PositiveInt = 365
+    """The training period's last days, forecast by a copy fitted on the days before them,
+    calibrate the bands."""
 
 
 class AdaptSettings(Frozen):
     """`adapt`: how a served model follows the consumption it is told (see `adaptation`)."""
 
     method: Literal["kalman", "none"] = "kalman"
+    """`kalman`: the served model tracks a linear correction of its log error day by day; `none`:
+    the static forecast."""
     feature_set: str = "dayahead"
-    # Per-day variance of each standardized coefficient, relative to the observation noise;
-    # with several, the training period's last `selection_days` choose one (0: no tracking).
+    """What the correction is linear in (a set of `features.sets`, consumption lags included)."""
     state_noise: Annotated[list[Annotated[float, Field(ge=0)]], Field(min_length=1)] = [
         0.0,
         0.003,
@@ -157,21 +163,28 @@ class AdaptSettings(Frozen):
         0.1,
         0.3,
     ]
-    # Variance of a day's log error; `auto`: the base model's, out of sample, on the training
-    # period's last `selection_days` (fitted on the days before them).
+    """Per-day variance of each standardized coefficient, relative to the observation noise; with
+    several, the training period's last `selection_days` choose one (0: no tracking)."""
     observation_noise: Annotated[float, Field(gt=0)] | Literal["auto"] = "auto"
+    """Variance of a day's log error; `auto`: the base model's, out of sample, on the last
+    `selection_days` of the training period."""
     selection_days: PositiveInt = 365
+    """The training period's last days that choose the state noise."""
     warmup_days: PositiveInt = 90
+    """Days of history a forecast starts from (a served request's too)."""
 
 
 class BacktestSettings(Frozen):
     """`backtest`: rolling origins over start..end, refitting every refit_days."""
 
     start: dt.date
+    """First day forecast by the rolling-origin backtest."""
     end: dt.date
+    """Last day forecast."""
     refit_days: PositiveInt = 30
-    # Training days before each origin; null: every day before it.
+    """The promoted configuration is refitted every this many days."""
     train_days: PositiveInt | None = 1095
+    """Training days before each origin; null: every day before it."""
 
     @model_validator(mode="after")
     def _start_before_end(self) -> BacktestSettings:
@@ -182,7 +195,10 @@ class BacktestSettings(Frozen):
 
 class SplitSettings(Frozen):
     test_start: dt.date
+    """Training is [data.start, test_start); the test period, read once by `evaluate`, starts
+    here."""
     test_end: dt.date
+    """The last day of the test period."""
 
     @model_validator(mode="after")
     def _start_before_end(self) -> SplitSettings:
@@ -195,31 +211,39 @@ class SplitSettings(Frozen):
 
 class CvSettings(Frozen):
     folds: Annotated[int, Field(ge=2, strict=True)] = 3
+    """Expanding-window time-series folds inside the training period."""
     min_train_days: PositiveInt = 365
+    """The first fold trains on at least this many days, so that every fold saw a winter."""
 
 
 class SelectSettings(Frozen):
     metric: Literal["rmse", "mae", "mape"] = "rmse"
-    # What `model: auto` promotes by: the served model's day-ahead error on the training
-    # period's held-out days (when it adapts), or the static model's CV `metric`.
+    """The CV score a family's best configuration is chosen by."""
     forecast: Literal["dayahead", "static"] = "dayahead"
-    # Whether `select` under `dvc exp run` moves @champion; otherwise `energy-forecast promote`.
+    """What `model: auto` promotes by: `dayahead`, the served model's day-ahead MAPE on the
+    training period's held-out days (when it adapts), or `static`, the CV `metric`."""
     promote_experiments: bool = False
+    """Whether `select` under `dvc exp run` moves @champion (otherwise `energy-forecast promote
+    N`)."""
 
 
 class FamilySettings(Frozen):
     feature_sets: list[str]
+    """The feature sets the family's grid is crossed with."""
     grid: dict[str, list[Any]] = {}
-    # PTG's parameter bounds: a family setting that is not a grid axis.
+    """The family's settings, each a list of values to try."""
     bounds: dict[str, tuple[float, float]] | None = None
+    """PTG's parameter bounds (MWh/day and °C): a family setting that is not a grid axis."""
 
 
 class ComputeSettings(Frozen):
     """`compute`: where the configuration search and the backtest's refits run."""
 
     backend: Literal["local", "dask"] = "local"
-    # The address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 (backend: dask).
+    """Where the search and the backtest's refits run: `local`, one fit after another, or `dask`,
+    on the cluster at `scheduler`."""
     scheduler: str | None = None
+    """A running Dask scheduler's address, e.g. tcp://10.0.0.5:8786 (backend: dask)."""
 
     @model_validator(mode="after")
     def _dask_needs_a_scheduler(self) -> ComputeSettings:
@@ -233,23 +257,38 @@ class ComputeSettings(Frozen):
 
 class MlflowSettings(Frozen):
     experiment: str = "electricity-consumption-forecast"
+    """The MLflow experiment every run is logged to."""
     registered_model: str = "electricity-consumption-forecast"
+    """The registered model `select` adds versions to."""
 
 
 class Settings(Frozen):
     data: DataSettings
+    """Where the data come from and which days are kept."""
     features: FeaturesSection
+    """How features are computed, and the named feature sets."""
     split: SplitSettings
+    """The training and test periods."""
     cv: CvSettings = CvSettings()
+    """Cross-validation inside the training period."""
     model: str = "auto"
+    """The family `select` promotes: `auto`, or a family's name."""
     select: SelectSettings = SelectSettings()
+    """How a configuration and a family are chosen."""
     families: dict[str, FamilySettings]
+    """The model families and their grids."""
     mlflow: MlflowSettings = MlflowSettings()
+    """Where runs and models are logged."""
     compute: ComputeSettings = ComputeSettings()
+    """Where the search and the backtest run."""
     forecast: ForecastSettings = ForecastSettings()
+    """The forecasting task."""
     adapt: AdaptSettings = AdaptSettings()
+    """How the served model adapts to the consumption it is told."""
     intervals: IntervalSettings = IntervalSettings()
+    """How the bands are made."""
     backtest: BacktestSettings
+    """The rolling-origin day-ahead backtest of the promoted configuration."""
 
     @property
     def computation(self) -> FeatureSettings:
@@ -259,7 +298,7 @@ class Settings(Frozen):
 
     @model_validator(mode="after")
     def _known_families(self) -> Settings:
-        from energy_forecast.families import FAMILIES
+        from energy_forecast.core.families import FAMILIES
 
         unknown = [n for n in self.families if n not in FAMILIES]
         if unknown or not self.families:
@@ -338,3 +377,75 @@ def load(path: str | Path = PARAMS_FILE) -> Settings:
     if not isinstance(params, dict):
         raise InputError("expected a mapping of settings", source=str(path))
     return parse(params, str(path))
+
+
+_BOUNDS = {"gt": ">", "ge": "≥", "lt": "<", "le": "≤", "min_length": "length ≥"}
+
+
+def _described(annotation: Any, metadata: list[Any]) -> str:
+    """A type in a few words: its choices, or its name and bounds."""
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Literal:
+        return " or ".join(f"`{value}`" for value in args)
+    if origin is Annotated:
+        return _described(args[0], list(args[1:]))
+    if origin is list:
+        return " ".join([f"list of {_described(args[0], [])}", *_bounds(metadata)])
+    if origin in (UnionType, Union):
+        return " or ".join("null" if a is type(None) else _described(a, []) for a in args)
+    name = getattr(annotation, "__name__", str(annotation)) if origin is None else repr(annotation)
+    name = name.replace("typing.", "").replace("datetime.", "")
+    return " ".join([f"`{name}`", *_bounds(metadata)])
+
+
+def _bounds(metadata: list[Any]) -> list[str]:
+    return [
+        f"{sign} {getattr(m, key)}"
+        for m in metadata
+        for key, sign in _BOUNDS.items()
+        if getattr(m, key, None) is not None
+    ]
+
+
+def _rows(model: type[BaseModel], prefix: str, values: Any) -> list[str]:
+    rows = []
+    for name, field in model.model_fields.items():
+        key = f"{prefix}{name}"
+        value = values.get(name) if isinstance(values, dict) else None
+        annotation = field.annotation
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            rows += _rows(annotation, f"{key}.", value)
+            continue
+        if name == "families":
+            rows.append(
+                f"| `families` | {', '.join(f'`{n}`' for n in value or {})} | mapping "
+                f"| {field.description} |"
+            )
+            rows += _rows(FamilySettings, "families.<family>.", None)
+            continue
+        shown = "" if value is None or name == "sets" else f"`{json.dumps(value, default=str)}`"
+        described = _described(field.annotation, field.metadata)
+        rows.append(f"| `{key}` | {shown} | {described} | {' '.join(field.description.split())} |")
+    return rows
+
+
+def params_reference(params_file: str | Path = PARAMS_FILE) -> str:
+    """docs/params.md: every setting, its value in `params_file`, what it takes and means, from
+    the settings themselves (a test holds the page to it)."""
+    values = yaml.safe_load(Path(params_file).read_text(encoding="utf-8"))
+    lines = [
+        "# Params",
+        "",
+        "Every key of `params.yaml`, parsed once into typed settings (`settings.py`); a typo or a",
+        "wrong type is refused with the key and what it expected. Generated from the settings'",
+        "descriptions by `python -m energy_forecast.settings > docs/params.md`.",
+        "",
+        "| param | in params.yaml | takes | meaning |",
+        "|---|---|---|---|",
+        *_rows(Settings, "", values),
+    ]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(params_reference(), end="")

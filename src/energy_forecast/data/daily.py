@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from energy_forecast.core.errors import InputError
 from energy_forecast.data.parsing import (
     STATUS_ORDER,
     ConsumptionDays,
@@ -20,14 +21,8 @@ from energy_forecast.data.parsing import (
 )
 from energy_forecast.data.quality import DEFAULT_RULES, QualityReport
 from energy_forecast.data.regions import REGIONS
-from energy_forecast.data.temperature import (
-    TEMPERATURE_COLUMNS,
-    consecutive_runs,
-    national_temperatures,
-)
-from energy_forecast.errors import InputError
-from energy_forecast.features import CONSUMPTION_FEATURES, build_features, known_features
-from energy_forecast.settings import FeatureSettings, QualityRules
+from energy_forecast.data.temperature import consecutive_runs, national_temperatures
+from energy_forecast.settings import QualityRules
 
 log = logging.getLogger(__name__)
 
@@ -163,10 +158,11 @@ def daily_table(
     start: pd.Timestamp,
     end: pd.Timestamp | None,
     population_year: int,
-    settings: FeatureSettings,
     rules: QualityRules = DEFAULT_RULES,
 ) -> tuple[pd.DataFrame, QualityReport]:
-    """One row per complete Paris day of start..end (None: latest) and what it took."""
+    """One row per complete Paris day of start..end (None: latest) and what it took: the
+    day's consumption, status and national temperatures, the raw inputs every model builds
+    its features from, so that the table's md5 names the data and nothing else."""
     sources = (str(consumption_path), str(temperature_path))
     consumption = read_consumption(consumption_path, rules)
     _check_start(consumption, start, sources[0])
@@ -183,14 +179,7 @@ def daily_table(
     covered = consumption.table[
         (consumption.table.index >= start) & (consumption.table.index <= end)
     ]
-    joined = covered.join(national, how="inner").rename_axis("date").reset_index()
-    # Consumption lags are the model's to compute, from the history a request carries.
-    engineered = [
-        f
-        for f in known_features(settings)
-        if f not in TEMPERATURE_COLUMNS and f not in CONSUMPTION_FEATURES
-    ]
-    table = pd.concat([joined, build_features(joined, engineered, settings)], axis=1)
+    table = covered.join(national, how="inner").rename_axis("date").reset_index()
     report = _report(consumption, regional, national, start, end, end_param, left_out, len(table))
     for resolution in report.resolutions:
         log.info("featurize: %s", resolution.describe(sources[0]))

@@ -21,9 +21,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from energy_forecast.core.errors import InputError
 from energy_forecast.data import exports
 from energy_forecast.data.parsing import export_days
-from energy_forecast.errors import InputError
 from energy_forecast.settings import OdreSettings
 
 log = logging.getLogger(__name__)

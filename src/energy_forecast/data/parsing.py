@@ -23,11 +23,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.inputs import TEMPERATURE_RANGE
 from energy_forecast.data import exports
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
 from energy_forecast.data.regions import REGIONS
-from energy_forecast.errors import InputError
-from energy_forecast.features import TEMPERATURE_RANGE
 from energy_forecast.settings import QualityRules
 
 # The least final status wins when a day mixes them.

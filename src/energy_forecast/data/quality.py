@@ -103,14 +103,3 @@ class QualityReport:
                 for r in self.resolutions
             },
         }
-
-
-def flat_counts(metrics: dict[str, Any], prefix: str = "data.quality") -> dict[str, str]:
-    """A report's range and counts as `data.quality.*` MLflow tags (not its lists of days)."""
-    out: dict[str, str] = {}
-    for key, value in metrics.items():
-        if key in ("left_out", "resolutions"):
-            continue
-        name = f"{prefix}.{key}"
-        out |= flat_counts(value, name) if isinstance(value, dict) else {name: str(value)}
-    return out

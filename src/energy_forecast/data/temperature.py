@@ -5,11 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.inputs import TEMPERATURE_STATS
 from energy_forecast.data.regions import REGIONS, population_weights
-from energy_forecast.errors import InputError
-
-STATS = ("min", "max", "mean")
-TEMPERATURE_COLUMNS = [f"{kind}_{stat}_temperature" for kind in ("avg", "wavg") for stat in STATS]
 
 
 def consecutive_runs(missing: np.ndarray) -> list[tuple[int, int]]:
@@ -47,7 +45,7 @@ def national_temperatures(
         stat: in_range.pivot(index="date", columns="region", values=stat).reindex(
             index=days, columns=codes
         )
-        for stat in STATS
+        for stat in TEMPERATURE_STATS
     }
     missing = wide["mean"].isna().to_numpy()
     imputed = missing.any(axis=1)
@@ -65,11 +63,12 @@ def national_temperatures(
     weights = pd.Series(population_weights(population_year)).reindex(codes).to_numpy()
     out = pd.DataFrame(index=days)
     filled = {
-        stat: wide[stat].interpolate(method="linear", axis=0, limit_area="inside") for stat in STATS
+        stat: wide[stat].interpolate(method="linear", axis=0, limit_area="inside")
+        for stat in TEMPERATURE_STATS
     }
-    for stat in STATS:
+    for stat in TEMPERATURE_STATS:
         out[f"avg_{stat}_temperature"] = filled[stat].mean(axis=1)
-    for stat in STATS:
+    for stat in TEMPERATURE_STATS:
         out[f"wavg_{stat}_temperature"] = filled[stat].to_numpy() @ weights
     out["temperature_imputed"] = imputed
     return out

@@ -15,7 +15,7 @@ from typing import Any
 from joblib import Parallel, delayed, parallel_config
 from threadpoolctl import threadpool_limits
 
-from energy_forecast.errors import InputError
+from energy_forecast.core.errors import InputError
 from energy_forecast.settings import PARAMS_FILE, ComputeSettings
 
 # Seconds to wait for the scheduler before saying it does not answer.
@@ -24,7 +24,7 @@ CONNECT_TIMEOUT = 10
 
 def single_threaded(function: Callable[..., Any], *args: Any) -> Any:
     # A few years of days make small matrices: one BLAS or OpenMP thread fits them as fast as
-    # two (the default gbm grid: 9.0 s against 10.3 s), leaves the other core to the writer of
+    # two, leaves the other core to the writer of
     # the tracked runs, and sums in the same order on any machine.
     with threadpool_limits(1):
         return function(*args)

@@ -1,4 +1,4 @@
-"""Grid configurations, expanding-window cross-validation and the choice of a champion.
+"""Grid configurations, expanding-window cross-validation, each family's best configuration.
 
 Nothing here knows about MLflow: `search` reports each result to a callback, so the same
 search runs tracked (the train stage) or bare (the benchmark's baseline).
@@ -21,14 +21,15 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
-from energy_forecast.errors import InputError
-from energy_forecast.families import family
-from energy_forecast.features import history_days, known_features, required_inputs
+from energy_forecast.core.adaptation import KalmanAdaptive
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.families import family
+from energy_forecast.core.features import history_days, known_features, required_inputs
+from energy_forecast.core.intervals import ConformalQuantiles, level_name
+from energy_forecast.core.served import make_model
 from energy_forecast.modeling import compute
-from energy_forecast.modeling.adaptation import KalmanAdaptive
-from energy_forecast.modeling.intervals import ConformalQuantiles, level_name
 from energy_forecast.modeling.metrics import scores
-from energy_forecast.modeling.model import make_model, request_frame
+from energy_forecast.modeling.saving import request_frame
 from energy_forecast.settings import (
     PARAMS_FILE,
     CvSettings,
@@ -179,7 +180,7 @@ def folds(cv: CvSettings, n_rows: int) -> TimeSeriesSplit:
     return TimeSeriesSplit(n_splits=cv.folds, test_size=(n_rows - cv.min_train_days) // cv.folds)
 
 
-def cross_validate(
+def cross_validated_scores(
     model: Pipeline, X: pd.DataFrame, y: np.ndarray, splitter: TimeSeriesSplit, history: int = 0
 ) -> dict[str, float]:
     """Mean CV scores over expanding-window folds, and mean seconds to fit and predict.
@@ -294,7 +295,7 @@ def _cross_validated(
         try:
             model = config.build(settings.computation, extra)
             result = Result(
-                config, cross_validate(model, config.inputs(train), y, splitter, history)
+                config, cross_validated_scores(model, config.inputs(train), y, splitter, history)
             )
         except Exception as err:
             error = "".join(traceback.format_exception_only(type(err), err)).strip()
@@ -303,7 +304,7 @@ def _cross_validated(
     return result
 
 
-def champion(results: list[Result], metric: str) -> Result:
+def best_configuration(results: list[Result], metric: str) -> Result:
     fitted = [r for r in results if r.error is None]
     if not fitted:
         raise InputError(f"every configuration failed; first error: {results[0].error}")

@@ -13,17 +13,18 @@ from pathlib import Path
 import pandas as pd
 
 from energy_forecast.atomic import atomic_path
-from energy_forecast.data import exports
-from energy_forecast.data.parsing import read_consumption, read_temperature
-from energy_forecast.data.temperature import national_temperatures
-from energy_forecast.errors import InputError
-from energy_forecast.features import (
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.features import (
     CONSUMPTION,
     checked_consumption,
     checked_temperature,
     parse_dates,
 )
-from energy_forecast.modeling.model import POINT_ONLY, required_columns
+from energy_forecast.core.served import POINT_ONLY
+from energy_forecast.data import exports
+from energy_forecast.data.parsing import read_consumption, read_temperature
+from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.modeling.saving import required_columns
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from energy_forecast import paths
+from energy_forecast import backtesting, paths
 from energy_forecast.atomic import atomic_path, write_json
-from energy_forecast.errors import InputError
-from energy_forecast.modeling import backtest
-from energy_forecast.modeling.intervals import level_name
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.intervals import level_name
 from energy_forecast.modeling.training import Configuration, feature_set
 from energy_forecast.settings import PARAMS_FILE, Settings
 from energy_forecast.tracking import lineage, store
@@ -99,9 +98,11 @@ def run(settings: Settings, root: Path) -> None:
     tags = lineage.tags(root, settings.data.source, "backtest")
     experiment_id = store.configure(root, settings.mlflow.experiment)
     with store.stage_run(experiment_id, "backtest", tags | {"model": promoted.family}):
-        table = backtest.run(daily, settings, promoted, backtest.article_configuration(settings))
-        summary = backtest.summary(table, levels)
-        monthly = backtest.monthly_mape(table)
+        table = backtesting.rolling_forecasts(
+            daily, settings, promoted, backtesting.article_configuration(settings)
+        )
+        summary = backtesting.summary(table, levels)
+        monthly = backtesting.monthly_mape(table)
         mlflow.log_params(
             {f"backtest.{k}": v for k, v in cfg.model_dump().items()}
             | {"forecast.horizon_days": settings.forecast.horizon_days}
@@ -124,7 +125,7 @@ def run(settings: Settings, root: Path) -> None:
     with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
         monthly.round(4).to_csv(tmp, index=False)
     write_json(root / paths.BACKTEST_SUMMARY, summary)
-    overall = {name: summary[name]["overall"]["mape"] for name in backtest.FORECASTS}
+    overall = {name: summary[name]["overall"]["mape"] for name in backtesting.FORECASTS}
     bands = summary["intervals"]["overall"]
     # The headline figures `dvc exp show` and `dvc metrics diff` compare.
     write_json(

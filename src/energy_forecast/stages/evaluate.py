@@ -1,4 +1,4 @@
-"""`evaluate`: every family's champion on the held-out test period, the only place it is read."""
+"""`evaluate`: every family's model on the held-out test period, the only place it is read."""
 
 from __future__ import annotations
 
@@ -12,9 +12,10 @@ import pandas as pd
 
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_path, write_json, write_text
-from energy_forecast.features import CONSUMPTION, history_days
+from energy_forecast.core.features import CONSUMPTION, history_days
+from energy_forecast.core.served import POINT_ONLY
 from energy_forecast.modeling.metrics import scores
-from energy_forecast.modeling.model import POINT_ONLY, request_frame, required_columns
+from energy_forecast.modeling.saving import request_frame, required_columns
 from energy_forecast.modeling.training import preceded, promoted_family, split
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import lineage, store
@@ -83,7 +84,7 @@ def run(settings: Settings, root: Path) -> None:
     tags = lineage.tags(root, settings.data.source, "evaluate")
     with store.stage_run(experiment_id, "evaluate", tags):
         for name in names:
-            model = mlflow.pyfunc.load_model(str(root / paths.MODELS / name))
+            model = mlflow.pyfunc.load_model(str(root / paths.FAMILY_MODELS / name))
             # The static forecast: the test period's consumption stays unknown to the model.
             request = request_frame(inputs, required_columns(model.metadata))
             answer = model.predict(request, params={POINT_ONLY: True})

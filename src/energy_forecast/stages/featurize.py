@@ -1,4 +1,4 @@
-"""`featurize`: one row per Paris day with consumption, calendar and temperature features."""
+"""`featurize`: one row per Paris day: its consumption, status and national temperatures."""
 
 from __future__ import annotations
 
@@ -24,7 +24,6 @@ def run(settings: Settings, root: Path) -> None:
         pd.Timestamp(data.start),
         None if data.last_day is None else pd.Timestamp(data.last_day),
         settings.features.population_year,
-        settings.computation,
         data.quality,
     )
     with (

@@ -10,7 +10,7 @@ import pandas as pd
 
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_path
-from energy_forecast.errors import InputError
+from energy_forecast.core.errors import InputError
 from energy_forecast.settings import PARAMS_FILE, Settings
 
 log = logging.getLogger(__name__)

@@ -1,4 +1,4 @@
-"""`select`: promote one family's model, report its metrics, register it as `champion`."""
+"""`select`: promote one family's model, report its metrics, register it, point @champion at it."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from typing import Any
 
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_dir, write_json
-from energy_forecast.errors import InputError
-from energy_forecast.modeling.model import ESTIMATOR_FILE
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.served import ESTIMATOR_FILE
 from energy_forecast.modeling.training import promoted_family
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import lineage, store
@@ -34,7 +34,7 @@ def run(settings: Settings, root: Path) -> None:
     name = promoted_family(settings, train)
     families = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))
     test = families[name]
-    source = root / paths.MODELS / name
+    source = root / paths.FAMILY_MODELS / name
     trained = store.logged_run(
         experiment_id, f"train@{name}", source / "artifacts" / ESTIMATOR_FILE
     )

@@ -1,4 +1,4 @@
-"""`train@<family>`: cross-validate a family's grid, refit its champion, log it all to MLflow."""
+"""`train@<family>`: cross-validate a family's grid, refit the best configuration, log it all."""
 
 from __future__ import annotations
 
@@ -13,11 +13,12 @@ import pandas as pd
 
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_dir, write_json
-from energy_forecast.families import family
-from energy_forecast.modeling.model import ESTIMATOR_FILE, log_served_model, strip_run_fields
+from energy_forecast.core.families import family
+from energy_forecast.core.served import ESTIMATOR_FILE
+from energy_forecast.modeling.saving import log_served_model, strip_run_fields
 from energy_forecast.modeling.training import (
     Result,
-    champion,
+    best_configuration,
     configurations,
     dayahead_report,
     folds,
@@ -78,10 +79,10 @@ def _child_run_reporter(
     return report
 
 
-def _log_champion(
+def _log_best(
     best: Result, train: pd.DataFrame, settings: Settings, root: Path, name: str
 ) -> dict[str, float]:
-    """Refit the champion on the whole training period, log it, and copy it to models/."""
+    """Refit the best configuration on the whole training period, log it, and copy it to models/."""
     import mlflow
 
     config = best.configuration
@@ -89,9 +90,9 @@ def _log_champion(
     with tempfile.TemporaryDirectory() as folder:
         info = log_served_model(model, family(name).TRUSTED_TYPES, inputs, Path(folder))
         estimator_md5 = lineage.md5(Path(folder) / ESTIMATOR_FILE)
-    # models/<family> is the logged model less what names the run: the same fit gives the
+    # models/families/<family> is the logged model less what names the run: the same fit gives the
     # same files, and the run is found again by the estimator's md5 (`lineage.logged_model`).
-    with atomic_dir(root / paths.MODELS / name) as tmp:
+    with atomic_dir(root / paths.FAMILY_MODELS / name) as tmp:
         mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
         strip_run_fields(tmp)
     mlflow.log_params(_run_params(best))
@@ -99,7 +100,7 @@ def _log_champion(
     mlflow.set_tags(
         {
             "inputs": config.feature_set,
-            "champion": config.name,
+            "best_configuration": config.name,
             lineage.ESTIMATOR_TAG: estimator_md5,
             lineage.MODEL_ID_TAG: info.model_id,
         }
@@ -142,13 +143,13 @@ def run(settings: Settings, root: Path, name: str) -> None:
         _log_training_data(train, root / paths.DAILY, tags["data.features.md5"])
         with store.ChildRuns(experiment_id, parent.info.run_id) as children:
             results = search(configs, train, settings, _child_run_reporter(children, tags, name))
-        best = champion(results, metric)
-        dayahead = _log_champion(best, train, settings, root, name)
+        best = best_configuration(results, metric)
+        dayahead = _log_best(best, train, settings, root, name)
 
     report = _report(name, best, results, len(train), dayahead)
     write_json(root / paths.TRAIN_REPORTS / f"{name}.json", report)
     log.info(
-        "%s: %d configurations, champion %s with cv %s %.1f",
+        "%s: %d configurations, best %s with cv %s %.1f",
         stage,
         len(results),
         best.configuration.name,

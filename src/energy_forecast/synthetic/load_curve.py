@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import least_squares
 
-from energy_forecast.features import calendar
+from energy_forecast.core import calendar
 
 WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 _HOLIDAY_NAMES = sorted(set(holidays.France(years=2017).values()))

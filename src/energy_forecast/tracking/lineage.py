@@ -11,11 +11,11 @@ import json
 import os
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from energy_forecast import paths
-from energy_forecast.data.quality import flat_counts
 
 DATA_FILES = {
     "data.raw.consumption.md5": paths.RAW_CONSUMPTION,
@@ -24,8 +24,8 @@ DATA_FILES = {
 }
 
 
-# On a train run: the md5 of the estimator file it logged, which models/<family> holds too, and
-# the id of that logged model, so that evaluate and select find the run of the model in models/.
+# On a train run: the md5 of the estimator file it logged, which models/families/<family>
+# holds too, and the id of that logged model: select finds the run of the model in models/.
 ESTIMATOR_TAG = "model.estimator.md5"
 MODEL_ID_TAG = "model.id"
 
@@ -55,6 +55,17 @@ def git_tags(root: Path) -> dict[str, str]:
         reason = getattr(err, "stderr", None) or str(err)
         return {"git.commit": f"unavailable: {reason.strip()}"}
     return {"git.commit": commit, "git.dirty": str(dirty).lower()}
+
+
+def flat_counts(metrics: dict[str, Any], prefix: str = "data.quality") -> dict[str, str]:
+    """A report's range and counts as `data.quality.*` MLflow tags (not its lists of days)."""
+    out: dict[str, str] = {}
+    for key, value in metrics.items():
+        if key in ("left_out", "resolutions"):
+            continue
+        name = f"{prefix}.{key}"
+        out |= flat_counts(value, name) if isinstance(value, dict) else {name: str(value)}
+    return out
 
 
 def quality_tags(root: Path) -> dict[str, str]:

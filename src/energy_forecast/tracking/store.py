@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from energy_forecast.errors import InputError
+from energy_forecast.core.errors import InputError
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +140,7 @@ def _parent_run(experiment_id: str, tags: dict[str, str]) -> str | None:
         return run_id
     commit = tags.get("git.commit", "")[:7]
     name = tags.get("dvc.exp_name") or f"dvc repro {commit}".strip()
-    lineage = {k: v for k, v in tags.items() if not k.startswith(("dvc.stage", "data.quality"))}
+    lineage = {k: v for k, v in tags.items() if k != "dvc.stage"}
     run = client.create_run(
         experiment_id, run_name=name, tags=resolve_tags(lineage | {PIPELINE_TAG: pipeline})
     )

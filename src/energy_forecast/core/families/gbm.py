@@ -15,11 +15,11 @@ from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
-from energy_forecast.families import ridge
+from energy_forecast.core.families import ridge
 
 TRUSTED_TYPES: list[str] = [
     "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
-    "energy_forecast.families.gbm.ResidualBoosting",
+    "energy_forecast.core.families.gbm.ResidualBoosting",
     *ridge.TRUSTED_TYPES,
 ]
 BASELINES = ("none", "ridge")

@@ -2,10 +2,8 @@
 
 Two models of different shapes err differently: the trees follow what the calendar and the
 weather do together, the log-linear ridge keeps proportional effects and extrapolates. Tracked
-day-ahead on the real exports, with the gbm settings CV chose on the three years before each
-year, their geometric mean forecast the held-out last of those years about as well as or
-better than either (MAPE, blend / gbm / ridge: for 2019 0.86 / 0.87 / 0.97 %, for 2020
-1.00 / 1.08 / 1.08 %, for 2021 1.00 / 1.07 / 1.04 %).
+day-ahead on the real exports, their geometric mean forecasts a held-out year about as well as
+or better than either (docs/benchmarks.md).
 """
 
 from __future__ import annotations
@@ -17,9 +15,9 @@ import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils.validation import check_is_fitted
 
-from energy_forecast.families import gbm, ridge
+from energy_forecast.core.families import gbm, ridge
 
-TRUSTED_TYPES: list[str] = ["energy_forecast.families.blend.GeometricMean", *gbm.TRUSTED_TYPES]
+TRUSTED_TYPES: list[str] = ["energy_forecast.core.families.blend.GeometricMean", *gbm.TRUSTED_TYPES]
 
 
 class GeometricMean(RegressorMixin, BaseEstimator):

@@ -20,19 +20,19 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 
-from energy_forecast.data.temperature import TEMPERATURE_COLUMNS
-from energy_forecast.errors import InputError
-from energy_forecast.features import calendar
-from energy_forecast.settings import FeatureSettings
+from energy_forecast.core import calendar
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.inputs import (
+    CONSUMPTION,
+    SUPPORTED_DATES,
+    TEMPERATURE_COLUMNS,
+    TEMPERATURE_RANGE,
+)
+from energy_forecast.core.settings import FeatureSettings
 
 DEFAULTS = FeatureSettings()
-# Dates a model may be asked about: the calendar features (French holidays, the trend) hold
-# there; 9999 would get 2100's answer with no word.
-SUPPORTED_DATES = ("1990-01-01", "2100-12-31")
 # Characters of a bad value an error message echoes.
 SHOWN_CHARACTERS = 40
-# Temperatures a model may be asked about; outside them a request is surely a unit or typing error.
-TEMPERATURE_RANGE = (-40.0, 50.0)
 REFERENCE_TEMPERATURE = "wavg_mean_temperature"
 NIGHT_TEMPERATURE = "wavg_min_temperature"
 
@@ -64,7 +64,6 @@ DERIVED_TEMPERATURE_FEATURES = [
 ]
 
 LOOKBACK_FEATURES = {f for f in DERIVED_TEMPERATURE_FEATURES if "smoothed" in f or "slow" in f}
-CONSUMPTION = "consumption_mwh"
 # Consumption known at forecast time, in logs: the day `horizon_days` before, the day a week
 # before, and the mean of the seven days up to the first. Where the request does not carry a
 # day's consumption, the feature is missing (NaN): a model that needs it must say how to fill it.
@@ -376,19 +375,30 @@ def request_errors() -> Iterator[None]:
 class FeatureBuilder(TransformerMixin, BaseEstimator):
     """First step of every model: raw inputs (`date`, temperatures) in, the feature set out."""
 
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        "features": ["array-like"],
+        "settings": [dict, None],
+    }
+
     def __init__(self, features: Sequence[str] = ("weekday",), settings: dict | None = None):
         self.features = features
         # Plain values, not FeatureSettings: what the saved model holds stays skops-safe.
         self.settings = settings
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> FeatureBuilder:
+        self._validate_params()
+        unknown = [f for f in self.features if f not in known_features(self._settings())]
+        if unknown:
+            raise ValueError(f"features: unknown {unknown}; expected some of {known_features()}")
         self.n_features_in_ = len(required_inputs(self.features))
         return self
 
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         with request_errors():
-            settings = FeatureSettings(**(self.settings or {}))
-            return build_features(X, list(self.features), settings, source="request")
+            return build_features(X, list(self.features), self._settings(), source="request")
+
+    def _settings(self) -> FeatureSettings:
+        return FeatureSettings(**(self.settings or {}))
 
     def get_feature_names_out(self, input_features: Any = None) -> np.ndarray:
         return np.asarray(list(self.features), dtype=object)

@@ -22,14 +22,16 @@ be computed; crossing quantiles are sorted (rearrangement, Chernozhukov et al. 2
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from energy_forecast.features import CONSUMPTION, checked_consumption, request_errors
-from energy_forecast.modeling.adaptation import whole_days
+from energy_forecast.core.adaptation import whole_days
+from energy_forecast.core.features import CONSUMPTION, checked_consumption, request_errors
 
 # The GEFCom2014 load track's quantiles.
 PINBALL_QUANTILES = tuple(round(q / 100, 2) for q in range(1, 100))
@@ -78,6 +80,15 @@ def track_quantiles(
 class ConformalQuantiles(RegressorMixin, BaseEstimator):
     """A forecaster with the quantiles of its log error, for bands at `levels`."""
 
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        "forecaster": [HasMethods(["fit", "predict"])],
+        "levels": ["array-like"],
+        "method": [StrOptions({"tracking", "split"})],
+        "learning_rate": [Interval(Real, 0, None, closed="neither")],
+        "calibration_days": [Interval(Integral, 1, None, closed="left")],
+        "horizon_days": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         forecaster: BaseEstimator | None = None,
@@ -95,6 +106,12 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         self.horizon_days = horizon_days
 
     def fit(self, X: pd.DataFrame, y: Any) -> ConformalQuantiles:
+        self._validate_params()
+        levels = np.asarray(self.levels, dtype=float)
+        if levels.size == 0 or not ((levels > 0) & (levels < 1)).all():
+            raise ValueError(
+                f"levels: expected probabilities strictly between 0 and 1, got {levels}"
+            )
         y = np.asarray(y, dtype=float)
         X = X.reset_index(drop=True)
         held = min(int(self.calibration_days), len(X) // 2)

@@ -16,4 +16,4 @@ FAMILIES = ("knn", "mlp", "ptg", "ridge", "gbm", "blend")
 def family(name: str) -> ModuleType:
     if name not in FAMILIES:
         raise KeyError(name)
-    return importlib.import_module(f"energy_forecast.families.{name}")
+    return importlib.import_module(f"energy_forecast.core.families.{name}")

@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from energy_forecast.errors import InputError
+from energy_forecast.core.errors import InputError
 from energy_forecast.tracking import store
 
 

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from energy_forecast.features import CONSUMPTION
+from energy_forecast.core.adaptation import KalmanAdaptive
+from energy_forecast.core.features import CONSUMPTION
+from energy_forecast.core.intervals import ConformalQuantiles, level_name
 from energy_forecast.modeling import compute
-from energy_forecast.modeling.adaptation import KalmanAdaptive
-from energy_forecast.modeling.intervals import ConformalQuantiles, level_name
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.training import (
     Configuration,
@@ -81,7 +81,7 @@ def static_forecast(model: ConformalQuantiles, frame: pd.DataFrame) -> np.ndarra
     return np.asarray(base.predict(frame.drop(columns=CONSUMPTION)))
 
 
-def run(
+def rolling_forecasts(
     daily: pd.DataFrame, settings: Settings, promoted: Configuration, article: Configuration
 ) -> pd.DataFrame:
     """One row per forecast day: date, actual, static, adaptive and its bands as served,

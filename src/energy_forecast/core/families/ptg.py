@@ -22,7 +22,7 @@ from scipy.optimize import least_squares
 from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-TRUSTED_TYPES = ["energy_forecast.families.ptg.PTGRegressor"]
+TRUSTED_TYPES = ["energy_forecast.core.families.ptg.PTGRegressor"]
 _NAMES = ("base", "slope", "threshold", "cooling_slope", "cooling_threshold")
 
 

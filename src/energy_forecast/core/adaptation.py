@@ -17,6 +17,7 @@ those days best. A state noise of 0 tracks nothing: the choice can be the static
 from __future__ import annotations
 
 from collections.abc import Sequence
+from numbers import Integral, Real
 from typing import Any
 
 import numpy as np
@@ -24,14 +25,15 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.compose import ColumnTransformer
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from energy_forecast.features import (
+from energy_forecast.core.features import (
     CONSUMPTION,
     build_features,
     checked_consumption,
     request_errors,
 )
-from energy_forecast.settings import FeatureSettings
+from energy_forecast.core.settings import FeatureSettings
 
 # Prior variance of each coefficient when the filter starts, in units of the state noise.
 INITIAL_VARIANCE = 10.0
@@ -82,6 +84,15 @@ def track(
 class KalmanAdaptive(RegressorMixin, BaseEstimator):
     """A base model whose log error follows a Kalman-tracked linear function of `features`."""
 
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        "base": [HasMethods(["fit", "predict"])],
+        "features": ["array-like"],
+        "settings": [dict, None],
+        "state_noise": ["array-like"],
+        "observation_noise": [Interval(Real, 0, None, closed="neither"), StrOptions({"auto"})],
+        "selection_days": [Interval(Integral, 1, None, closed="left")],
+    }
+
     def __init__(
         self,
         base: BaseEstimator | None = None,
@@ -120,6 +131,9 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         return first, np.log(y) - np.log(base.predict(X))
 
     def fit(self, X: pd.DataFrame, y: Any) -> KalmanAdaptive:
+        self._validate_params()
+        if len(self.state_noise) == 0 or min(self.state_noise) < 0:
+            raise ValueError(f"state_noise: expected ratios of at least 0, got {self.state_noise}")
         y = np.asarray(y, dtype=float)
         X = X.reset_index(drop=True)
         days = whole_days(X)

@@ -1,18 +1,20 @@
-"""A served model: the feature builder, then a family's estimator, saved as an MLflow model.
+"""Saving a served model as an MLflow model: its files, signature, requirements and code.
 
-It takes raw inputs (a `date` and the national temperatures its feature set needs), so no
-caller ever builds a feature frame by hand, and answers rows of named fields: the forecast and
-its bands (`ConformalQuantiles`), or the forecast alone when the request's params say
-`point_only`. It is an MLflow pyfunc model (the sklearn flavour passes no params) around the
-estimator saved with skops, and carries its signature, an input example, pinned requirements,
-its own code and the fewest skops trusted types that load it.
+The model (`energy_forecast.core.served`) is logged as a pyfunc model from code: the entry
+point `core/pyfunc_entry.py`, the estimator saved with skops, the fewest skops trusted types
+that load it, a signature and an input example, requirements pinned to the versions installed,
+and the core package alone as its code.
 """
 
 from __future__ import annotations
 
+import ast
 import io
 import re
+import shutil
+import sys
 import zipfile
+from importlib.metadata import packages_distributions, version
 from pathlib import Path
 from typing import Any
 
@@ -21,29 +23,18 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.pipeline import Pipeline
 
-import energy_forecast
-from energy_forecast.features import CONSUMPTION, FeatureBuilder
-from energy_forecast.modeling.intervals import ConformalQuantiles
-from energy_forecast.settings import FeatureSettings
+import energy_forecast.core
+from energy_forecast.core.features import CONSUMPTION
+from energy_forecast.core.intervals import ConformalQuantiles
+from energy_forecast.core.served import (
+    ESTIMATOR_FILE,
+    PIPELINE_TYPES,
+    POINT_ONLY,
+    TRUSTED_TYPES,
+    answer,
+)
 
-PIPELINE_TYPES = [
-    "energy_forecast.features.FeatureBuilder",
-    "energy_forecast.modeling.adaptation.KalmanAdaptive",
-    "energy_forecast.modeling.intervals.ConformalQuantiles",
-]
-# The request param that asks for the forecast without its bands.
-POINT_ONLY = "point_only"
-ESTIMATOR_FILE = "estimator.skops"
-TRUSTED_TYPES = "skops_trusted_types"
-REQUIREMENTS = ("mlflow", "scikit-learn", "pandas", "numpy", "scipy", "holidays", "skops")
-PACKAGE_DIR = Path(energy_forecast.__file__).parent
-
-
-def make_model(
-    features: list[str], settings: FeatureSettings, estimator: BaseEstimator
-) -> Pipeline:
-    builder = FeatureBuilder(list(features), settings.for_model())
-    return Pipeline([("features", builder), ("model", estimator)])
+CORE_DIR = Path(energy_forecast.core.__file__).parent
 
 
 def required_columns(metadata: Any) -> list[str]:
@@ -58,10 +49,37 @@ def request_frame(daily: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
     return frame.reset_index(drop=True)
 
 
-def _pinned() -> list[str]:
-    from importlib.metadata import version
+def _imported_modules(folder: Path) -> set[str]:
+    """The top-level modules the Python files under `folder` import, anywhere in them."""
+    names: set[str] = set()
+    for path in folder.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                names.add(node.module.split(".")[0])
+    return names
 
-    return [f"{name}=={version(name)}" for name in REQUIREMENTS]
+
+def core_requirements() -> list[str]:
+    """What the core imports, as the distributions installed here, pinned: the served model's
+    requirements, so that they cannot miss a package its code needs."""
+    distributions = packages_distributions()
+    pins = set()
+    for module in _imported_modules(CORE_DIR) - set(sys.stdlib_module_names) - {"energy_forecast"}:
+        found = distributions[module]
+        # A module several distributions install (mlflow) is pinned by the one named after it.
+        name = next((d for d in found if d.lower() == module), found[0])
+        pins.add(f"{name}=={version(name)}")
+    return sorted(pins)
+
+
+def _core_package(folder: Path) -> Path:
+    """The package as a served model carries it: its __init__ and the core, nothing else."""
+    package = folder / "energy_forecast"
+    shutil.copytree(CORE_DIR, package / "core", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(CORE_DIR.parent / "__init__.py", package / "__init__.py")
+    return package
 
 
 def trusted_types(model: Pipeline, allowed: list[str]) -> list[str]:
@@ -73,27 +91,6 @@ def trusted_types(model: Pipeline, allowed: list[str]) -> list[str]:
     if unreviewed:
         raise ValueError(f"the model holds types no family allows: {sorted(unreviewed)}")
     return sorted(needed)
-
-
-def answer(model: ConformalQuantiles, inputs: pd.DataFrame, point_only: bool) -> pd.DataFrame:
-    """What the served model returns for `inputs`: one row per day, named fields."""
-    if point_only:
-        return pd.DataFrame({CONSUMPTION: model.predict(inputs)})
-    return model.predict_intervals(inputs)
-
-
-class ServedForecaster(mlflow.pyfunc.PythonModel):
-    """The pyfunc face of a fitted `ConformalQuantiles`, loaded from its skops file with the
-    types the model's config says to trust."""
-
-    def load_context(self, context: Any) -> None:
-        import skops.io
-
-        trusted = context.model_config[TRUSTED_TYPES]
-        self.model = skops.io.load(context.artifacts["estimator"], trusted=trusted)
-
-    def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
-        return answer(self.model, model_input, bool((params or {}).get(POINT_ONLY, False)))
 
 
 def signature(model: ConformalQuantiles, example: pd.DataFrame):
@@ -165,11 +162,11 @@ def log_served_model(
     estimator.write_bytes(skops_bytes(model))
     return mlflow.pyfunc.log_model(
         name="model",
-        python_model=str(PACKAGE_DIR / "serving" / "pyfunc_entry.py"),
+        python_model=str(CORE_DIR / "pyfunc_entry.py"),
         model_config={TRUSTED_TYPES: trusted_types(model, allowed)},
         artifacts={"estimator": str(estimator)},
         signature=signature(model, example),
         input_example=example.head(5),
-        pip_requirements=_pinned(),
-        code_paths=[str(PACKAGE_DIR)],
+        pip_requirements=core_requirements(),
+        code_paths=[str(_core_package(folder))],
     )

@@ -1,0 +1,15 @@
+"""The raw inputs a model takes: what a request, a backtest and the daily table carry."""
+
+# The national temperatures: the plain (`avg`) and population-weighted (`wavg`) means over the
+# 13 regions of their daily minimum, maximum and mean.
+TEMPERATURE_STATS = ("min", "max", "mean")
+TEMPERATURE_COLUMNS = [
+    f"{kind}_{stat}_temperature" for kind in ("avg", "wavg") for stat in TEMPERATURE_STATS
+]
+# Temperatures a model may be asked about; outside them a request is surely a unit or typing error.
+TEMPERATURE_RANGE = (-40.0, 50.0)
+# Dates a model may be asked about: the calendar features (French holidays, the trend) hold
+# there; 9999 would get 2100's answer with no word.
+SUPPORTED_DATES = ("1990-01-01", "2100-12-31")
+# The day's consumption in MWh: the target, and the history a request may carry.
+CONSUMPTION = "consumption_mwh"
