@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BIN, PUBLISHED_TWH, SMALL, TWO_FAMILIES, make_repo, merge, run
+from conftest import BIN, ONE_FAMILY, PUBLISHED_TWH, SMALL, make_repo, merge, run
 
 from energy_forecast.synthetic.generator import generate
 
@@ -126,7 +126,7 @@ def odre_params(url: str) -> dict:
         "source": "odre",
         "odre": {"base_url": url, "timeout_seconds": 5, "retry_backoff_seconds": 0.01},
     }
-    return merge(SMALL, {"data": data}) | {"families": TWO_FAMILIES}
+    return merge(SMALL, {"data": data}) | {"families": ONE_FAMILY}
 
 
 def test_full_dvc_repro_on_the_portal_then_no_download(portal, tmp_path: Path) -> None:

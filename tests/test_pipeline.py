@@ -12,7 +12,7 @@ import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, PUBLISHED_TWH, ROOT, SMALL, TWO_FAMILIES, merge, run
+from conftest import BIN, ONE_FAMILY, PUBLISHED_TWH, ROOT, SMALL, merge, run
 
 from energy_forecast import cli
 from energy_forecast.modeling.saving import required_columns
@@ -332,7 +332,7 @@ def use_real_files_2021(repo: Path, files: tuple[Path, Path], quality: dict | No
     params["data"] |= {"source": "files", "start": "2016-01-01", "end": "latest"}
     params["data"]["quality"] |= quality or {}
     params["split"] = {"test_start": "2021-01-01", "test_end": "2021-12-31"}
-    params["families"] = TWO_FAMILIES
+    params["families"] = ONE_FAMILY
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from conftest import BIN, SMALL, TWO_FAMILIES, make_repo, run
+from conftest import BIN, ONE_FAMILY, SMALL, make_repo, run
 
 from energy_forecast.serving.server import free_port, local_server
 from energy_forecast.tracking.lineage import locked_md5s
@@ -146,7 +146,7 @@ def tracking_server(
 @pytest.fixture(scope="session")
 def team_repo(tmp_path_factory: pytest.TempPathFactory, tracking_server: str, s3: str) -> Path:
     """The pipeline run against the server, committed, its data and models pushed to S3."""
-    repo = make_repo(tmp_path_factory.mktemp("team") / "repo", SMALL | {"families": TWO_FAMILIES})
+    repo = make_repo(tmp_path_factory.mktemp("team") / "repo", SMALL | {"families": ONE_FAMILY})
     client_env = {"MLFLOW_TRACKING_URI": tracking_server}
     run(repo, DVC, "repro", extra_env=client_env)
     run(repo, DVC, "remote", "add", "-d", "storage", f"s3://{BUCKET}/dvc")

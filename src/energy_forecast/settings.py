@@ -2,7 +2,7 @@
 
 Every stage parses the file at its entry (`load`) and hands the library these objects, never
 the raw mapping. An unknown key is refused with the closest valid one, a wrong type with the
-type expected: a typo can no longer change nothing and say nothing.
+type expected: a typo cannot change nothing and say nothing.
 """
 
 from __future__ import annotations

@@ -69,8 +69,10 @@ class Result:
 
 
 def family_extra(settings: Settings, name: str) -> dict[str, Any]:
-    """Family settings that are not a grid axis (PTG's bounds)."""
-    bounds = settings.families[name].bounds
+    """Family settings that are not a grid axis (PTG's bounds). The backtest's article KNN
+    runs whether or not `families` lists knn."""
+    section = settings.families.get(name)
+    bounds = None if section is None else section.bounds
     return {"bounds": {k: list(v) for k, v in bounds.items()}} if bounds is not None else {}
 
 
