@@ -48,3 +48,54 @@ def test_a_failed_write_is_raised_when_the_block_ends(experiment: str) -> None:
     ):
         children.log("ok", {}, {"cv_rmse": 1.0}, {}, failed=False)
         children.log("bad", {}, {"cv_rmse": "not a number"}, {}, failed=False)
+
+
+@pytest.mark.slow
+def test_the_ui_command_serves_the_experiment_in_its_training_view(tmp_path: Path) -> None:
+    """`energy-forecast ui` prints the experiment's training-view URL, then is `mlflow ui`
+    on the project's store: the page it names answers, and so does the experiment's API."""
+    import shutil
+    import subprocess
+    import time
+
+    import requests
+    import yaml
+    from conftest import BIN, ROOT, env
+
+    from energy_forecast.serving.server import free_port
+
+    shutil.copy(ROOT / "params.yaml", tmp_path / "params.yaml")
+    name = yaml.safe_load((ROOT / "params.yaml").read_text())["mlflow"]["experiment"]
+    port = free_port()
+    ui = subprocess.Popen(
+        [str(BIN / "energy-forecast"), "ui", "--port", str(port)],
+        cwd=tmp_path,
+        env=env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    try:
+        first = ui.stdout.readline()
+        base = f"http://127.0.0.1:{port}"
+        assert first.startswith(f"MLflow UI: {base}/#/experiments/")
+        assert first.rstrip().endswith("/runs?workflowType=machine_learning")
+        experiment_id = first.split("/#/experiments/")[1].split("/")[0]
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                page = requests.get(base, timeout=2)
+                break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        assert page.status_code == 200 and "<html" in page.text.lower()
+        found = requests.get(
+            f"{base}/api/2.0/mlflow/experiments/get-by-name",
+            params={"experiment_name": name},
+            timeout=5,
+        ).json()["experiment"]
+        assert found["experiment_id"] == experiment_id
+        assert (tmp_path / "mlflow.db").exists()
+    finally:
+        ui.terminate()
+        ui.wait(timeout=30)
