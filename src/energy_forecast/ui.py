@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 from energy_forecast.core.errors import InputError
@@ -29,6 +28,5 @@ def open_ui(cwd: Path, experiment: str, port: int) -> None:
     if mlflow is None:
         raise InputError("the `mlflow` command is not on PATH; activate the project's .venv")
     print(f"MLflow UI: {experiment_url(f'http://127.0.0.1:{port}', experiment_id)}", flush=True)
-    sys.stdout.flush()
     command = ["mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1"]
     os.execv(mlflow, [*command, "--port", str(port)])

@@ -89,6 +89,10 @@ def known_features(settings: FeatureSettings = DEFAULTS) -> list[str]:
     ]
 
 
+def unknown_features(features: Sequence[str], settings: FeatureSettings = DEFAULTS) -> list[str]:
+    return [f for f in features if f not in known_features(settings)]
+
+
 def required_inputs(features: Sequence[str]) -> list[str]:
     """The raw columns a model needs to build `features`: `date` and some temperatures.
 
@@ -226,8 +230,7 @@ def _checked_inputs(
     frame: pd.DataFrame, features: Sequence[str], settings: FeatureSettings, source: str
 ) -> tuple[pd.DatetimeIndex, dict[str, np.ndarray]]:
     """The request's dates and the temperatures `features` need, each checked."""
-    unknown = [f for f in features if f not in known_features(settings)]
-    if unknown:
+    if unknown := unknown_features(features, settings):
         raise InputError(f"unknown features {unknown}; expected some of {known_features(settings)}")
     missing = [c for c in required_inputs(features) if c not in frame.columns]
     if missing:
@@ -387,9 +390,11 @@ class FeatureBuilder(TransformerMixin, BaseEstimator):
 
     def fit(self, X: pd.DataFrame, y: Any = None) -> FeatureBuilder:
         self._validate_params()
-        unknown = [f for f in self.features if f not in known_features(self._settings())]
-        if unknown:
-            raise ValueError(f"features: unknown {unknown}; expected some of {known_features()}")
+        settings = self._settings()
+        if unknown := unknown_features(self.features, settings):
+            raise ValueError(
+                f"features: unknown {unknown}; expected some of {known_features(settings)}"
+            )
         self.n_features_in_ = len(required_inputs(self.features))
         return self
 

@@ -21,7 +21,6 @@ from typing import Any
 import mlflow.pyfunc
 import pandas as pd
 from sklearn.base import BaseEstimator
-from sklearn.pipeline import Pipeline
 
 import energy_forecast.core
 from energy_forecast.core.features import CONSUMPTION
@@ -82,11 +81,11 @@ def _core_package(folder: Path) -> Path:
     return package
 
 
-def trusted_types(model: Pipeline, allowed: list[str]) -> list[str]:
-    """The types skops must be told to trust to load `model`: what it holds, if reviewed."""
+def trusted_types(saved: bytes, allowed: list[str]) -> list[str]:
+    """The types skops must be told to trust to load the model `saved` holds, if reviewed."""
     import skops.io
 
-    needed = set(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
+    needed = set(skops.io.get_untrusted_types(data=saved))
     unreviewed = needed - {*PIPELINE_TYPES, *allowed}
     if unreviewed:
         raise ValueError(f"the model holds types no family allows: {sorted(unreviewed)}")
@@ -159,11 +158,12 @@ def log_served_model(
 ):
     """Log `model` as the run's `model`, its estimator saved with skops in `folder` first."""
     estimator = folder / ESTIMATOR_FILE
-    estimator.write_bytes(skops_bytes(model))
+    saved = skops_bytes(model)
+    estimator.write_bytes(saved)
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=str(CORE_DIR / "pyfunc_entry.py"),
-        model_config={TRUSTED_TYPES: trusted_types(model, allowed)},
+        model_config={TRUSTED_TYPES: trusted_types(saved, allowed)},
         artifacts={"estimator": str(estimator)},
         signature=signature(model, example),
         input_example=example.head(5),

@@ -91,7 +91,7 @@ def _log_best(
         info = log_served_model(model, family(name).TRUSTED_TYPES, inputs, Path(folder))
         estimator_md5 = lineage.md5(Path(folder) / ESTIMATOR_FILE)
     # models/families/<family> is the logged model less what names the run: the same fit gives the
-    # same files, and the run is found again by the estimator's md5 (`lineage.logged_model`).
+    # same files, and the run is found again by the estimator's md5 (`store.logged_run`).
     with atomic_dir(root / paths.FAMILY_MODELS / name) as tmp:
         mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
         strip_run_fields(tmp)
@@ -130,7 +130,6 @@ def _report(
 
 
 def run(settings: Settings, root: Path, name: str) -> None:
-
     configs = configurations(settings, name)
     metric = settings.select.metric
     train, _ = split(pd.read_parquet(root / paths.DAILY), settings.split)
