@@ -164,8 +164,10 @@ def test_a_failed_stage_leaves_every_output_restorable(repo: Path) -> None:
 @pytest.mark.slow
 def test_sigterm_ends_the_stage_runs_failed_at_once(repo: Path) -> None:
     import signal
+    import sqlite3
     import subprocess
     import time
+    from contextlib import closing
 
     import mlflow
     import yaml
@@ -185,21 +187,27 @@ def test_sigterm_ends_the_stage_runs_failed_at_once(repo: Path) -> None:
         stderr=subprocess.PIPE,
         text=True,
     )
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+    # Read the store read-only while the stage runs: an MLflow client here would race the
+    # stage's own creation of the schema.
+    store = f"file:{repo / 'mlflow.db'}?mode=ro"
     deadline = time.monotonic() + 60
-    children: list = []
+    children = 0
     while not children and time.monotonic() < deadline and stage.poll() is None:
         time.sleep(0.2)
-        if (repo / "mlflow.db").exists():
-            experiments = [e.experiment_id for e in client.search_experiments()]
-            runs = client.search_runs(experiments) if experiments else []
-            children = [r for r in runs if "mlflow.parentRunId" in r.data.tags]
+        try:
+            with closing(sqlite3.connect(store, uri=True)) as db:
+                query = "SELECT count(*) FROM tags WHERE key = 'mlflow.parentRunId'"
+                children = db.execute(query).fetchone()[0]
+        except sqlite3.OperationalError:  # not created yet, or its schema half-made
+            continue
+    assert stage.poll() is None, stage.communicate()[1]
     assert children, "the stage logged no configuration before the deadline"
     stage.send_signal(signal.SIGTERM)
     _, stderr = stage.communicate(timeout=30)
     assert stage.returncode == 130
     message = "error: interrupted (signal 15); its open MLflow runs end FAILED"
     assert stderr.strip().endswith(message)
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
     parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert [r.info.status for r in parent] == ["FAILED"]
