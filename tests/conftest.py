@@ -224,15 +224,30 @@ def real_files_2021() -> tuple[Path, Path]:
 
 
 @pytest.fixture(scope="session")
-def synthetic_daily(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
-    """Seven years of generated days through the featurize code: 2012-2018."""
-    from energy_forecast.data.daily import daily_table
+def synthetic_exports(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Seven years of generated exports, consumption and temperature: 2012-2018."""
     from energy_forecast.synthetic.generator import generate
 
     folder = tmp_path_factory.mktemp("synthetic")
-    start, end = pd.Timestamp("2012-01-01"), pd.Timestamp("2018-12-31")
-    generate(folder / "c.csv", folder / "t.csv", start, end, seed=3)
-    return daily_table(folder / "c.csv", folder / "t.csv", start, end, 2019)[0]
+    generate(folder / "c.csv", folder / "t.csv", *SYNTHETIC_YEARS, seed=3)
+    return folder / "c.csv", folder / "t.csv"
+
+
+SYNTHETIC_YEARS = (pd.Timestamp("2012-01-01"), pd.Timestamp("2018-12-31"))
+
+
+def synthetic_table(consumption: Path, temperature: Path) -> pd.DataFrame:
+    """The daily table of generated exports, through the featurize code, as the default params
+    make it."""
+    from energy_forecast.data.daily import daily_table
+
+    issue_time = PARAMS["forecast"]["issue_time"]
+    return daily_table(consumption, temperature, *SYNTHETIC_YEARS, 2019, issue_time=issue_time)[0]
+
+
+@pytest.fixture(scope="session")
+def synthetic_daily(synthetic_exports: tuple[Path, Path]) -> pd.DataFrame:
+    return synthetic_table(*synthetic_exports)
 
 
 # The default params, and the day-ahead ridge the adaptation and interval tests fit.

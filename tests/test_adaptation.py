@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PARAMS, ridge, settings_with
+from conftest import PARAMS, ridge, settings_with, synthetic_table
 
 from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.features import CONSUMPTION, build_features, checked_consumption
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.modeling.training import (
     Configuration,
     served_inputs,
@@ -55,18 +58,16 @@ def test_without_consumption_the_forecast_is_the_static_one(fitted) -> None:
 def test_a_forecast_sees_consumption_to_d_minus_horizon_and_weather_to_d(
     synthetic_daily, horizon: int
 ) -> None:
+    """With no issue time (the whole of D - horizon known)."""
     settings = parse(
         PARAMS
-        | {"forecast": {"horizon_days": horizon}, "adapt": PARAMS["adapt"] | {"state_noise": [0.1]}}
+        | {
+            "forecast": {"horizon_days": horizon, "issue_time": None},
+            "adapt": PARAMS["adapt"] | {"state_noise": [0.1]},
+        }
     )
     model, config = fitted_on_2016_2017(synthetic_daily, settings)
-    dates = pd.to_datetime(synthetic_daily["date"])
-    window = synthetic_daily[(dates >= "2017-11-01") & (dates <= "2018-02-28")].reset_index(
-        drop=True
-    )
-    request = served_inputs(config, settings, window).assign(
-        **{CONSUMPTION: window["consumption_mwh"].to_numpy()}
-    )
+    request = _winter_request(synthetic_daily, served_inputs, config, settings)
     day = 60
     forecast = model.predict(request)[day]
     future = request.copy()
@@ -83,6 +84,38 @@ def test_a_forecast_sees_consumption_to_d_minus_horizon_and_weather_to_d(
     # A request cut at D - horizon, D's consumption unknown, gives the same forecast.
     cut = request.iloc[: day + 1].copy()
     cut.loc[day - horizon + 1 :, CONSUMPTION] = np.nan
+    assert model.predict(cut)[day] == pytest.approx(forecast, rel=1e-12)
+
+
+def _winter_request(daily, inputs, config, settings) -> pd.DataFrame:
+    dates = pd.to_datetime(daily["date"])
+    window = daily[(dates >= "2017-11-01") & (dates <= "2018-02-28")].reset_index(drop=True)
+    return inputs(config, settings, window).assign(
+        **{CONSUMPTION: window["consumption_mwh"].to_numpy()}
+    )
+
+
+def test_issued_at_nine_a_forecast_sees_the_day_before_to_nine_only(synthetic_daily) -> None:
+    settings = settings_with(state_noise=[0.1])
+    assert settings.forecast.issue_time == "09:00"
+    model, config = fitted_on_2016_2017(synthetic_daily, settings)
+    request = _winter_request(synthetic_daily, served_inputs, config, settings)
+    day = 60
+    forecast = model.predict(request)[day]
+    # D - 1's whole consumption, and everything later, change nothing...
+    future = request.copy()
+    future.loc[day - 1 :, CONSUMPTION] *= 1.3
+    future.loc[day:, CONSUMPTION_TO_ISSUE] *= 1.3
+    assert model.predict(future)[day] == forecast
+    # ... while D - 1 to 09:00 does, and so does the whole of D - 2.
+    for column, row in ((CONSUMPTION_TO_ISSUE, day - 1), (CONSUMPTION, day - 2)):
+        seen = request.copy()
+        seen.loc[row, column] *= 1.03
+        assert model.predict(seen)[day] != pytest.approx(forecast, rel=1e-6), column
+    # A request as it stands at 09:00 on D - 1 gives the same forecast.
+    cut = request.iloc[: day + 1].copy()
+    cut.loc[day - 1 :, CONSUMPTION] = np.nan
+    cut.loc[day:, CONSUMPTION_TO_ISSUE] = np.nan
     assert model.predict(cut)[day] == pytest.approx(forecast, rel=1e-12)
 
 
@@ -128,3 +161,41 @@ def test_consumption_lags_are_found_by_date() -> None:
     assert lags["log_consumption_mean_7"].iloc[9] == pytest.approx(np.mean(np.log(range(101, 108))))
     with pytest.raises(InputError, match=r"row 3: '-5' is not a consumption in MWh"):
         checked_consumption(pd.Series(["1", "", "3", "-5"]))
+
+
+def test_a_half_hour_ending_after_the_issue_time_changes_no_forecast(
+    synthetic_exports, synthetic_daily, tmp_path
+) -> None:
+    """From the export on: the half-hour 09:00-09:30 of D-1 changes D-1's whole consumption but
+    not the forecast for D issued at 09:00; the half-hour 08:30-09:00 changes it."""
+    settings = settings_with(state_noise=[0.1])
+    model, config = fitted_on_2016_2017(synthetic_daily, settings)
+    consumption, temperature = synthetic_exports
+    forecast_day = pd.Timestamp("2018-01-16")
+
+    def forecast(export: Path) -> tuple[float, float]:
+        daily = synthetic_table(export, temperature)
+        dates = pd.to_datetime(daily["date"])
+        days = daily[(dates >= "2017-10-01") & (dates <= forecast_day)].reset_index(drop=True)
+        request = served_inputs(config, settings, days).assign(
+            **{CONSUMPTION: days[CONSUMPTION].to_numpy()}
+        )
+        return float(model.predict(request)[-1]), float(days[CONSUMPTION].iloc[-2])
+
+    def changed(half_hour: str) -> Path:
+        stamp = f";{forecast_day - pd.Timedelta(days=1):%d/%m/%Y};{half_hour};"
+        lines = consumption.read_text(encoding="utf-8").splitlines(keepends=True)
+        (row,) = [i for i, line in enumerate(lines) if stamp in line]
+        fields = lines[row].split(";")
+        fields[8] = str(int(fields[8]) + 3000)
+        lines[row] = ";".join(fields)
+        path = tmp_path / f"{half_hour.replace(':', '')}.csv"
+        path.write_text("".join(lines), encoding="utf-8")
+        return path
+
+    base, whole = forecast(consumption)
+    after, whole_after = forecast(changed("09:00"))
+    before, _ = forecast(changed("08:30"))
+    assert whole_after == whole + 1500
+    assert after == base
+    assert before != pytest.approx(base, rel=1e-9)

@@ -70,10 +70,13 @@ def test_bands_cover_about_their_level_on_a_later_year(synthetic_daily) -> None:
     assert (bands["upper_80"] < bands["upper_95"]).all()
 
 
-def test_a_band_for_d_sees_errors_to_d_minus_horizon_and_none_from_training(
+def test_a_band_for_d_sees_errors_of_whole_days_known_and_none_from_training(
     synthetic_daily,
 ) -> None:
     settings = settings_with(adapt={"method": "none"})
+    # Issued at 09:00 on D-1: the last whole day known is D-2.
+    lag = settings.computation.complete_lag_days
+    assert lag == 2
     model, config, _, _ = fitted(synthetic_daily, settings)
     dates = pd.to_datetime(synthetic_daily["date"])
     window = synthetic_daily[(dates >= "2016-10-01") & (dates <= "2017-02-28")]
@@ -83,10 +86,10 @@ def test_a_band_for_d_sees_errors_to_d_minus_horizon_and_none_from_training(
     day = 130  # in February 2017
     base = model.predict_intervals(request).iloc[day]
     later = request.copy()
-    later.loc[day:, CONSUMPTION] *= 1.3
+    later.loc[day - lag + 1 :, CONSUMPTION] *= 1.3
     assert model.predict_intervals(later).iloc[day].equals(base)
     earlier = request.copy()
-    earlier.loc[day - 1, CONSUMPTION] *= 1.3
+    earlier.loc[day - lag, CONSUMPTION] *= 1.3
     assert model.predict_intervals(earlier).iloc[day]["upper_80"] > base["upper_80"]
     # Errors on the days it was fitted on are in-sample: they move no band.
     training = request.copy()

@@ -13,6 +13,7 @@ from conftest import PUBLISHED_TWH
 from exportfiles import HEADER, TEMPERATURE_HEADER, consumption_rows, temperature_rows, write
 
 from energy_forecast.core.errors import InputError
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.data import exports
 from energy_forecast.data.daily import daily_table
 from energy_forecast.data.parsing import read_consumption, read_temperature
@@ -324,3 +325,34 @@ def test_exports_from_before_2025_say_grtgaz(tmp_path: Path) -> None:
         write(tmp_path / "c.csv", old_header, consumption_rows("2017-01-10", mw))
     ).table
     assert table["consumption_mwh"].tolist() == [sum(mw) * 0.5]
+
+
+def test_the_consumption_to_the_issue_time_counts_the_half_hours_ended_by_then(
+    tmp_path: Path,
+) -> None:
+    mw = [40000 + 100 * i for i in range(48)]
+    # The 13th is published to 10:00, as it would be at 10:00 that day.
+    rows = consumption_rows("2021-01-12", mw) + consumption_rows("2021-01-13", mw[:20])
+    days = read_consumption(write(tmp_path / "c.csv", HEADER, rows), issue_time="09:15")
+    to_nine = sum(mw[:18]) * 0.5
+    assert days.table.loc["2021-01-12", CONSUMPTION_TO_ISSUE] == to_nine
+    assert pd.Timestamp("2021-01-13") not in days.table.index
+    assert days.days.loc["2021-01-13", CONSUMPTION_TO_ISSUE] == to_nine
+    # A half-hour missing before the issue time leaves the part unknown; one after it does not.
+    before = [r for r in rows if ";13/01/2021;05:00;" not in r]
+    after = [r for r in rows if ";13/01/2021;09:00;" not in r]
+    for kept, expected in ((before, np.nan), (after, to_nine)):
+        days = read_consumption(write(tmp_path / "c.csv", HEADER, kept), issue_time="09:15")
+        np.testing.assert_equal(days.days.loc["2021-01-13", CONSUMPTION_TO_ISSUE], expected)
+    assert CONSUMPTION_TO_ISSUE not in read_consumption(tmp_path / "c.csv").table.columns
+
+
+@pytest.mark.real_data
+def test_every_whole_real_day_has_its_part_to_the_issue_time(
+    real_files_2021: tuple[Path, Path],
+) -> None:
+    table = read_consumption(real_files_2021[0], issue_time="09:00").table
+    share = table[CONSUMPTION_TO_ISSUE] / table["consumption_mwh"]
+    # 00:00-09:00 is 31-38 % of a French day (8 of 23 hours on the spring change, 10 of 25 in
+    # autumn).
+    assert share.notna().all() and share.between(0.3, 0.4).all(), share.describe()

@@ -4,10 +4,12 @@ Origins run from `backtest.start` every `refit_days` to `backtest.end`. At each,
 configuration's served model (the static model wrapped by `adapt`) is refitted on the
 `train_days` before the origin, then asked for each day up to the next origin exactly as it is
 served: one request of the `warmup_days` before the origin and the days to forecast, carrying
-the consumption of every day. The served model forecasts day D from the consumption up to
-D - horizon_days only, so one request gives every day's forecast (a test holds it to a
-request cut at D - horizon_days). Conventions follow Nixtla's `cross_validation`: a cutoff per
-window, the refit cadence, a long table with the cutoff on each row.
+the consumption of every day (whole, and to the issue time). The served model forecasts day D
+from the consumption known at its issue time only (the whole days up to D - horizon_days, or
+with an issue time the day before that and D - horizon_days to the issue time), so one request
+gives every day's forecast (tests hold it to requests cut there). Conventions follow Nixtla's
+`cross_validation`: a cutoff per window, the refit cadence, a long table with the cutoff on each
+row.
 """
 
 from __future__ import annotations
@@ -122,6 +124,28 @@ def forecast_window(
 
 
 FORECASTS = ("static", "adaptive", "article")
+# The target day's temperatures the backtest forecasts with: the observed ones, so its figures
+# are an upper bound on what a forecaster with a weather forecast scores.
+WEATHER = "observed"
+
+
+def information(settings: Settings) -> dict[str, str | int | None]:
+    """What each forecast knew: when it was issued, how far ahead, which weather."""
+    forecast = settings.forecast
+    return {
+        "issue_time": forecast.issue_time,
+        "horizon_days": forecast.horizon_days,
+        "weather": WEATHER,
+    }
+
+
+def issued(settings: Settings) -> str:
+    """When a forecast for D is issued, in words."""
+    forecast = settings.forecast
+    day = f"D-{forecast.horizon_days}"
+    return (
+        f"at the end of {day}" if forecast.issue_time is None else f"{forecast.issue_time} on {day}"
+    )
 
 
 def summary(table: pd.DataFrame, levels: list[float]) -> dict[str, dict[str, dict[str, float]]]:

@@ -18,7 +18,14 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from energy_forecast.core.errors import InputError
-from energy_forecast.core.settings import FeatureComputation, FeatureSettings, Frozen, PositiveInt
+from energy_forecast.core.settings import (
+    FeatureComputation,
+    FeatureSettings,
+    Frozen,
+    IssueTime,
+    PositiveInt,
+    check_week_before_is_whole,
+)
 
 PARAMS_FILE = "params.yaml"
 LATEST = "latest"
@@ -119,9 +126,18 @@ class ForecastSettings(Frozen):
 
     horizon_days: Annotated[int, Field(ge=1, le=7, strict=True)] = 1
     """Day D is forecast from the consumption up to D - horizon_days and the weather up to D."""
+    issue_time: IssueTime | None = "09:00"
+    """Paris wall-clock "HH:MM" on D - horizon_days when the forecast for D is issued: it knows
+    that day's consumption up to the last half-hour ended by then. `null`: that whole day is
+    known."""
     interval_levels: Annotated[list[float], Field(min_length=1)] = [0.8, 0.95]
     """Bands returned beside the forecast: `lower_80`, `upper_80`, `lower_95`, `upper_95` for 0.8
     and 0.95."""
+
+    @model_validator(mode="after")
+    def _week_before_is_whole(self) -> ForecastSettings:
+        check_week_before_is_whole(self.horizon_days, self.issue_time)
+        return self
 
     @model_validator(mode="after")
     def _levels_are_probabilities(self) -> ForecastSettings:
@@ -294,7 +310,10 @@ class Settings(Frozen):
     def computation(self) -> FeatureSettings:
         """How features are computed: what every model carries to compute them again."""
         values = {n: getattr(self.features, n) for n in FeatureComputation.model_fields}
-        return FeatureSettings(**values, horizon_days=self.forecast.horizon_days)
+        forecast = self.forecast
+        return FeatureSettings(
+            **values, horizon_days=forecast.horizon_days, issue_time=forecast.issue_time
+        )
 
     @model_validator(mode="after")
     def _known_families(self) -> Settings:
@@ -342,7 +361,9 @@ def _message(error: dict[str, Any]) -> str:
     if error["type"] == "missing":
         return f"{key}: missing setting"
     if error["type"] == "value_error":
-        return error["msg"].removeprefix("Value error, ")
+        message = error["msg"].removeprefix("Value error, ")
+        # A model's own check names its keys; a field's check names none.
+        return message if message.startswith(key) else f"{key}: {message}"
     return f"{key}: {error['msg'].lower()}, got {error['input']!r}"
 
 

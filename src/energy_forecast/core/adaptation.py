@@ -5,8 +5,11 @@ day D is the base model's, times exp(z_D . b), where z_D are the standardized `f
 day D (calendar, weather and the consumption lags of `features.CONSUMPTION_FEATURES`) and b a
 coefficient vector that a Kalman filter (a random walk per coefficient: Obst, de Vilmarest and
 Goude, IEEE TPWRS 2021) updates with each day whose consumption the request carries. The
-forecast for D uses only the days up to D - horizon_days. Without any consumption b stays 0
-and the answer is the base model's static forecast, exactly.
+forecast for D uses only the days up to D - horizon_days. With an issue time that day is
+known only up to it: the filter takes the whole days up to the day before, then that day's
+error as nowcast from its consumption to the issue time (`Nowcast`), with the nowcast's own
+error variance added to the observation noise. Without any consumption b stays 0 and the
+answer is the base model's static forecast, exactly.
 
 Both noises come from the training period alone: the base is refitted on all but its last
 `selection_days`; the variance of its log errors on those days is the observation noise
@@ -17,6 +20,7 @@ those days best. A state noise of 0 tracks nothing: the choice can be the static
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
 
@@ -29,10 +33,13 @@ from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
 from energy_forecast.core.features import (
     CONSUMPTION,
+    at_lags,
     build_features,
     checked_consumption,
+    known_consumption,
     request_errors,
 )
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.settings import FeatureSettings
 
 # Prior variance of each coefficient when the filter starts, in units of the state noise.
@@ -50,15 +57,50 @@ def _design_encoder(features: Sequence[str]) -> ColumnTransformer:
     )
 
 
+# The days before a partly known day x whose whole and partial errors nowcast x's: the day
+# before, and the same weekday and its neighbours a week before (a day's profile follows its
+# weekday).
+NOWCAST_LAGS = np.array([1, 6, 7, 8])
+# Held-out days below which the nowcast's coefficients are not worth fitting.
+MIN_NOWCAST_DAYS = 60
+
+
+def nowcast_inputs(days: np.ndarray, log_error: np.ndarray, partial_error: np.ndarray):
+    """Per row (day x): a 1, x's partial error, then the whole and partial errors of the days
+    x - NOWCAST_LAGS. A day's partial error is log(its consumption to the issue time / the
+    static forecast of the whole day); NaN where the request lacks a value."""
+    return np.column_stack(
+        [
+            np.ones(len(days)),
+            partial_error,
+            at_lags(days, log_error, NOWCAST_LAGS),
+            at_lags(days, partial_error, NOWCAST_LAGS),
+        ]
+    )
+
+
+@dataclass(frozen=True)
+class PartialDay:
+    """The day `horizon` before each forecast, known to the issue time only: each row's log
+    error as its completed consumption gives it, and that completion's error variance."""
+
+    horizon: int
+    log_error: np.ndarray
+    noise: float
+
+
 def track(
     design: np.ndarray,
     log_error: np.ndarray,
     days: np.ndarray,
-    horizon: int,
+    complete_lag: int,
     state_noise: float,
     observation_noise: float,
+    partial: PartialDay | None = None,
 ) -> np.ndarray:
-    """For each row, z . b with b filtered on the rows whose day is at most its day - horizon.
+    """For each row, z . b with b filtered on the rows whose day is at most its day -
+    complete_lag, then, with `partial`, updated (for this row only) by the row of its day -
+    partial.horizon.
 
     `days` are whole days, increasing; `log_error` is NaN where the consumption is not known.
     """
@@ -66,18 +108,28 @@ def track(
     state = np.zeros(k)
     covariance = np.eye(k) * state_noise * INITIAL_VARIANCE
     noise = np.eye(k) * state_noise
+
+    def updated(state, covariance, z, error, variance):
+        covariance = covariance + noise
+        gain = covariance @ z / (z @ covariance @ z + variance)
+        return state + gain * (error - z @ state), covariance - np.outer(gain, z @ covariance)
+
+    row_of_day = {int(day): row for row, day in enumerate(days)}
     correction = np.zeros(len(days))
     observed = 0
     for row, day in enumerate(days):
-        while observed < row and days[observed] <= day - horizon:
+        while observed < row and days[observed] <= day - complete_lag:
             if not np.isnan(log_error[observed]):
-                z = design[observed]
-                covariance = covariance + noise
-                gain = covariance @ z / (z @ covariance @ z + observation_noise)
-                state = state + gain * (log_error[observed] - z @ state)
-                covariance = covariance - np.outer(gain, z @ covariance)
+                state, covariance = updated(
+                    state, covariance, design[observed], log_error[observed], observation_noise
+                )
             observed += 1
-        correction[row] = design[row] @ state
+        current = state
+        latest = None if partial is None else row_of_day.get(int(day) - partial.horizon)
+        if latest is not None and latest < row and not np.isnan(partial.log_error[latest]):
+            error, variance = partial.log_error[latest], observation_noise + partial.noise
+            current, _ = updated(state, covariance, design[latest], error, variance)
+        correction[row] = design[row] @ current
     return correction
 
 
@@ -145,14 +197,52 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
             else float(self.observation_noise)
         )
         built = self._features(X.assign(**{CONSUMPTION: y}))
+        partial = self._fit_nowcast(X, days, log_error, np.log(y) - log_error, first)
         ratios = [float(r) for r in self.state_noise]
-        self.selection_mape_ = self._selection_mape(built, log_error, days, first, ratios)
+        self.selection_mape_ = self._selection_mape(built, log_error, days, first, ratios, partial)
         # Ties go to the first (smallest) state noise, so the choice is deterministic.
         self.state_noise_ratio_ = ratios[int(np.argmin(self.selection_mape_))]
         self.base_ = clone(self.base).fit(X, y)
         self.encoder_ = _design_encoder(self.features).fit(built)
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _fit_nowcast(
+        self,
+        X: pd.DataFrame,
+        days: np.ndarray,
+        log_error: np.ndarray,
+        log_static: np.ndarray,
+        first: int,
+    ) -> PartialDay | None:
+        """With an issue time, the least-squares nowcast of a day's log error from the
+        `nowcast_inputs` on the training days, and its residual variance."""
+        if self._feature_settings().issue_time is None:
+            self.nowcast_coef_, self.nowcast_noise_ = np.zeros(0), 0.0
+            return None
+        partial_error = np.log(known_consumption(X, CONSUMPTION_TO_ISSUE, "request")) - log_static
+        inputs = nowcast_inputs(days, log_error, partial_error)
+        rows = np.isfinite(inputs).all(axis=1) & np.isfinite(log_error)
+        if rows.sum() < MIN_NOWCAST_DAYS:
+            raise ValueError(
+                f"issue_time is set but {rows.sum()} training days carry "
+                f"{CONSUMPTION_TO_ISSUE} and the days before them; expected at least "
+                f"{MIN_NOWCAST_DAYS}"
+            )
+        self.nowcast_coef_ = np.linalg.lstsq(inputs[rows], log_error[rows], rcond=None)[0]
+        self.nowcast_noise_ = float(np.var(log_error[rows] - inputs[rows] @ self.nowcast_coef_))
+        return self._partial_day(X, days, log_error, log_static)
+
+    def _partial_day(
+        self, X: pd.DataFrame, days: np.ndarray, log_error: np.ndarray, log_static: np.ndarray
+    ) -> PartialDay | None:
+        """With an issue time, each day's log error as nowcast from its part to then."""
+        settings = self._feature_settings()
+        if settings.issue_time is None:
+            return None
+        partial_error = np.log(known_consumption(X, CONSUMPTION_TO_ISSUE, "request")) - log_static
+        nowcast = nowcast_inputs(days, log_error, partial_error) @ self.nowcast_coef_
+        return PartialDay(settings.horizon_days, nowcast, self.nowcast_noise_)
 
     def _selection_mape(
         self,
@@ -161,17 +251,18 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         days: np.ndarray,
         first: int,
         ratios: list[float],
+        partial: PartialDay | None,
     ) -> list[float]:
         """Each state noise's MAPE over the held-out days, tracking from the first day."""
         if len(ratios) == 1:
             return [0.0]
         encoder = _design_encoder(self.features).fit(built.iloc[:first])
         design = self._design(built, encoder)
-        horizon = self._feature_settings().horizon_days
+        lag = self._feature_settings().complete_lag_days
         r = self.observation_noise_
         scores = []
         for ratio in ratios:
-            correction = track(design, log_error, days, horizon, ratio * r, r)
+            correction = track(design, log_error, days, lag, ratio * r, r, partial)
             # The forecast over the actual, both relative to the static forecast.
             relative = np.exp(correction[first:] - log_error[first:])
             scores.append(float(np.mean(np.abs(relative - 1.0))))
@@ -190,14 +281,18 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
             return static
         days = whole_days(X)
         order = np.argsort(days, kind="stable")
+        ordered = X.iloc[order].reset_index(drop=True)
+        log_static = np.log(static)[order]
+        log_error = np.log(known)[order] - log_static
         correction = np.empty(len(X))
         correction[order] = track(
-            self._design(self._features(X.iloc[order]), self.encoder_),
-            (np.log(known) - np.log(static))[order],
+            self._design(self._features(ordered), self.encoder_),
+            log_error,
             days[order],
-            self._feature_settings().horizon_days,
+            self._feature_settings().complete_lag_days,
             self.state_noise_ratio_ * self.observation_noise_,
             self.observation_noise_,
+            self._partial_day(ordered, days[order], log_error, log_static),
         )
         return static * np.exp(correction)
 

@@ -64,9 +64,11 @@ DERIVED_TEMPERATURE_FEATURES = [
 ]
 
 LOOKBACK_FEATURES = {f for f in DERIVED_TEMPERATURE_FEATURES if "smoothed" in f or "slow" in f}
-# Consumption known at forecast time, in logs: the day `horizon_days` before, the day a week
-# before, and the mean of the seven days up to the first. Where the request does not carry a
-# day's consumption, the feature is missing (NaN): a model that needs it must say how to fill it.
+# Whole days' consumption known at forecast time, in logs: the last whole day (D - horizon_days,
+# or the day before it when an issue time leaves that one partly known: the adaptation reads the
+# part), the day a week before, and the mean of the seven days up to the first. Where the
+# request does not carry a day's consumption, the feature is missing (NaN): a model that needs
+# it must say how to fill it.
 CONSUMPTION_FEATURES = ["log_consumption_lag_h", "log_consumption_lag_7", "log_consumption_mean_7"]
 
 
@@ -174,7 +176,10 @@ def checked_temperature(
 
 
 def checked_consumption(
-    values: pd.Series, source: str = "input", first_line: int | None = None
+    values: pd.Series,
+    source: str = "input",
+    first_line: int | None = None,
+    column: str = CONSUMPTION,
 ) -> np.ndarray:
     """Known daily consumption in MWh; a blank or NaN is a day not known yet."""
     text = values.astype(str).str.strip()
@@ -183,7 +188,7 @@ def checked_consumption(
     bad = ~blank & ~(np.isfinite(numbers) & (numbers > 0))
     _reject_first(
         bad,
-        CONSUMPTION,
+        column,
         source,
         first_line,
         lambda row: f"{_shown(values.iloc[row])} is not a consumption in MWh above 0 (or blank)",
@@ -191,36 +196,46 @@ def checked_consumption(
     return numbers
 
 
-def _by_day(dates: pd.DatetimeIndex, values: np.ndarray, lags: np.ndarray) -> np.ndarray:
-    """values[date - lag] for each row and lag, found by date: NaN where the request lacks it."""
-    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
-    first = day.min() - int(lags.max())
-    by_day = np.full(day.max() - first + 1, np.nan)
-    by_day[day - first] = values
-    return by_day[(day - first)[:, None] - lags[None, :]]
+def day_numbers(dates: pd.DatetimeIndex) -> np.ndarray:
+    """Dates as whole day numbers, for lookups by date."""
+    return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+
+
+def at_lags(days: np.ndarray, values: np.ndarray, lags: np.ndarray) -> np.ndarray:
+    """values[day - lag] for each row's day number and each lag, found by date: NaN where the
+    request lacks that day."""
+    first = days.min() - int(lags.max())
+    by_day = np.full(days.max() - first + 1, np.nan)
+    by_day[days - first] = values
+    return by_day[(days - first)[:, None] - lags[None, :]]
 
 
 def _consumption_lags(
-    dates: pd.DatetimeIndex, consumption: np.ndarray, horizon: int
+    dates: pd.DatetimeIndex, consumption: np.ndarray, settings: FeatureSettings
 ) -> dict[str, np.ndarray]:
-    log_consumption = np.log(consumption)
-    week = _by_day(dates, log_consumption, horizon + np.arange(7))
+    """The lags of whole days known at the issue time: from D - complete_lag_days back, and
+    D - 7."""
+    days, log_consumption = day_numbers(dates), np.log(consumption)
+    week = at_lags(days, log_consumption, settings.complete_lag_days + np.arange(7))
     with np.errstate(invalid="ignore"):
         mean = week.mean(axis=1)
     return {
         "log_consumption_lag_h": week[:, 0],
-        "log_consumption_lag_7": _by_day(dates, log_consumption, np.array([7]))[:, 0],
+        "log_consumption_lag_7": at_lags(days, log_consumption, np.array([7]))[:, 0],
         "log_consumption_mean_7": mean,
     }
 
 
+def known_consumption(frame: pd.DataFrame, column: str, source: str) -> np.ndarray:
+    """A request's known daily consumption (`column`), NaN where it is blank or absent."""
+    if column not in frame.columns:
+        return np.full(len(frame), np.nan)
+    return checked_consumption(frame[column], source, column=column)
+
+
 def _smoothed(dates: pd.DatetimeIndex, temperature: np.ndarray, halflife: float, window: int):
     """Exponentially weighted mean of the last `window` days' temperature, found by date."""
-    day = dates.to_numpy().astype("datetime64[D]").astype(np.int64)
-    first = day.min() - (window - 1)
-    by_day = np.full(day.max() - first + 1, np.nan)
-    by_day[day - first] = temperature
-    past = by_day[(day - first)[:, None] - np.arange(window)[None, :]]
+    past = at_lags(day_numbers(dates), temperature, np.arange(window))
     seen = ~np.isnan(past)
     weights = 0.5 ** (np.arange(window) / halflife)
     return (np.where(seen, past, 0.0) @ weights) / (seen @ weights)
@@ -350,13 +365,8 @@ def build_features(
     )
     makers = _calendar_makers(dates, settings) | _temperature_makers(temps, smoothed, settings)
     if any(f in CONSUMPTION_FEATURES for f in features):
-        known = (
-            checked_consumption(frame[CONSUMPTION], source)
-            if CONSUMPTION in frame.columns
-            else np.full(len(frame), np.nan)
-        )
         _one_row_per_date(dates, source, "consumption lags")
-        lags = _consumption_lags(dates, known, settings.horizon_days)
+        lags = _consumption_lags(dates, known_consumption(frame, CONSUMPTION, source), settings)
         makers |= {name: lambda values=values: values for name, values in lags.items()}
     return pd.DataFrame({f: makers[f]() for f in features}, index=frame.index)
 

@@ -13,3 +13,6 @@ TEMPERATURE_RANGE = (-40.0, 50.0)
 SUPPORTED_DATES = ("1990-01-01", "2100-12-31")
 # The day's consumption in MWh: the target, and the history a request may carry.
 CONSUMPTION = "consumption_mwh"
+# The day's consumption in MWh from midnight to the issue time (`forecast.issue_time`): how
+# much of the day before the forecast is known when the forecast is issued.
+CONSUMPTION_TO_ISSUE = "consumption_to_issue_mwh"

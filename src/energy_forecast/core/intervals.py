@@ -9,7 +9,8 @@ asymmetric as the errors are.
 
 When a request carries consumption, the quantiles are then tracked day by day over the days
 it covers (`method: tracking`): each quantile moves by a pinball-loss gradient step with each
-day's error, the forecast for D using the errors up to D - horizon_days only. This is the
+day's error, the forecast for D using the errors of the days whose whole consumption it
+knows, up to D - complete_lag_days. This is the
 quantile tracker of conformal PID control (Angelopoulos, Candès and Tibshirani, NeurIPS 2023),
 whose long-run coverage is the level whatever the errors do: after a shift such as 2020's
 lockdown the band widens within days. Without consumption, or with `method: split`, the band is
@@ -86,7 +87,7 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         "method": [StrOptions({"tracking", "split"})],
         "learning_rate": [Interval(Real, 0, None, closed="neither")],
         "calibration_days": [Interval(Integral, 1, None, closed="left")],
-        "horizon_days": [Interval(Integral, 1, None, closed="left")],
+        "complete_lag_days": [Interval(Integral, 1, None, closed="left")],
     }
 
     def __init__(
@@ -96,14 +97,14 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         method: str = "tracking",
         learning_rate: float = 0.5,
         calibration_days: int = 365,
-        horizon_days: int = 1,
+        complete_lag_days: int = 1,
     ) -> None:
         self.forecaster = forecaster
         self.levels = levels
         self.method = method
         self.learning_rate = learning_rate
         self.calibration_days = calibration_days
-        self.horizon_days = horizon_days
+        self.complete_lag_days = complete_lag_days
 
     def fit(self, X: pd.DataFrame, y: Any) -> ConformalQuantiles:
         self._validate_params()
@@ -154,7 +155,7 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
                 self.taus_,
                 log_error[order],
                 days[order],
-                self.horizon_days,
+                self.complete_lag_days,
                 self.step_,
             )
             return point, quantiles

@@ -6,11 +6,46 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+
+
+def _issue_time(value: object) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError(
+            f'expected a quoted "HH:MM" (YAML reads an unquoted HH:MM as the number of minutes '
+            f"{value})"
+        )
+    if not isinstance(value, str) or not re.fullmatch(r"([01][0-9]|2[0-3]):[0-5][0-9]", value):
+        raise ValueError(f'expected a Paris time "HH:MM" from 00:30 to 23:59, got {value!r}')
+    if issue_minutes(value) < 30:
+        raise ValueError(
+            f"expected a time from 00:30 (when the day's first half-hour has ended), got {value!r}"
+        )
+    return value
+
+
+def check_week_before_is_whole(horizon_days: int, issue_time: str | None) -> None:
+    """The consumption lag of a week before is of a whole day: with an issue time, the day
+    horizon_days before is not."""
+    if issue_time is not None and horizon_days > 6:
+        raise ValueError(
+            f"forecast.horizon_days: expected at most 6 with an issue time (the day a week "
+            f"before the forecast must be known whole), got {horizon_days}"
+        )
+
+
+def issue_minutes(value: str) -> int:
+    """Minutes from midnight of an "HH:MM" time."""
+    return int(value[:2]) * 60 + int(value[3:])
+
 
 PositiveInt = Annotated[int, Field(gt=0, strict=True)]
+# A Paris wall-clock time of day, from the end of the day's first half-hour on: at 00:00 no
+# half-hour of the day has ended, and the day is not known at all.
+IssueTime = Annotated[str, BeforeValidator(_issue_time)]
 
 
 class Frozen(BaseModel):
@@ -47,6 +82,20 @@ class FeatureSettings(FeatureComputation):
     horizon_days: Annotated[int, Field(ge=1, le=7, strict=True)] = 1
     """Set from `forecast.horizon_days`: the consumption lags start that many days before the
     forecast day."""
+    issue_time: IssueTime | None = None
+    """Set from `forecast.issue_time`: the day `horizon_days` before the forecast day is known
+    up to this Paris time (its consumption to then, `consumption_to_issue_mwh`); None: all of
+    it."""
+
+    @model_validator(mode="after")
+    def _week_before_is_whole(self) -> FeatureSettings:
+        check_week_before_is_whole(self.horizon_days, self.issue_time)
+        return self
+
+    @property
+    def complete_lag_days(self) -> int:
+        """The forecast for D knows the whole consumption of the days up to D - this."""
+        return self.horizon_days + (self.issue_time is not None)
 
     def for_model(self) -> dict[str, float | int | str]:
         """Plain values, as the saved model's feature step holds them."""

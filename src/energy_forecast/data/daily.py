@@ -159,12 +159,14 @@ def daily_table(
     end: pd.Timestamp | None,
     population_year: int,
     rules: QualityRules = DEFAULT_RULES,
+    issue_time: str | None = None,
 ) -> tuple[pd.DataFrame, QualityReport]:
     """One row per complete Paris day of start..end (None: latest) and what it took: the
-    day's consumption, status and national temperatures, the raw inputs every model builds
-    its features from, so that the table's md5 names the data and nothing else."""
+    day's consumption (and with an issue time its consumption up to then), status and national
+    temperatures, the raw inputs every model builds its features from, so that the table's md5
+    names the data and nothing else."""
     sources = (str(consumption_path), str(temperature_path))
-    consumption = read_consumption(consumption_path, rules)
+    consumption = read_consumption(consumption_path, rules, issue_time)
     _check_start(consumption, start, sources[0])
     regional = read_temperature(temperature_path)
     end_param = "latest" if end is None else end.date().isoformat()

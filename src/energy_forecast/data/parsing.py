@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 
 from energy_forecast.core.errors import InputError
-from energy_forecast.core.inputs import TEMPERATURE_RANGE
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, TEMPERATURE_RANGE
+from energy_forecast.core.settings import issue_minutes
 from energy_forecast.data import exports
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
 from energy_forecast.data.regions import REGIONS
@@ -288,8 +289,39 @@ def _resolve_duplicates(
     return pd.concat([real, repeats, rows[rows["spring_artefact"]]]), resolutions
 
 
-def _daily_energy(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The complete days' energy, and every day's completeness and counts."""
+def _energy_to_issue(used: pd.DataFrame, issue_time: str) -> pd.Series:
+    """Each day's energy (MWh) from midnight to the end of the last half-hour ended by
+    `issue_time`, for the days that have every such half-hour (the rest: NaN).
+
+    As the daily energy, it is the mean MW of those half-hours times the hours elapsed, so a
+    clock change's missing or doubled hour counts as the export files it.
+    """
+    local = used["instant"].dt.tz_convert(exports.PARIS)
+    ends = local.dt.hour * 60 + local.dt.minute + 30
+    before = used[(ends <= issue_minutes(issue_time)).to_numpy()]
+    per_day = before.groupby("day")["mw"].agg(["mean", "size"])
+    days = pd.DatetimeIndex(per_day.index)
+    # The wall-clock half-hours ended by then; the spring day lacks those of 02:00-03:00.
+    slots = issue_minutes(issue_time) // 30
+    skipped = np.where(day_hours(days) == 23, min(max(slots - 4, 0), 2), 0)
+    energy = per_day["mean"].to_numpy() * _hours_to(days, slots * 30)
+    complete = per_day["size"].to_numpy() >= slots - skipped
+    return pd.Series(np.where(complete, energy, np.nan), index=days, name=CONSUMPTION_TO_ISSUE)
+
+
+def _hours_to(days: pd.DatetimeIndex, minutes: int) -> np.ndarray:
+    """Hours from each Paris midnight to the wall-clock time `minutes` after it."""
+    start = days.tz_localize(exports.PARIS)
+    wall = days + pd.Timedelta(minutes=minutes)
+    end = wall.tz_localize(
+        exports.PARIS, ambiguous=np.ones(len(days), dtype=bool), nonexistent="shift_forward"
+    )
+    return ((end - start) / pd.Timedelta(hours=1)).to_numpy()
+
+
+def _daily_energy(rows: pd.DataFrame, issue_time: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The complete days' energy, and every day's completeness and counts; with an issue time,
+    each day's energy up to it (`consumption_to_issue_mwh`) too."""
     used = rows[~rows["spring_artefact"] & ~rows["identical_duplicate"]]
     used = used[~used["non_final_dropped"].astype(bool)]
     rank = pd.Categorical(used["status"], categories=STATUS_ORDER).codes
@@ -306,6 +338,8 @@ def _daily_energy(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     ].sum()
     by_status = pd.crosstab(used["day"], used["status"]).reindex(columns=STATUS_ORDER, fill_value=0)
     days = counts.join(energy, how="left").join(by_status, how="left").fillna(0)
+    if issue_time is not None:
+        days = days.join(_energy_to_issue(used, issue_time), how="left")
     hours = day_hours(days.index)
     # The export carries 46 real half-hours on the spring day and 48 of the 50 in autumn.
     expected = np.where(hours == 23, 46, 48)
@@ -322,11 +356,16 @@ def _daily_energy(rows: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         },
         index=complete.index,
     )
+    if issue_time is not None:
+        table[CONSUMPTION_TO_ISSUE] = complete[CONSUMPTION_TO_ISSUE]
     return table, days.drop(columns=["mean_mw", "rank"])
 
 
-def read_consumption(path: str | Path, rules: QualityRules = DEFAULT_RULES) -> ConsumptionDays:
-    """Parse a `consommation-quotidienne-brute` export into daily electricity energy (MWh)."""
+def read_consumption(
+    path: str | Path, rules: QualityRules = DEFAULT_RULES, issue_time: str | None = None
+) -> ConsumptionDays:
+    """Parse a `consommation-quotidienne-brute` export into daily electricity energy (MWh), and
+    with an issue time ("HH:MM") each day's energy up to it."""
     path = Path(path)
     cols = [
         exports.CONSUMPTION_INSTANT,
@@ -338,7 +377,7 @@ def read_consumption(path: str | Path, rules: QualityRules = DEFAULT_RULES) -> C
     rows = _consumption_rows(_read_table(path, cols), path, rules)
     rows = _apply_status_rule(rows, rules.non_final_status, path)
     rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
-    table, days = _daily_energy(rows)
+    table, days = _daily_energy(rows, issue_time)
     low, high = rules.daily_mwh_bounds
     outside = table[(table["consumption_mwh"] < low) | (table["consumption_mwh"] > high)]
     if len(outside):

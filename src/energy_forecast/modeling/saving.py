@@ -24,6 +24,7 @@ from sklearn.base import BaseEstimator
 
 import energy_forecast.core
 from energy_forecast.core.features import CONSUMPTION
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.intervals import ConformalQuantiles
 from energy_forecast.core.served import (
     ESTIMATOR_FILE,
@@ -34,6 +35,15 @@ from energy_forecast.core.served import (
 )
 
 CORE_DIR = Path(energy_forecast.core.__file__).parent
+
+
+# The MLmodel metadata key that says when a model's forecasts are issued.
+FORECAST_METADATA = "forecast"
+
+
+def model_issue_time(metadata: Any) -> str | None:
+    """The issue time a logged model was trained for (its MLmodel metadata)."""
+    return (metadata.metadata or {}).get(FORECAST_METADATA, {}).get("issue_time")
 
 
 def required_columns(metadata: Any) -> list[str]:
@@ -93,15 +103,21 @@ def trusted_types(saved: bytes, allowed: list[str]) -> list[str]:
 
 
 def signature(model: ConformalQuantiles, example: pd.DataFrame):
-    """The example's columns and the optional `consumption_mwh`, the answer's fields, and the
-    `point_only` param."""
+    """The example's columns, the optional `consumption_mwh` (and `consumption_to_issue_mwh`
+    when the example carries it), the answer's fields, and the `point_only` param."""
     from mlflow.models import infer_signature
     from mlflow.types.schema import ColSpec, Schema
 
     inferred = infer_signature(
         example, answer(model, example, point_only=False), params={POINT_ONLY: False}
     )
-    inputs = Schema([*inferred.inputs.inputs, ColSpec("double", CONSUMPTION, required=False)])
+    optional = [CONSUMPTION, *[c for c in [CONSUMPTION_TO_ISSUE] if c in example.columns]]
+    inputs = Schema(
+        [
+            *[spec for spec in inferred.inputs.inputs if spec.name not in optional],
+            *[ColSpec("double", column, required=False) for column in optional],
+        ]
+    )
     return type(inferred)(inputs=inputs, outputs=inferred.outputs, params=inferred.params)
 
 
@@ -154,9 +170,14 @@ def strip_run_fields(model_dir: Path) -> None:
 
 
 def log_served_model(
-    model: ConformalQuantiles, allowed: list[str], example: pd.DataFrame, folder: Path
+    model: ConformalQuantiles,
+    allowed: list[str],
+    example: pd.DataFrame,
+    folder: Path,
+    forecast: dict[str, Any],
 ):
-    """Log `model` as the run's `model`, its estimator saved with skops in `folder` first."""
+    """Log `model` as the run's `model`, its estimator saved with skops in `folder` first;
+    the MLmodel file's metadata say when its forecasts are issued (`forecast`)."""
     estimator = folder / ESTIMATOR_FILE
     saved = skops_bytes(model)
     estimator.write_bytes(saved)
@@ -169,4 +190,5 @@ def log_served_model(
         input_example=example.head(5),
         pip_requirements=core_requirements(),
         code_paths=[str(_core_package(folder))],
+        metadata={FORECAST_METADATA: forecast},
     )

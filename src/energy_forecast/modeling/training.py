@@ -25,6 +25,7 @@ from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import family
 from energy_forecast.core.features import history_days, known_features, required_inputs
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.intervals import ConformalQuantiles, level_name
 from energy_forecast.core.served import make_model
 from energy_forecast.modeling import compute
@@ -239,7 +240,7 @@ def served_model(config: Configuration, settings: Settings) -> ConformalQuantile
         bands.method,
         bands.learning_rate,
         bands.calibration_days,
-        settings.forecast.horizon_days,
+        computation.complete_lag_days,
     )
 
 
@@ -249,6 +250,9 @@ def served_inputs(config: Configuration, settings: Settings, daily: pd.DataFrame
     if settings.adapt.method != "none":
         design = feature_set(settings, settings.adapt.feature_set, "adapt.feature_set")
         columns += [c for c in required_inputs(design) if c not in columns]
+        # What the adaptation reads of the day known to the issue time.
+        if settings.forecast.issue_time is not None:
+            columns.append(CONSUMPTION_TO_ISSUE)
     return request_frame(daily, columns)
 
 

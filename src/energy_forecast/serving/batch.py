@@ -20,11 +20,12 @@ from energy_forecast.core.features import (
     checked_temperature,
     parse_dates,
 )
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.served import POINT_ONLY
 from energy_forecast.data import exports
 from energy_forecast.data.parsing import read_consumption, read_temperature
 from energy_forecast.data.temperature import national_temperatures
-from energy_forecast.modeling.saving import required_columns
+from energy_forecast.modeling.saving import model_issue_time, required_columns
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
 
@@ -70,24 +71,33 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
     return out
 
 
-def read_consumption_history(path: Path) -> pd.Series:
-    """Known daily consumption (MWh) by date: an ODRÉ export or a CSV of date, consumption_mwh."""
+def read_consumption_history(path: Path, issue_time: str | None = None) -> pd.DataFrame:
+    """Known consumption (MWh) by date: each whole day's, and with an issue time each day's to
+    then; from an ODRÉ export, or a CSV of date, consumption_mwh (and consumption_to_issue_mwh).
+    A day not known (whole or to the issue time) is NaN."""
     _readable_file(path)
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline()
+    columns = [CONSUMPTION, *([CONSUMPTION_TO_ISSUE] if issue_time else [])]
     if exports.CONSUMPTION_MW in header:
-        table = read_consumption(path).table
-        return pd.Series(table["consumption_mwh"].to_numpy(), index=table.index, name=CONSUMPTION)
+        days = read_consumption(path, issue_time=issue_time)
+        whole = days.table[CONSUMPTION].reindex(days.days.index)
+        known = pd.DataFrame({CONSUMPTION: whole}, index=days.days.index)
+        if issue_time:
+            known[CONSUMPTION_TO_ISSUE] = days.days[CONSUMPTION_TO_ISSUE]
+        return known
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if "date" not in frame.columns or CONSUMPTION not in frame.columns:
+    if "date" not in frame.columns or any(c not in frame.columns for c in columns):
         raise InputError(
-            f"expected a consumption export or a CSV with columns ['date', '{CONSUMPTION}']",
+            f"expected a consumption export or a CSV with columns {['date', *columns]}",
             source=str(path),
             line=1,
         )
     dates = parse_dates(frame["date"], str(path), first_line=2)
-    known = checked_consumption(frame[CONSUMPTION], str(path), first_line=2)
-    return pd.Series(known, index=dates, name=CONSUMPTION).dropna()
+    return pd.DataFrame(
+        {c: checked_consumption(frame[c], str(path), first_line=2, column=c) for c in columns},
+        index=dates,
+    )
 
 
 def predict_file(
@@ -109,9 +119,11 @@ def predict_file(
     columns = required_columns(model.metadata)
     inputs = read_inputs(temperature, columns, settings.features.population_year)
     if consumption is not None:
-        history = read_consumption_history(consumption)
+        history = read_consumption_history(consumption, model_issue_time(model.metadata))
         # Days the model is told; the others, after them, are forecast.
-        inputs[CONSUMPTION] = pd.to_datetime(inputs["date"]).map(history).to_numpy(dtype=float)
+        dates = pd.to_datetime(inputs["date"])
+        for column in history.columns:
+            inputs[column] = dates.map(history[column]).to_numpy(dtype=float)
     answer = model.predict(inputs, params={POINT_ONLY: point_only})
     forecast = pd.concat([inputs[["date"]], answer.round(1)], axis=1)
     with atomic_path(output) as tmp:

@@ -95,6 +95,7 @@ def run(settings: Settings, root: Path) -> None:
         )
     promoted = promoted_configuration(settings, root)
     levels = list(settings.forecast.interval_levels)
+    information = backtesting.information(settings)
     tags = lineage.tags(root, settings.data.source, "backtest")
     experiment_id = store.configure(root, settings.mlflow.experiment)
     with store.stage_run(experiment_id, "backtest", tags | {"model": promoted.family}):
@@ -105,7 +106,7 @@ def run(settings: Settings, root: Path) -> None:
         monthly = backtesting.monthly_mape(table)
         mlflow.log_params(
             {f"backtest.{k}": v for k, v in cfg.model_dump().items()}
-            | {"forecast.horizon_days": settings.forecast.horizon_days}
+            | {f"forecast.{k}": v for k, v in information.items()}
             | {"adapt.method": settings.adapt.method, "configuration": promoted.name}
         )
         mlflow.log_metrics(
@@ -124,7 +125,7 @@ def run(settings: Settings, root: Path) -> None:
         table.assign(**{n: np.round(table[n], 1) for n in numbers}).to_csv(tmp, index=False)
     with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
         monthly.round(4).to_csv(tmp, index=False)
-    write_json(root / paths.BACKTEST_SUMMARY, summary)
+    write_json(root / paths.BACKTEST_SUMMARY, {"information": information} | summary)
     overall = {name: summary[name]["overall"]["mape"] for name in backtesting.FORECASTS}
     bands = summary["intervals"]["overall"]
     # The headline figures `dvc exp show` and `dvc metrics diff` compare.
@@ -137,10 +138,13 @@ def run(settings: Settings, root: Path) -> None:
         ", ".join(f"{bands[f'coverage_{level_name(lv)}']:.1f} % at {lv:.0%}" for lv in levels),
     )
     log.info(
-        "backtest: %s, %d days from %s: MAPE static %.2f %%, adaptive %.2f %%, article %.2f %%",
+        "backtest: %s, %d days from %s, issued %s, %s weather: MAPE static %.2f %%, "
+        "adaptive %.2f %%, article %.2f %%",
         promoted.name,
         len(table),
         table["date"].iloc[0],
+        backtesting.issued(settings),
+        information["weather"],
         overall["static"],
         overall["adaptive"],
         overall["article"],

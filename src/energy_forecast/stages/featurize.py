@@ -1,4 +1,5 @@
-"""`featurize`: one row per Paris day: its consumption, status and national temperatures."""
+"""`featurize`: one row per Paris day: its consumption (to the issue time too), status and
+national temperatures."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ def run(settings: Settings, root: Path) -> None:
         None if data.last_day is None else pd.Timestamp(data.last_day),
         settings.features.population_year,
         data.quality,
+        settings.forecast.issue_time,
     )
     with (
         atomic_path(root / paths.DAILY) as daily,

@@ -88,7 +88,8 @@ def _log_best(
     config = best.configuration
     model, inputs, fit_warnings = refit(config, train, settings)
     with tempfile.TemporaryDirectory() as folder:
-        info = log_served_model(model, family(name).TRUSTED_TYPES, inputs, Path(folder))
+        forecast = settings.forecast.model_dump(include={"horizon_days", "issue_time"})
+        info = log_served_model(model, family(name).TRUSTED_TYPES, inputs, Path(folder), forecast)
         estimator_md5 = lineage.md5(Path(folder) / ESTIMATOR_FILE)
     # models/families/<family> is the logged model less what names the run: the same fit gives the
     # same files, and the run is found again by the estimator's md5 (`store.logged_run`).
