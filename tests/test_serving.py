@@ -13,6 +13,7 @@ import pytest
 import requests
 from conftest import BIN, env, run
 
+from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE
 from energy_forecast.modeling.saving import request_frame, required_columns
 from energy_forecast.serving.server import local_server
 
@@ -214,7 +215,8 @@ def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(trained_
 def test_served_backtest_and_batch_answer_the_same_request_alike(
     server, trained_repo: Path, tmp_path: Path
 ) -> None:
-    """Day D from the request a forecaster sends: the warm-up days, consumption up to D - 1."""
+    """Day D from the request a forecaster sends at 09:00 on D - 1: the warm-up days, the
+    whole consumption up to D - 2, and each day's consumption to 09:00 up to D - 1."""
     url, model = server
     backtest = pd.read_csv(trained_repo / "reports/backtest.csv")
     first_window = backtest[backtest["origin"] == backtest["origin"].iloc[0]]
@@ -224,9 +226,13 @@ def test_served_backtest_and_batch_answer_the_same_request_alike(
     origin, target = pd.Timestamp(day["origin"]), pd.Timestamp(day["date"])
     rows = daily[(dates >= origin - pd.Timedelta(days=90)) & (dates <= target)]
     frame = request_frame(rows, required_columns(mlflow.models.Model.load(str(model))))
-    known = rows["consumption_mwh"].where(rows["date"] < target).to_numpy()
+    yesterday = target - pd.Timedelta(days=1)
+    known = {
+        CONSUMPTION: rows[CONSUMPTION].where(rows["date"] < yesterday).to_numpy(),
+        CONSUMPTION_TO_ISSUE: rows[CONSUMPTION_TO_ISSUE].where(rows["date"] < target).to_numpy(),
+    }
     # Python's JSON writes floats exactly; trees split on values the history days share.
-    sent = frame.assign(consumption_mwh=known).astype(object)
+    sent = frame.assign(**known).astype(object)
     body = {"dataframe_split": sent.where(sent.notna(), None).to_dict(orient="split")}
     answer = requests.post(f"{url}/invocations", json=body, timeout=30)
     assert answer.status_code == 200, answer.text
@@ -238,13 +244,7 @@ def test_served_backtest_and_batch_answer_the_same_request_alike(
 
     temperature, history = tmp_path / "national.csv", tmp_path / "consumption.csv"
     frame.to_csv(temperature, index=False)
-    known_rows = rows[rows["date"] < target]
-    pd.DataFrame(
-        {
-            "date": frame["date"].head(len(known_rows)).to_numpy(),
-            "consumption_mwh": known_rows["consumption_mwh"].to_numpy(),
-        }
-    ).to_csv(history, index=False)
+    pd.DataFrame({"date": frame["date"], **known}).iloc[:-1].to_csv(history, index=False)
     output = tmp_path / "forecast.csv"
     predict(trained_repo, model, temperature, output, "--consumption", str(history))
     batch = pd.read_csv(output).iloc[-1]

@@ -73,12 +73,11 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
 
 def read_consumption_history(path: Path, issue_time: str | None = None) -> pd.DataFrame:
     """Known consumption (MWh) by date: each whole day's, and with an issue time each day's to
-    then; from an ODRÉ export, or a CSV of date, consumption_mwh (and consumption_to_issue_mwh).
-    A day not known (whole or to the issue time) is NaN."""
+    then; from an ODRÉ export, or a CSV of date, consumption_mwh (and optionally
+    consumption_to_issue_mwh). A day not known (whole or to the issue time) is NaN."""
     _readable_file(path)
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline()
-    columns = [CONSUMPTION, *([CONSUMPTION_TO_ISSUE] if issue_time else [])]
     if exports.CONSUMPTION_MW in header:
         days = read_consumption(path, issue_time=issue_time)
         whole = days.table[CONSUMPTION].reindex(days.days.index)
@@ -87,12 +86,15 @@ def read_consumption_history(path: Path, issue_time: str | None = None) -> pd.Da
             known[CONSUMPTION_TO_ISSUE] = days.days[CONSUMPTION_TO_ISSUE]
         return known
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-    if "date" not in frame.columns or any(c not in frame.columns for c in columns):
+    if "date" not in frame.columns or CONSUMPTION not in frame.columns:
         raise InputError(
-            f"expected a consumption export or a CSV with columns {['date', *columns]}",
+            f"expected a consumption export or a CSV with columns ['date', '{CONSUMPTION}'] "
+            f"(and, for a model with an issue time, '{CONSUMPTION_TO_ISSUE}')",
             source=str(path),
             line=1,
         )
+    # As in a request, the consumption to the issue time is told where it is known.
+    columns = [CONSUMPTION, *([CONSUMPTION_TO_ISSUE] if CONSUMPTION_TO_ISSUE in frame else [])]
     dates = parse_dates(frame["date"], str(path), first_line=2)
     return pd.DataFrame(
         {c: checked_consumption(frame[c], str(path), first_line=2, column=c) for c in columns},
