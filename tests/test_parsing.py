@@ -16,7 +16,12 @@ from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.data import exports
 from energy_forecast.data.daily import daily_table
-from energy_forecast.data.parsing import read_consumption, read_temperature
+from energy_forecast.data.parsing import (
+    read_consumption,
+    read_temperature,
+    read_temperature_forecast,
+)
+from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.settings import QualityRules
 from energy_forecast.synthetic.generator import generate
@@ -356,3 +361,27 @@ def test_every_whole_real_day_has_its_part_to_the_issue_time(
     # 00:00-09:00 is 31-38 % of a French day (8 of 23 hours on the spring change, 10 of 25 in
     # autumn).
     assert share.notna().all() and share.between(0.3, 0.4).all(), share.describe()
+
+
+def test_a_weather_forecast_is_the_latest_issued_by_the_issue_time(tmp_path: Path) -> None:
+    header = "issued_at;" + ";".join(c for c in TEMPERATURE_HEADER.split(";") if c != "Région")
+
+    def rows(issued: str, day: str, mean: float) -> list[str]:
+        return [f"{issued};{day};{code};{mean - 4};{mean + 4};{mean}" for code in sorted(REGIONS)]
+
+    lines = [
+        *rows("2021-01-10T18:00:00+01:00", "2021-01-12", 1.0),
+        *rows("2021-01-11T06:00:00+01:00", "2021-01-12", 2.0),
+        *rows("2021-01-11T12:00:00+01:00", "2021-01-12", 9.0),
+    ]
+    path = tmp_path / "forecast.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    nine = pd.Timestamp("2021-01-11 09:00", tz="Europe/Paris").tz_convert("UTC")
+    forecast = read_temperature_forecast(path, nine)
+    assert len(forecast) == len(REGIONS) and (forecast["mean"] == 2.0).all()
+    with pytest.raises(InputError, match="no forecast issued by 2021-01-10 09:00"):
+        read_temperature_forecast(path, nine - pd.Timedelta(days=1))
+    naive = [*lines[:3], "2021-01-11T06:00:00;2021-01-12;11;1;2;3"]
+    path.write_text("\n".join([header, *naive]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 5, column 'issued_at'.*with its UTC offset"):
+        read_temperature_forecast(path, nine)

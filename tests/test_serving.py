@@ -11,11 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests
-from conftest import BIN, env, run
+from conftest import BIN, PARAMS, env, run
 
 from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE
+from energy_forecast.data.parsing import read_temperature
+from energy_forecast.data.regions import REGIONS
+from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.modeling.saving import request_frame, required_columns
 from energy_forecast.serving.server import local_server
+from energy_forecast.tracking import lineage
 
 pytestmark = pytest.mark.slow
 # What `energy-forecast predict` writes: the date, the forecast and its bands.
@@ -278,3 +282,115 @@ def test_batch_predict_takes_the_consumption_known_so_far(
     np.testing.assert_allclose(written.drop(columns="date"), np.round(expected, 1))
     static = mlflow.pyfunc.load_model(str(model)).predict(frame)
     assert not np.allclose(written["consumption_mwh"], np.round(static["consumption_mwh"], 1))
+
+
+def weather_forecast(
+    observed: pd.DataFrame, days: list[pd.Timestamp], issued: pd.Timestamp, shift: float
+) -> list[dict]:
+    """Regional forecast rows of `days`, issued at `issued`: the last observed day's values
+    shifted by `shift` °C, so that they differ from any observation."""
+    last = observed[observed["date"] == observed["date"].max()]
+    return [
+        {
+            "issued_at": issued.isoformat(),
+            "Date": day.strftime("%Y-%m-%d"),
+            "Code INSEE région": int(row.region),
+            "TMin (°C)": round(row.min + shift, 2),
+            "TMax (°C)": round(row.max + shift, 2),
+            "TMoy (°C)": round(row.mean + shift, 2),
+        }
+        for day in days
+        for row in last.itertuples()
+    ]
+
+
+def test_the_forecast_command_answers_as_the_served_model_from_what_was_known_at_nine(
+    server, trained_copy: Path, tmp_path: Path
+) -> None:
+    """Tomorrow's forecast from the exports and a weather forecast: the forecast issued by
+    09:00 on D-1 is read, a later one never, nor D-1's observed temperatures."""
+    url, model = server
+    repo = trained_copy
+    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
+    yesterday = pd.Timestamp(daily["date"].max())
+    day = yesterday + pd.Timedelta(days=1)
+    observed = read_temperature(repo / "data/raw/temperature.csv")
+    paris = "Europe/Paris"
+    at_six = (yesterday + pd.Timedelta(hours=6)).tz_localize(paris)
+    rows = weather_forecast(observed, [yesterday, day], at_six, shift=2.0)
+    rows += weather_forecast(observed, [yesterday, day], at_six + pd.Timedelta(hours=4), 9.0)
+    weather = tmp_path / "weather.csv"
+    pd.DataFrame(rows).to_csv(weather, sep=";", index=False)
+    output = tmp_path / "tomorrow.json"
+    done = run(
+        repo,
+        str(BIN / "energy-forecast"),
+        "forecast",
+        "--date",
+        day.strftime("%Y-%m-%d"),
+        "--weather",
+        str(weather),
+        "--output",
+        str(output),
+    )
+    assert day.strftime("%Y-%m-%d") in done.stdout and "lower_80" in done.stdout
+    (written,) = json.loads(output.read_text())
+
+    # The same request built here: observed days to D-2, the 06:00 forecast for D-1 and D.
+    columns = required_columns(mlflow.models.Model.load(str(model)))
+    past = daily[pd.to_datetime(daily["date"]) < yesterday]
+    first = day - pd.Timedelta(days=90)
+    past = past[pd.to_datetime(past["date"]) >= first]
+    early = pd.DataFrame(rows[: 2 * len(REGIONS)])
+    forecast = read_temperature_forecast_frame(early, tmp_path)
+    ahead = national_temperatures(forecast, 2019, yesterday, day, max_gap_days=0)
+    ahead = ahead.rename_axis("date").reset_index()
+    request = pd.concat([past, ahead], ignore_index=True)
+    yesterday_to_nine = daily[CONSUMPTION_TO_ISSUE].iloc[-1]
+    request = request_frame(request, columns).assign(
+        **{
+            CONSUMPTION: [*past[CONSUMPTION], None, None],
+            CONSUMPTION_TO_ISSUE: [*past[CONSUMPTION_TO_ISSUE], yesterday_to_nine, None],
+        }
+    )
+    sent = request.astype(object)
+    body = {"dataframe_split": sent.where(sent.notna(), None).to_dict(orient="split")}
+    answer = requests.post(f"{url}/invocations", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    served = answer.json()["predictions"][-1]
+    assert written == {"date": day.strftime("%Y-%m-%d")} | {
+        k: round(v, 1) for k, v in served.items()
+    }
+
+    store = mlflow.MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
+    experiment = store.get_experiment_by_name(PARAMS["mlflow"]["experiment"])
+    (logged,) = store.search_runs([experiment.experiment_id], "attributes.run_name = 'forecast'")
+    assert logged.data.params["date"] == day.strftime("%Y-%m-%d")
+    assert logged.data.params["issue_time"] == "09:00"
+    assert logged.data.tags["forecast.weather.md5"] == lineage.md5(weather)
+    assert logged.data.metrics["consumption_mwh"] == pytest.approx(served["consumption_mwh"])
+
+    # Two days on, the consumption stops before the issue time: a clear error, nothing written.
+    later = day + pd.Timedelta(days=1)
+    failed = run(
+        repo,
+        str(BIN / "energy-forecast"),
+        "forecast",
+        "--date",
+        later.strftime("%Y-%m-%d"),
+        "--weather",
+        str(weather),
+        "--output",
+        str(tmp_path / "later.json"),
+        check=False,
+    )
+    assert failed.returncode != 0
+    assert f"the consumption is complete to {yesterday.date()}" in failed.stderr
+    assert not (tmp_path / "later.json").exists()
+
+
+def read_temperature_forecast_frame(rows: pd.DataFrame, folder: Path) -> pd.DataFrame:
+    """Regional forecast rows as `read_temperature` returns observations."""
+    path = folder / "forecast_rows.csv"
+    rows.drop(columns="issued_at").to_csv(path, sep=";", index=False)
+    return read_temperature(path)

@@ -1,13 +1,14 @@
-"""`energy-forecast`: predict, promote, ui and calibrate, and each pipeline stage by name (as
-`python -m energy_forecast.stages` runs it for `dvc.yaml`)."""
+"""`energy-forecast`: forecast, predict, promote, ui and calibrate, and each pipeline stage by
+name (as `python -m energy_forecast.stages` runs it for `dvc.yaml`)."""
 
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
-from energy_forecast import runner
+from energy_forecast import paths, runner
 from energy_forecast.settings import load as load_settings
 from energy_forecast.stages import STAGES, run_stage
 
@@ -39,6 +40,29 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the forecast alone, without its bands (lower_80, upper_80, ...)",
     )
+    forecast = sub.add_parser(
+        "forecast", help="one day's forecast and bands, as issued at the model's issue time"
+    )
+    forecast.add_argument(
+        "--date", type=date, help="the day to forecast (default: the next one issued today)"
+    )
+    forecast.add_argument(
+        "--model", default=str(paths.PROMOTED), help="MLflow model directory or URI (models/model)"
+    )
+    forecast.add_argument(
+        "--weather",
+        type=Path,
+        help="regional temperature forecast file (default: data.files.temperature_forecast)",
+    )
+    forecast.add_argument(
+        "--consumption", type=Path, help=f"consumption export (default: {paths.RAW_CONSUMPTION})"
+    )
+    forecast.add_argument(
+        "--temperature",
+        type=Path,
+        help=f"observed regional temperature export (default: {paths.RAW_TEMPERATURE})",
+    )
+    forecast.add_argument("--output", type=Path, help="also write the forecast: .csv or .json")
     promote = sub.add_parser("promote", help="point @champion at a registered model version")
     promote.add_argument("version", help="the version number, as `select` logged it")
     ui = sub.add_parser("ui", help="the MLflow UI on this project's store and experiment")
@@ -69,6 +93,8 @@ def _command(args: argparse.Namespace) -> None:
         store.configure(Path.cwd(), settings.mlflow.experiment)
         promote(settings.mlflow.registered_model, args.version)
         print(f"@champion -> {settings.mlflow.registered_model} version {args.version}")
+    elif args.command == "forecast":
+        _forecast(args)
     elif args.command == "ui":
         from energy_forecast import ui
 
@@ -84,6 +110,40 @@ def _command(args: argparse.Namespace) -> None:
             args.consumption,
             args.point_only,
         )
+
+
+def date(value: str):
+    """An argparse type: a YYYY-MM-DD day."""
+    import pandas as pd
+
+    try:
+        return pd.Timestamp(dt.date.fromisoformat(value))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a day as YYYY-MM-DD, got {value!r}") from None
+
+
+def _forecast(args: argparse.Namespace) -> None:
+    from energy_forecast.core.errors import InputError
+    from energy_forecast.serving.forecast import forecast
+
+    settings = load_settings(args.params)
+    weather = args.weather or settings.data.files.temperature_forecast
+    if weather is None:
+        raise InputError(
+            "no weather forecast: pass --weather FILE or set data.files.temperature_forecast",
+            source=args.params,
+        )
+    table = forecast(
+        Path.cwd(),
+        settings,
+        args.date,
+        args.model,
+        Path(weather),
+        args.consumption,
+        args.temperature,
+        args.output,
+    )
+    print(table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
 
 
 def main(argv: list[str] | None = None) -> int:

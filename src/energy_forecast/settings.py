@@ -39,6 +39,9 @@ class FilesSettings(Frozen):
     temperature: str
     """The regional temperature export for `source: files`, under data/external/ (an ODRÉ
     `temperature-quotidienne-regionale` CSV)."""
+    temperature_forecast: str | None = None
+    """The regional temperature forecast `energy-forecast forecast` reads when not given
+    `--weather` (its format: docs/forecasting.md); null: none."""
 
 
 class SyntheticSettings(Frozen):

@@ -404,8 +404,19 @@ def read_temperature(path: str | Path) -> pd.DataFrame:
     Returns columns date, region (INSEE code), min, max, mean; one row per (date, region).
     """
     path = Path(path)
-    required = [exports.TEMPERATURE_DATE, exports.TEMPERATURE_REGION, *exports.TEMPERATURE_VALUES]
-    frame = _read_table(path, required)
+    long = _temperature_rows(_read_table(path, TEMPERATURE_REQUIRED), path)
+    return _one_row_per_region_day(long, path)
+
+
+TEMPERATURE_REQUIRED = [
+    exports.TEMPERATURE_DATE,
+    exports.TEMPERATURE_REGION,
+    *exports.TEMPERATURE_VALUES,
+]
+
+
+def _temperature_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Checked rows of a regional temperature table: date, region, line, min, max, mean."""
     date, expected = export_days(frame[exports.TEMPERATURE_DATE], "temperature")
     _fail_at(date.isna(), frame, exports.TEMPERATURE_DATE, path, expected)
     code = pd.to_numeric(frame[exports.TEMPERATURE_REGION].str.strip(), errors="coerce")
@@ -427,7 +438,11 @@ def read_temperature(path: str | Path) -> pd.DataFrame:
                 line=int(row["line"]),
                 column=column,
             )
+    return long
 
+
+def _one_row_per_region_day(long: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Identical repeats dropped; different values for a (date, region) refused."""
     dup = long.duplicated(["date", "region"], keep=False)
     if dup.any():
         dups = long[dup]
@@ -444,3 +459,32 @@ def read_temperature(path: str | Path) -> pd.DataFrame:
             )
         long = long.drop_duplicates(["date", "region"])
     return long.drop(columns="line").sort_values(["date", "region"]).reset_index(drop=True)
+
+
+def read_temperature_forecast(path: str | Path, issued_by: pd.Timestamp) -> pd.DataFrame:
+    """Parse a regional temperature forecast file: the columns of a regional temperature export
+    (`Date`, `Code INSEE région`, `TMin (°C)`, `TMax (°C)`, `TMoy (°C)`) after an `issued_at`
+    column (ISO 8601 with offset). Returns the rows of `read_temperature`, each (date, region)
+    from the latest forecast issued by `issued_by`; forecasts issued later are never read."""
+    path = Path(path)
+    frame = _read_table(path, [FORECAST_ISSUED, *TEMPERATURE_REQUIRED])
+    text = frame[FORECAST_ISSUED].str.strip()
+    issued = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
+    # A time without its offset would be read as UTC: an hour or two off in Paris.
+    bad = issued.isna() | ~text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
+    _fail_at(bad, frame, FORECAST_ISSUED, path, "an ISO 8601 time with its UTC offset")
+    known = (issued <= issued_by).to_numpy()
+    if not known.any():
+        raise InputError(
+            f"no forecast issued by {issued_by.tz_convert(exports.PARIS):%Y-%m-%d %H:%M %Z}; the "
+            f"first was issued {issued.min().tz_convert(exports.PARIS):%Y-%m-%d %H:%M %Z}",
+            source=str(path),
+            column=FORECAST_ISSUED,
+        )
+    long = _temperature_rows(frame[known], path).assign(issued=issued[known].to_numpy())
+    latest = long[long["issued"] == long.groupby(["date", "region"])["issued"].transform("max")]
+    return _one_row_per_region_day(latest.drop(columns="issued"), path)
+
+
+# The forecast file's column of when each row's forecast was issued.
+FORECAST_ISSUED = "issued_at"
