@@ -213,7 +213,7 @@ def main() -> None:
     print()
     errors = " | ".join(f"09:00, weather error {sd} °C" for sd in WEATHER_ERRORS)
     print(f"| year | static | {' | '.join(ISSUED)} | goal (09:00) | {errors} | article's KNN |")
-    print("|---|" + "---:|" * (4 + len(ISSUED) + len(WEATHER_ERRORS)))
+    print("|---|" + "---:|" * (3 + len(ISSUED) + len(WEATHER_ERRORS)))
     for year, mape in rows:
         cells = [mape["static"], *(mape[k] for k in ISSUED), GOAL]
         cells += [*(mape[sd] for sd in WEATHER_ERRORS), mape["article"]]
