@@ -387,6 +387,10 @@ def test_the_forecast_command_answers_as_the_served_model_from_what_was_known_at
     assert failed.returncode != 0
     assert f"the consumption is complete to {yesterday.date()}" in failed.stderr
     assert not (tmp_path / "later.json").exists()
+    # No weather forecast given or set: an error naming both ways to give one.
+    unset = run(repo, str(BIN / "energy-forecast"), "forecast", check=False)
+    assert unset.returncode != 0
+    assert "pass --weather FILE or set data.files.temperature_forecast" in unset.stderr
 
 
 def read_temperature_forecast_frame(rows: pd.DataFrame, folder: Path) -> pd.DataFrame:
