@@ -385,3 +385,16 @@ def test_a_weather_forecast_is_the_latest_issued_by_the_issue_time(tmp_path: Pat
     path.write_text("\n".join([header, *naive]) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 5, column 'issued_at'.*with its UTC offset"):
         read_temperature_forecast(path, nine)
+
+
+def test_the_issue_instant_is_paris_wall_clock_on_clock_change_days() -> None:
+    from energy_forecast.serving.forecast import Issue
+
+    def instant(day: str, issue_time: str | None) -> str:
+        return Issue(pd.Timestamp(day), 1, issue_time).instant.isoformat()
+
+    assert instant("2021-03-29", "09:00") == "2021-03-28T07:00:00+00:00"  # summer time
+    assert instant("2021-03-28", "09:00") == "2021-03-27T08:00:00+00:00"
+    assert instant("2021-03-29", "02:30") == "2021-03-28T01:00:00+00:00"  # skipped: 03:00
+    assert instant("2021-11-01", "02:30") == "2021-10-31T00:30:00+00:00"  # repeated: the first
+    assert instant("2021-03-29", None) == "2021-03-28T22:00:00+00:00"  # the day's end

@@ -65,7 +65,9 @@ class Issue:
             local = self.issue_day + pd.Timedelta(days=1)
         else:
             local = self.issue_day + pd.Timedelta(minutes=issue_minutes(self.issue_time))
-        return local.tz_localize(exports.PARIS, nonexistent="shift_forward").tz_convert("UTC")
+        # A time the clock change skips is the next one; one it repeats, the first.
+        paris = local.tz_localize(exports.PARIS, ambiguous=True, nonexistent="shift_forward")
+        return paris.tz_convert("UTC")
 
     @property
     def last_whole_day(self) -> pd.Timestamp:
