@@ -7,9 +7,9 @@ coefficient vector that a Kalman filter (a random walk per coefficient: Obst, de
 Goude, IEEE TPWRS 2021) updates with each day whose consumption the request carries. The
 forecast for D uses only the days up to D - horizon_days. With an issue time that day is
 known only up to it: the filter takes the whole days up to the day before, then that day's
-error as nowcast from its consumption to the issue time (`Nowcast`), with the nowcast's own
-error variance added to the observation noise. Without any consumption b stays 0 and the
-answer is the base model's static forecast, exactly.
+error as nowcast from its consumption to the issue time (`nowcast_inputs`), with the
+nowcast's own error variance added to the observation noise. Without any consumption b stays 0
+and the answer is the base model's static forecast, exactly.
 
 Both noises come from the training period alone: the base is refitted on all but its last
 `selection_days`; the variance of its log errors on those days is the observation noise
@@ -61,7 +61,7 @@ def _design_encoder(features: Sequence[str]) -> ColumnTransformer:
 # before, and the same weekday and its neighbours a week before (a day's profile follows its
 # weekday).
 NOWCAST_LAGS = np.array([1, 6, 7, 8])
-# Held-out days below which the nowcast's coefficients are not worth fitting.
+# Training days below which the nowcast's coefficients are not worth fitting.
 MIN_NOWCAST_DAYS = 60
 
 
@@ -82,7 +82,7 @@ def nowcast_inputs(days: np.ndarray, log_error: np.ndarray, partial_error: np.nd
 @dataclass(frozen=True)
 class PartialDay:
     """The day `horizon` before each forecast, known to the issue time only: each row's log
-    error as its completed consumption gives it, and that completion's error variance."""
+    error as nowcast from its part to then, and the nowcast's error variance."""
 
     horizon: int
     log_error: np.ndarray
@@ -197,7 +197,7 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
             else float(self.observation_noise)
         )
         built = self._features(X.assign(**{CONSUMPTION: y}))
-        partial = self._fit_nowcast(X, days, log_error, np.log(y) - log_error, first)
+        partial = self._fit_nowcast(X, days, log_error, np.log(y) - log_error)
         ratios = [float(r) for r in self.state_noise]
         self.selection_mape_ = self._selection_mape(built, log_error, days, first, ratios, partial)
         # Ties go to the first (smallest) state noise, so the choice is deterministic.
@@ -213,15 +213,14 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         days: np.ndarray,
         log_error: np.ndarray,
         log_static: np.ndarray,
-        first: int,
     ) -> PartialDay | None:
         """With an issue time, the least-squares nowcast of a day's log error from the
         `nowcast_inputs` on the training days, and its residual variance."""
-        if self._feature_settings().issue_time is None:
+        settings = self._feature_settings()
+        if settings.issue_time is None:
             self.nowcast_coef_, self.nowcast_noise_ = np.zeros(0), 0.0
             return None
-        partial_error = np.log(known_consumption(X, CONSUMPTION_TO_ISSUE, "request")) - log_static
-        inputs = nowcast_inputs(days, log_error, partial_error)
+        inputs = self._nowcast_inputs(X, days, log_error, log_static)
         rows = np.isfinite(inputs).all(axis=1) & np.isfinite(log_error)
         if rows.sum() < MIN_NOWCAST_DAYS:
             raise ValueError(
@@ -231,7 +230,14 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
             )
         self.nowcast_coef_ = np.linalg.lstsq(inputs[rows], log_error[rows], rcond=None)[0]
         self.nowcast_noise_ = float(np.var(log_error[rows] - inputs[rows] @ self.nowcast_coef_))
-        return self._partial_day(X, days, log_error, log_static)
+        return PartialDay(settings.horizon_days, inputs @ self.nowcast_coef_, self.nowcast_noise_)
+
+    @staticmethod
+    def _nowcast_inputs(
+        X: pd.DataFrame, days: np.ndarray, log_error: np.ndarray, log_static: np.ndarray
+    ) -> np.ndarray:
+        partial_error = np.log(known_consumption(X, CONSUMPTION_TO_ISSUE, "request")) - log_static
+        return nowcast_inputs(days, log_error, partial_error)
 
     def _partial_day(
         self, X: pd.DataFrame, days: np.ndarray, log_error: np.ndarray, log_static: np.ndarray
@@ -240,8 +246,7 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         settings = self._feature_settings()
         if settings.issue_time is None:
             return None
-        partial_error = np.log(known_consumption(X, CONSUMPTION_TO_ISSUE, "request")) - log_static
-        nowcast = nowcast_inputs(days, log_error, partial_error) @ self.nowcast_coef_
+        nowcast = self._nowcast_inputs(X, days, log_error, log_static) @ self.nowcast_coef_
         return PartialDay(settings.horizon_days, nowcast, self.nowcast_noise_)
 
     def _selection_mape(

@@ -296,13 +296,14 @@ def _energy_to_issue(used: pd.DataFrame, issue_time: str) -> pd.Series:
     As the daily energy, it is the mean MW of those half-hours times the hours elapsed, so a
     clock change's missing or doubled hour counts as the export files it.
     """
+    minutes = issue_minutes(issue_time)
     local = used["instant"].dt.tz_convert(exports.PARIS)
     ends = local.dt.hour * 60 + local.dt.minute + 30
-    before = used[(ends <= issue_minutes(issue_time)).to_numpy()]
+    before = used[(ends <= minutes).to_numpy()]
     per_day = before.groupby("day")["mw"].agg(["mean", "size"])
     days = pd.DatetimeIndex(per_day.index)
     # The wall-clock half-hours ended by then; the spring day lacks those of 02:00-03:00.
-    slots = issue_minutes(issue_time) // 30
+    slots = minutes // 30
     skipped = np.where(day_hours(days) == 23, min(max(slots - 4, 0), 2), 0)
     energy = per_day["mean"].to_numpy() * _hours_to(days, slots * 30)
     complete = per_day["size"].to_numpy() >= slots - skipped

@@ -41,9 +41,10 @@ CORE_DIR = Path(energy_forecast.core.__file__).parent
 FORECAST_METADATA = "forecast"
 
 
-def model_issue_time(metadata: Any) -> str | None:
-    """The issue time a logged model was trained for (its MLmodel metadata)."""
-    return (metadata.metadata or {}).get(FORECAST_METADATA, {}).get("issue_time")
+def forecast_metadata(metadata: Any) -> dict[str, Any]:
+    """When a logged model's forecasts are issued (`horizon_days`, `issue_time`), as its MLmodel
+    metadata say; empty for a model that does not say."""
+    return (metadata.metadata or {}).get(FORECAST_METADATA, {})
 
 
 def required_columns(metadata: Any) -> list[str]:

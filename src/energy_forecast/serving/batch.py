@@ -25,7 +25,7 @@ from energy_forecast.core.served import POINT_ONLY
 from energy_forecast.data import exports
 from energy_forecast.data.parsing import read_consumption, read_temperature
 from energy_forecast.data.temperature import national_temperatures
-from energy_forecast.modeling.saving import model_issue_time, required_columns
+from energy_forecast.modeling.saving import forecast_metadata, required_columns
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
 
@@ -121,7 +121,9 @@ def predict_file(
     columns = required_columns(model.metadata)
     inputs = read_inputs(temperature, columns, settings.features.population_year)
     if consumption is not None:
-        history = read_consumption_history(consumption, model_issue_time(model.metadata))
+        history = read_consumption_history(
+            consumption, forecast_metadata(model.metadata).get("issue_time")
+        )
         # Days the model is told; the others, after them, are forecast.
         dates = pd.to_datetime(inputs["date"])
         for column in history.columns:

@@ -19,6 +19,7 @@ import json
 import logging
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,7 +37,11 @@ from energy_forecast.data.parsing import (
 )
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
-from energy_forecast.modeling.saving import FORECAST_METADATA, required_columns
+from energy_forecast.modeling.saving import (
+    FORECAST_METADATA,
+    forecast_metadata,
+    required_columns,
+)
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import lineage, store
 
@@ -79,10 +84,10 @@ class Issue:
         return f"{local:%Y-%m-%d %H:%M} Paris time"
 
 
-def issue_of(day: pd.Timestamp | None, metadata: dict) -> Issue:
-    """The issue of the forecast for `day` by a model whose MLmodel metadata are `metadata`;
-    for None, of the day it forecasts when issued today (Paris), tomorrow at horizon 1."""
-    forecast = (metadata or {}).get(FORECAST_METADATA)
+def issue_of(day: pd.Timestamp | None, metadata: Any) -> Issue:
+    """The issue of the forecast for `day` by a model whose MLmodel is `metadata`; for None, of
+    the day it forecasts when issued today (Paris), tomorrow at horizon 1."""
+    forecast = forecast_metadata(metadata)
     if not forecast:
         raise InputError(
             f"the model's MLmodel metadata carry no '{FORECAST_METADATA}' (horizon_days, "
@@ -201,7 +206,7 @@ def forecast(
     temperature = temperature or root / paths.RAW_TEMPERATURE
     experiment_id = store.configure(root, settings.mlflow.experiment)
     model = mlflow.pyfunc.load_model(model_uri)
-    issue = issue_of(day, model.metadata.metadata)
+    issue = issue_of(day, model.metadata)
     columns = required_columns(model.metadata)
     request = forecast_request(issue, columns, consumption, temperature, weather, settings)
     answer = model.predict(request).iloc[[-1]].reset_index(drop=True)
