@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
+import io
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -115,6 +118,58 @@ def run(
             f"{' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr[-4000:]}"
         )
     return done
+
+
+def cli(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """`energy-forecast ARGS` run in `repo` by this process: the command's own code, exit code
+    and output, without a new interpreter importing MLflow for each call. It starts as `run`
+    would, with the environment of `env()` and no MLflow URI or experiment set, and what it
+    sets there is undone afterwards."""
+    from mlflow.tracking import fluent
+    from mlflow.tracking._model_registry import utils as registry
+    from mlflow.tracking._tracking_service import utils as tracking
+
+    from energy_forecast import cli as command
+
+    environ = dict(os.environ)
+    state = (tracking._tracking_uri, registry._registry_uri, fluent._active_experiment_id)
+    on_sigterm = signal.getsignal(signal.SIGTERM)
+    stdout, stderr = io.StringIO(), io.StringIO()
+    try:
+        os.environ.clear()
+        os.environ.update(env())
+        tracking._tracking_uri = registry._registry_uri = fluent._active_experiment_id = None
+        with (
+            contextlib.chdir(repo),
+            contextlib.redirect_stdout(stdout),
+            contextlib.redirect_stderr(stderr),
+        ):
+            code = command.main(list(args))
+    finally:
+        tracking._tracking_uri, registry._registry_uri, fluent._active_experiment_id = state
+        os.environ.clear()
+        os.environ.update(environ)
+        signal.signal(signal.SIGTERM, on_sigterm)
+    done = subprocess.CompletedProcess(
+        ["energy-forecast", *args], code, stdout.getvalue(), stderr.getvalue()
+    )
+    if check and code != 0:
+        raise AssertionError(f"energy-forecast {' '.join(args)} failed ({code}):\n{done.stderr}")
+    return done
+
+
+def client(repo: Path):
+    """An MLflow client on `repo`'s own store."""
+    import mlflow
+
+    return mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+
+
+def all_runs(repo: Path) -> list:
+    """Every run of the project's experiment in `repo`'s store."""
+    c = client(repo)
+    experiment = c.get_experiment_by_name(PARAMS["mlflow"]["experiment"])
+    return c.search_runs([experiment.experiment_id], max_results=5000)
 
 
 def make_repo(path: Path, override: dict[str, Any]) -> Path:

@@ -145,10 +145,10 @@ def test_runs_an_interrupted_stage_left_running_are_closed_as_failed(
 
 
 @pytest.mark.slow
-def test_a_failed_stage_leaves_every_output_restorable(repo: Path) -> None:
+def test_a_failed_stage_leaves_every_output_restorable(trained_copy: Path) -> None:
     from conftest import BIN, run
 
-    run(repo, str(BIN / "dvc"), "repro", "train@knn")
+    repo = trained_copy
     report = (repo / "reports/train/knn.json").read_bytes()
     (repo / "mlflow.db").write_bytes(b"not a database")
     failed = run(repo, str(BIN / "dvc"), "repro", "-f", "-s", "train@knn", check=False)

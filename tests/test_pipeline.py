@@ -4,32 +4,19 @@ from __future__ import annotations
 
 import itertools
 import json
-import shutil
-import signal
 from pathlib import Path
 
 import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, ONE_FAMILY, PUBLISHED_TWH, ROOT, SMALL, merge, run
+from conftest import BIN, ROOT, SMALL, all_runs, cli, client, merge, run
 
-from energy_forecast import cli
 from energy_forecast.modeling.saving import required_columns
 from energy_forecast.tracking.lineage import DATA_FILES, locked_md5s
 
 pytestmark = pytest.mark.slow
 DVC = str(BIN / "dvc")
-
-
-def client(repo: Path) -> mlflow.MlflowClient:
-    return mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
-
-
-def all_runs(repo: Path) -> list:
-    c = client(repo)
-    experiment = c.get_experiment_by_name("electricity-consumption-forecast")
-    return c.search_runs([experiment.experiment_id], max_results=5000)
 
 
 def test_featurize_on_the_synthetic_default_then_nothing_to_do(repo: Path) -> None:
@@ -42,27 +29,6 @@ def test_featurize_on_the_synthetic_default_then_nothing_to_do(repo: Path) -> No
     assert "Running stage" not in again.stdout
 
 
-@pytest.mark.real_data
-def test_featurize_on_the_real_files(repo: Path, real_files) -> None:
-    consumption, _, ddmmyy = real_files
-    shutil.copy(consumption, repo / "data/external/consommation-quotidienne-brute.csv")
-    shutil.copy(ddmmyy, repo / "data/external/temperature-quotidienne-regionale.csv")
-    params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["data"] |= {"source": "files", "start": "2016-01-01", "end": "2018-12-31"}
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(repo, DVC, "repro", "featurize")
-    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
-    assert len(daily) == 1096
-    assert daily["consumption_mwh"].sum() / 1e6 == pytest.approx(480.32 + 479.04 + 475.52, rel=5e-4)
-    # The source file changed: ingest runs again; nothing changed: it does not.
-    assert "Running stage" not in run(repo, DVC, "repro", "featurize").stdout
-    shutil.copy(real_files[1], repo / "data/external/temperature-quotidienne-regionale.csv")
-    changed = run(repo, DVC, "repro", "featurize")
-    assert "Running stage 'ingest'" in changed.stdout
-    imputed = pd.read_parquet(repo / "data/processed/daily.parquet")["temperature_imputed"]
-    assert imputed.sum() == 2
-
-
 def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -> None:
     run(repo, DVC, "repro", "featurize")
     table = (repo / "data/processed/daily.parquet").read_bytes()
@@ -70,7 +36,7 @@ def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -
     lines = raw.read_bytes().split(b"\r\n")
     lines[10] = lines[10].replace(b";D\xc3\xa9finitif;", b";oops;D\xc3\xa9finitif;", 1)
     raw.write_bytes(b"\r\n".join(lines))
-    done = run(repo, str(BIN / "energy-forecast"), "featurize", check=False)
+    done = cli(repo, "featurize", check=False)
     assert done.returncode == 2
     assert "data/raw/consumption.csv, line 11, column 'Statut - RTE'" in done.stderr
     assert (repo / "data/processed/daily.parquet").read_bytes() == table
@@ -269,23 +235,16 @@ def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> 
 
 
 @pytest.fixture
-def fails(repo: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture):
-    """`energy-forecast --params bad.yaml COMMAND` in the repo, in this process: its exit code
-    must be 2, and it returns what it printed on stderr."""
-    monkeypatch.chdir(repo)
+def fails(repo: Path):
+    """`energy-forecast --params bad.yaml COMMAND` in the repo: its exit code must be 2, and it
+    returns what it printed on stderr."""
 
     def stage(override: dict, *command: str) -> str:
         params = merge(yaml.safe_load((repo / "params.yaml").read_text()), override)
         (repo / "bad.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-        capsys.readouterr()
-        previous = signal.getsignal(signal.SIGTERM)
-        try:
-            code = cli.main(["--params", "bad.yaml", *command])
-        finally:
-            signal.signal(signal.SIGTERM, previous)
-        err = capsys.readouterr().err
-        assert code == 2, err[-2000:]
-        return err
+        done = cli(repo, "--params", "bad.yaml", *command, check=False)
+        assert done.returncode == 2, done.stderr[-2000:]
+        return done.stderr
 
     return stage
 
@@ -322,63 +281,3 @@ def test_a_failing_configuration_is_logged_and_the_others_go_on(repo: Path) -> N
     failed = [r for r in runs if r.info.status == "FAILED"]
     assert len(failed) == 1 and "n_neighbors" in failed[0].data.tags["error"]
     assert json.loads((repo / "reports/train/knn.json").read_text())["n_failed"] == 1
-
-
-def use_real_files_2021(repo: Path, files: tuple[Path, Path], quality: dict | None = None) -> None:
-    consumption, temperature = files
-    shutil.copy(consumption, repo / "data/external/consommation-quotidienne-brute.csv")
-    shutil.copy(temperature, repo / "data/external/temperature-quotidienne-regionale.csv")
-    params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["data"] |= {"source": "files", "start": "2016-01-01", "end": "latest"}
-    params["data"]["quality"] |= quality or {}
-    params["split"] = {"test_start": "2021-01-01", "test_end": "2021-12-31"}
-    params["families"] = ONE_FAMILY
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-
-
-@pytest.mark.real_data
-def test_every_stage_runs_on_the_exports_through_2021(repo: Path, real_files_2021) -> None:
-    use_real_files_2021(repo, real_files_2021)
-    run(repo, DVC, "repro")
-    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
-    assert daily["date"].min() == pd.Timestamp("2016-01-01")
-    assert daily["date"].max() == pd.Timestamp("2021-12-31")
-    assert len(daily) == len(pd.date_range("2016-01-01", "2021-12-31"))
-    totals = daily.groupby(daily["date"].dt.year)["consumption_mwh"].sum() / 1e6
-    for year in range(2016, 2022):
-        assert totals[year] == pytest.approx(PUBLISHED_TWH[year], rel=5e-4), year
-
-    quality = json.loads((repo / "reports/data_quality.json").read_text())
-    assert quality["range"] == {"start": "2016-01-01", "end": "2021-12-31", "end_param": "latest"}
-    assert quality["consumption"]["halfhours_refiled"] == 1
-    assert quality["consumption"]["resolved"] == {"conflicting_duplicate.refile": 1}
-    assert quality["resolutions"] == {
-        "2020-12-05 lines 18816,18817": "conflicting_duplicate (refile): 66352 MW kept at "
-        "2020-12-05 00:00; 64891 MW (line 18816) refiled to the missing 2020-12-06 00:00"
-    }
-    assert quality["temperature"] == {"days_imputed": 1, "region_days_imputed": 13}
-    assert quality["days"] == {"kept": 2192, "left_out": {}}
-    assert set(quality["consumption"]["rows_by_status"]) == {"Définitif", "Consolidé"}
-
-    # Versioned with the data it describes (dvc.lock), not listed among the headline metrics.
-    shown = json.loads(run(repo, DVC, "metrics", "show", "--json").stdout)
-    assert "reports/data_quality.json" not in next(iter(shown.values()))["data"]
-    assert "reports/data_quality.json" in locked_md5s(repo)
-    for r in all_runs(repo):
-        assert r.data.tags["data.quality.consumption.halfhours_refiled"] == "1"
-        assert r.data.tags["data.quality.range.end"] == "2021-12-31"
-
-
-@pytest.mark.real_data
-def test_the_error_rule_stops_featurize_on_the_2020_duplicate(repo: Path, real_files_2021) -> None:
-    use_real_files_2021(repo, real_files_2021, {"conflicting_duplicates": "error"})
-    run(repo, DVC, "repro", "ingest")
-    done = run(repo, str(BIN / "energy-forecast"), "featurize", check=False)
-    assert done.returncode == 2
-    assert (
-        "data/raw/consumption.csv, line 18817, column 'Consommation brute électricité (MW) - RTE': "
-        "half-hour 2020-12-05 00:00:00+01:00 appears on lines [18816, 18817] with different "
-        "values 64891, 66352" in done.stderr
-    )
-    assert not (repo / "data/processed/daily.parquet").exists()
-    assert not (repo / "reports/data_quality.json").exists()

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import requests
-from conftest import BIN, PARAMS, env, run
+from conftest import BIN, PARAMS, cli, env, run
 
 from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE
 from energy_forecast.data.parsing import read_temperature
@@ -34,22 +34,20 @@ def server(trained_repo: Path) -> Iterator[tuple[str, Path]]:
 
 
 def predict(
-    repo: Path, model: str | Path, source: Path, output: Path, *options: str, check: bool = True
+    repo: Path,
+    model: str | Path,
+    source: Path,
+    output: Path,
+    *options: str,
+    check: bool = True,
+    console: bool = False,
 ):
-    """`energy-forecast predict` in `repo`, as a user runs it."""
-    return run(
-        repo,
-        str(BIN / "energy-forecast"),
-        "predict",
-        "--model",
-        str(model),
-        "--temperature",
-        str(source),
-        "--output",
-        str(output),
-        *options,
-        check=check,
-    )
+    """`energy-forecast predict` in `repo`: in this process, or from the console script as a
+    user runs it."""
+    args = ["predict", "--model", str(model), "--temperature", str(source), "--output", str(output)]
+    if console:
+        return run(repo, str(BIN / "energy-forecast"), *args, *options, check=check)
+    return cli(repo, *args, *options, check=check)
 
 
 def request_rows(model: Path, n: int = 40) -> pd.DataFrame:
@@ -166,7 +164,7 @@ def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path, tmp_
     frame = request_rows(model, 10)
     source, output = tmp_path / "national.csv", tmp_path / "forecast.csv"
     frame.to_csv(source, index=False)
-    predict(trained_repo, model, source, output)
+    predict(trained_repo, model, source, output, console=True)
     expected = mlflow.pyfunc.load_model(str(model)).predict(frame)
     written = pd.read_csv(output).drop(columns="date")
     np.testing.assert_allclose(written, expected, atol=0.06)
@@ -372,9 +370,8 @@ def test_the_forecast_command_answers_as_the_served_model_from_what_was_known_at
 
     # Two days on, the consumption stops before the issue time: a clear error, nothing written.
     later = day + pd.Timedelta(days=1)
-    failed = run(
+    failed = cli(
         repo,
-        str(BIN / "energy-forecast"),
         "forecast",
         "--date",
         later.strftime("%Y-%m-%d"),
@@ -388,7 +385,7 @@ def test_the_forecast_command_answers_as_the_served_model_from_what_was_known_at
     assert f"the consumption is complete to {yesterday.date()}" in failed.stderr
     assert not (tmp_path / "later.json").exists()
     # No weather forecast given or set: an error naming both ways to give one.
-    unset = run(repo, str(BIN / "energy-forecast"), "forecast", check=False)
+    unset = cli(repo, "forecast", check=False)
     assert unset.returncode != 0
     assert "pass --weather FILE or set data.files.temperature_forecast" in unset.stderr
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 import yaml
-from conftest import BIN, ONE_FAMILY, SMALL, make_repo, run
+from conftest import BIN, ONE_FAMILY, PARAMS, SMALL, make_repo, run
 
 from energy_forecast.serving.server import free_port, local_server
 from energy_forecast.tracking.lineage import locked_md5s
@@ -134,7 +134,8 @@ def tracking_server(
         ],
         f"{url}/health",
         "mlflow server",
-        CREDENTIALS | {"MLFLOW_S3_ENDPOINT_URL": s3},
+        # As docs/teams.md starts it: without MLflow's GenAI job runner.
+        CREDENTIALS | {"MLFLOW_S3_ENDPOINT_URL": s3, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
         tmp_path_factory.mktemp("mlflow-server") / "server.log",
     )
     try:
@@ -245,8 +246,8 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
     team_repo: Path, tracking_server: str, tmp_path: Path
 ) -> None:
     client_env = CREDENTIALS | {"MLFLOW_TRACKING_URI": tracking_server}
-    # Each re-runs the backtest alone: three experiments writing to the server at once.
-    cadences = [20, 45, 60]
+    # Each re-runs the backtest alone: two experiments writing to the server at once.
+    cadences = [20, 45]
     for days in cadences:
         run(
             team_repo,
@@ -267,7 +268,7 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
         if "Queued" not in status and "Running" not in status:
             break
         time.sleep(3)
-    assert status.count("Success") == 3, status
+    assert status.count("Success") == len(cadences), status
     client = _client(tracking_server)
     experiment = client.get_experiment_by_name(NAME)
     md5 = locked_md5s(team_repo)["data/processed/daily.parquet"]
@@ -320,7 +321,6 @@ def test_a_search_and_a_backtest_on_dask_give_the_local_results(
     dask_scheduler: str, synthetic_daily
 ) -> None:
     import pandas as pd
-    from test_intervals import PARAMS
 
     from energy_forecast import backtesting
     from energy_forecast.modeling.training import configurations, search
@@ -353,11 +353,13 @@ def test_a_search_and_a_backtest_on_dask_give_the_local_results(
     )
 
 
-def test_an_absent_scheduler_is_named() -> None:
+def test_an_absent_scheduler_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     from energy_forecast.core.errors import InputError
     from energy_forecast.modeling import compute
     from energy_forecast.settings import ComputeSettings
 
+    # Nothing listens on the port: the client's wait is all the test would spend.
+    monkeypatch.setattr(compute, "CONNECT_TIMEOUT", 1)
     address = f"tcp://127.0.0.1:{free_port()}"
     settings = ComputeSettings(backend="dask", scheduler=address)
     with (

@@ -96,6 +96,18 @@ def test_the_ui_command_serves_the_experiment_in_its_training_view(tmp_path: Pat
         ).json()["experiment"]
         assert found["experiment_id"] == experiment_id
         assert (tmp_path / "mlflow.db").exists()
+        # One server process under `mlflow ui`: no worker pool, no GenAI job runner (`huey`).
+        under = descendants(ui.pid)
+        assert len(under) == 1 and "uvicorn" in under[0], under
     finally:
         ui.terminate()
         ui.wait(timeout=30)
+
+
+def descendants(pid: int) -> list[str]:
+    """The command lines of the processes under `pid`, from Linux's /proc."""
+    found = []
+    for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split():
+        cmdline = Path(f"/proc/{child}/cmdline").read_bytes().replace(b"\0", b" ")
+        found += [cmdline.decode(errors="replace"), *descendants(int(child))]
+    return found

@@ -9,6 +9,9 @@ from pathlib import Path
 from energy_forecast.core.errors import InputError
 from energy_forecast.tracking import store
 
+# The variable that turns MLflow's job runner (seven `huey` worker processes) on or off.
+JOB_EXECUTION = "MLFLOW_SERVER_ENABLE_JOB_EXECUTION"
+
 
 def experiment_url(base: str, experiment_id: str) -> str:
     """The UI's page of the experiment's runs, in its model-training view: the UI remembers
@@ -28,5 +31,8 @@ def open_ui(cwd: Path, experiment: str, port: int) -> None:
     if mlflow is None:
         raise InputError("the `mlflow` command is not on PATH; activate the project's .venv")
     print(f"MLflow UI: {experiment_url(f'http://127.0.0.1:{port}', experiment_id)}", flush=True)
-    command = ["mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1"]
+    # One user's browser: one server process instead of MLflow's four, each importing MLflow,
+    # and no job runner for the GenAI features this project does not use.
+    os.environ.setdefault(JOB_EXECUTION, "false")
+    command = ["mlflow", "ui", "--backend-store-uri", uri, "--host", "127.0.0.1", "--workers", "1"]
     os.execv(mlflow, [*command, "--port", str(port)])
