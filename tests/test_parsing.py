@@ -142,15 +142,89 @@ def test_a_conflicting_midnight_is_refiled_to_the_next_days_missing_half_hour(
     assert "70000 MW (line 96) refiled to the missing 2021-01-06 00:00" in resolution.action
 
 
-def test_the_first_rule_keeps_the_first_line_and_leaves_the_next_day_out(tmp_path: Path) -> None:
-    days = read_consumption(
-        misfiled_midnight(tmp_path), QualityRules(conflicting_duplicates="first")
-    )
+def test_the_first_rule_keeps_the_first_line_and_the_next_day_lacks_a_half_hour(
+    tmp_path: Path,
+) -> None:
+    path = misfiled_midnight(tmp_path)
+    first = QualityRules(conflicting_duplicates="first", max_missing_halfhours=0)
+    days = read_consumption(path, first)
     assert days.incomplete == [pd.Timestamp("2021-01-06")]
     assert days.resolutions[0].rule == "first"
     assert days.table.loc["2021-01-05", "consumption_mwh"] == pytest.approx(
         (sum(60000 + 10 * i for i in range(1, 48)) + 70000) * 0.5
     )
+    # By default the half-hour it lacks is interpolated between 5 January's 23:30 and its own
+    # 00:30, and counted.
+    completed = read_consumption(path, QualityRules(conflicting_duplicates="first"))
+    assert completed.incomplete == []
+    assert completed.days["halfhours_interpolated"].to_dict() == {
+        pd.Timestamp("2021-01-05"): 0,
+        pd.Timestamp("2021-01-06"): 1,
+    }
+    assert completed.table.loc["2021-01-06", "consumption_mwh"] == pytest.approx(
+        (sum(70000 + 10 * i for i in range(1, 48)) + (60470 + 70010) / 2) * 0.5
+    )
+
+
+def test_a_duplicate_two_days_before_the_half_hour_it_belongs_to_is_refiled_there(
+    tmp_path: Path,
+) -> None:
+    """The 2022 and 2023 shape: 4 December's 00:00 twice, 6 December without its 00:00."""
+    ramps = {
+        day: [base + 10 * i for i in range(48)]
+        for day, base in [("2022-12-04", 57000), ("2022-12-05", 58000), ("2022-12-06", 59800)]
+    }
+    rows = {day: consumption_rows(day, mw) for day, mw in ramps.items()}
+    # The row that belongs to 6 December (its 00:30 is 59810) sits under 4 December at 00:00.
+    misfiled = rows["2022-12-04"][0].replace(";57000;", ";59795;")
+    export = [rows["2022-12-04"][0], misfiled, *rows["2022-12-04"][1:], *rows["2022-12-05"]]
+    export += rows["2022-12-06"][1:]
+    days = read_consumption(write(tmp_path / "c.csv", HEADER, export))
+    assert days.incomplete == [] and days.days["halfhours_interpolated"].sum() == 0
+    (resolution,) = days.resolutions
+    assert resolution.rule == "refile"
+    assert "59795 MW (line 144) refiled to the missing 2022-12-06 00:00" in resolution.action
+    expected = {day: sum(mw) * 0.5 for day, mw in ramps.items()}
+    expected["2022-12-06"] += (59795 - 59800) * 0.5
+    assert days.table["consumption_mwh"].to_dict() == {
+        pd.Timestamp(day): pytest.approx(mwh) for day, mwh in expected.items()
+    }
+
+
+def test_a_day_missing_a_few_half_hours_is_interpolated_and_counted(tmp_path: Path) -> None:
+    ramp = [50000 + 20 * i for i in range(48)]
+    rows = [
+        row
+        for day in ("2021-03-01", "2021-03-02", "2021-03-03")
+        for row in consumption_rows(day, ramp)
+    ]
+    # 2 March lacks 09:00, 09:30 and 17:00: a straight line through them is the ramp itself.
+    short = [r for r in rows if not (";02/03/2021;" in r and (";09:" in r or ";17:00;" in r))]
+    days = read_consumption(write(tmp_path / "c.csv", HEADER, short))
+    assert days.incomplete == []
+    assert days.days.loc["2021-03-02", "halfhours_interpolated"] == 3
+    assert days.table.loc["2021-03-02", "n_halfhours"] == 48
+    assert days.table.loc["2021-03-02", "consumption_mwh"] == pytest.approx(sum(ramp) * 0.5)
+    temperature = write(
+        tmp_path / "t.csv",
+        TEMPERATURE_HEADER,
+        temperature_rows(["2021-03-01", "2021-03-02", "2021-03-03"]),
+    )
+    report = daily_table(
+        write(tmp_path / "c.csv", HEADER, short),
+        temperature,
+        pd.Timestamp("2021-03-01"),
+        pd.Timestamp("2021-03-02"),
+        2019,
+    )[1].metrics()
+    assert report["consumption"]["halfhours_interpolated"] == 3
+    assert report["interpolated"] == {"2021-03-02": 3}
+    # One more than data.quality.max_missing_halfhours allows: left out, as before.
+    fewer = read_consumption(
+        write(tmp_path / "c.csv", HEADER, short), QualityRules(max_missing_halfhours=2)
+    )
+    assert fewer.incomplete == [pd.Timestamp("2021-03-02")]
+    assert fewer.days["halfhours_interpolated"].sum() == 0
 
 
 def test_non_final_rows_are_kept_dropped_or_refused_by_rule(tmp_path: Path) -> None:

@@ -71,6 +71,7 @@ def test_every_stage_runs_on_the_exports_through_2021(repo: Path, real_files_202
     }
     assert quality["temperature"] == {"days_imputed": 1, "region_days_imputed": 13}
     assert quality["days"] == {"kept": 2192, "left_out": {}}
+    assert quality["interpolated"] == {}
     assert set(quality["consumption"]["rows_by_status"]) == {"Définitif", "Consolidé"}
 
     # Versioned with the data it describes (dvc.lock), not listed among the headline metrics.

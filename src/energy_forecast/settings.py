@@ -72,8 +72,11 @@ class QualityRules(Frozen):
     """A region's missing days: `interpolate` (up to `max_temperature_gap_days`), or `error`."""
     max_temperature_gap_days: Days = 3
     """Longest run of a region's missing days that is interpolated."""
+    max_missing_halfhours: Annotated[int, Field(ge=0, le=12, strict=True)] = 4
+    """A 23- or 24-hour day missing at most this many half-hours is completed by interpolation
+    in time between its neighbours, and counted; 0: never."""
     incomplete_days: Literal["drop", "error"] = "drop"
-    """A day short of half-hours, or absent: `drop` (counted by reason), or `error`."""
+    """A day short of more half-hours, or absent: `drop` (counted by reason), or `error`."""
     max_consumption_gap_days: Days = 3
     """Longest run of days left out before it is an error."""
     non_final_status: Literal["keep", "drop", "error"] = "keep"

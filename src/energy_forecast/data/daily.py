@@ -187,13 +187,15 @@ def daily_table(
         log.info("featurize: %s", resolution.describe(sources[0]))
     log.info(
         "featurize: %d days kept (%s..%s); left out: %s; %d spring clock-change rows dropped; "
-        "%d midnight rows refiled under their own day; %d temperature days interpolated",
+        "%d midnight rows refiled under their own day; %d missing half-hours interpolated; "
+        "%d temperature days interpolated",
         report.days_kept,
         start.date(),
         end.date(),
         {why: [d.date().isoformat() for d in days] for why, days in left_out.items()} or "none",
         report.spring_rows_dropped,
         report.midnight_rows_refiled,
+        sum(report.halfhours_interpolated.values()),
         report.temperature_days_imputed,
     )
     return table, report
@@ -222,6 +224,9 @@ def _report(
         spring_rows_dropped=int(days["spring_rows_dropped"].sum()),
         midnight_rows_refiled=int(days["midnight_rows_refiled"].sum()),
         identical_duplicates_dropped=int(days["identical_duplicate"].sum()),
+        halfhours_interpolated={
+            day: int(n) for day, n in days["halfhours_interpolated"].items() if n > 0
+        },
         resolutions=[r for r in consumption.resolutions if start <= r.day <= end],
         temperature_days_imputed=int(national["temperature_imputed"].sum()),
         temperature_region_days_imputed=expected_region_days

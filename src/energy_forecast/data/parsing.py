@@ -33,6 +33,9 @@ from energy_forecast.settings import QualityRules
 
 # The least final status wins when a day mixes them.
 STATUS_ORDER = ["Définitif", "Consolidé", "Temps réel"]
+# How many days after a conflicting duplicate the half-hour it belongs to is looked for: the
+# exports have filed a midnight one day (2020) and two days (2022, 2023) before its own.
+REFILE_WINDOW_DAYS = 3
 _HEURE = re.compile(r"^([01]\d|2[0-3]):[03]0$")
 
 
@@ -241,27 +244,40 @@ def _resolve_conflict(
         )
     local = at.tz_convert(exports.PARIS)
     day = local.tz_localize(None).normalize()
-    slot = (local + pd.DateOffset(days=1)).tz_convert("UTC")
-    next_day = day + pd.Timedelta(days=1)
-    if rule == "refile" and len(group) == 2 and next_day in days and slot not in taken:
+    slot = _free_slot(local, taken, days) if rule == "refile" and len(group) == 2 else None
+    if slot is not None:
         here, there = _neighbour_mean(mw_at, at), _neighbour_mean(mw_at, slot)
         a, b = values
         keep_first = np.nansum([abs(a - here), abs(b - there)]) <= np.nansum(
             [abs(b - here), abs(a - there)]
         )
         stay, move = (0, 1) if keep_first else (1, 0)
+        slot_day = slot.tz_convert(exports.PARIS).tz_localize(None).normalize()
         kept = pd.concat(
-            [group.iloc[[stay]], group.iloc[[move]].assign(instant=slot, day=next_day)]
+            [group.iloc[[stay]], group.iloc[[move]].assign(instant=slot, day=slot_day)]
         )
         action = (
             f"{values[stay]:g} MW kept at {local:%Y-%m-%d %H:%M}; {values[move]:g} MW (line "
             f"{lines[move]}) refiled to the missing {slot.tz_convert(exports.PARIS):%Y-%m-%d %H:%M}"
         )
         return kept, Resolution("conflicting_duplicate", "refile", day, lines, action)
-    why = "" if rule == "first" else " (no day after it lacks that half-hour)"
+    why = "" if rule == "first" else f" (none of the {REFILE_WINDOW_DAYS} days after lacks it)"
     action = f"{values[0]:g} MW (line {lines[0]}) kept, {values[1:]} dropped{why}"
     resolution = Resolution("conflicting_duplicate", "first", day, lines, action)
     return group.iloc[[0]], resolution
+
+
+def _free_slot(
+    local: pd.Timestamp, taken: set[pd.Timestamp], days: set[pd.Timestamp]
+) -> pd.Timestamp | None:
+    """The same wall-clock half-hour on the first of the next `REFILE_WINDOW_DAYS` days that
+    the export holds but that lacks it (UTC), or None."""
+    day = local.tz_localize(None).normalize()
+    for ahead in range(1, REFILE_WINDOW_DAYS + 1):
+        slot = (local + pd.DateOffset(days=ahead)).tz_convert("UTC")
+        if day + pd.Timedelta(days=ahead) in days and slot not in taken:
+            return slot
+    return None
 
 
 def _resolve_duplicates(
@@ -320,11 +336,62 @@ def _hours_to(days: pd.DatetimeIndex, minutes: int) -> np.ndarray:
     return ((end - start) / pd.Timedelta(hours=1)).to_numpy()
 
 
-def _daily_energy(rows: pd.DataFrame, issue_time: str | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _interpolated(used: pd.DataFrame, max_missing: int, kept_out: pd.Index) -> pd.DataFrame:
+    """Rows for the half-hours missing from the 23- and 24-hour days that lack at most
+    `max_missing` of them (not those of `kept_out`), linear in time between the half-hours
+    either side; a half-hour with none after it (the export's end) stays missing.
+
+    The 25-hour day is left as it is: its export never has two of its 50 half-hours, so which
+    of the others are missing is not known."""
+    per_day = used.groupby("day").size()
+    days = pd.DatetimeIndex(per_day.index)
+    hours = day_hours(days)
+    short = np.where(hours == 23, 46, 48) - per_day.to_numpy()
+    chosen = days[(hours < 25) & (short >= 1) & (short <= max_missing) & ~days.isin(kept_out)]
+    if not len(chosen):
+        return used.iloc[:0].assign(interpolated=pd.Series(dtype=bool))
+    grid = pd.DatetimeIndex(
+        np.concatenate(
+            [
+                pd.date_range(
+                    day.tz_localize(exports.PARIS),
+                    (day + pd.Timedelta(days=1)).tz_localize(exports.PARIS),
+                    freq="30min",
+                    inclusive="left",
+                ).tz_convert("UTC")
+                for day in chosen
+            ]
+        )
+    )
+    known = used.set_index("instant")["mw"]
+    missing = grid.difference(pd.DatetimeIndex(known.index))
+    series = pd.concat([known, pd.Series(np.nan, index=missing)]).sort_index()
+    filled = series.interpolate(method="time", limit_area="inside").loc[missing].dropna()
+    return pd.DataFrame(
+        {
+            "instant": filled.index,
+            "mw": filled.to_numpy(),
+            # A filled half-hour makes its day no less final than its own rows.
+            "status": STATUS_ORDER[0],
+            "day": filled.index.tz_convert(exports.PARIS).tz_localize(None).normalize(),
+            "interpolated": True,
+        }
+    )
+
+
+def _daily_energy(
+    rows: pd.DataFrame, issue_time: str | None, max_missing: int
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The complete days' energy, and every day's completeness and counts; with an issue time,
     each day's energy up to it (`consumption_to_issue_mwh`) too."""
     used = rows[~rows["spring_artefact"] & ~rows["identical_duplicate"]]
-    used = used[~used["non_final_dropped"].astype(bool)]
+    non_final = used["non_final_dropped"].astype(bool)
+    # A day whose non-final rows were dropped by rule stays out: it is not short by accident.
+    dropped_days = pd.Index(used.loc[non_final, "day"].unique())
+    used = used[~non_final].assign(interpolated=False)
+    if max_missing:
+        filled = _interpolated(used, max_missing, dropped_days)
+        used = pd.concat([used, filled], ignore_index=True).sort_values("instant", kind="stable")
     rank = pd.Categorical(used["status"], categories=STATUS_ORDER).codes
     energy = (
         used.assign(rank=rank)
@@ -337,8 +404,17 @@ def _daily_energy(rows: pd.DataFrame, issue_time: str | None) -> tuple[pd.DataFr
     counts = filed.groupby("day")[
         ["midnight_rows_refiled", "spring_rows_dropped", "identical_duplicate", "non_final_dropped"]
     ].sum()
-    by_status = pd.crosstab(used["day"], used["status"]).reindex(columns=STATUS_ORDER, fill_value=0)
-    days = counts.join(energy, how="left").join(by_status, how="left").fillna(0)
+    published = used[~used["interpolated"]]
+    by_status = pd.crosstab(published["day"], published["status"]).reindex(
+        columns=STATUS_ORDER, fill_value=0
+    )
+    interpolated = used.groupby("day")["interpolated"].sum().rename("halfhours_interpolated")
+    days = (
+        counts.join(energy, how="left")
+        .join(by_status, how="left")
+        .join(interpolated, how="left")
+        .fillna(0)
+    )
     if issue_time is not None:
         days = days.join(_energy_to_issue(used, issue_time), how="left")
     hours = day_hours(days.index)
@@ -378,7 +454,7 @@ def read_consumption(
     rows = _consumption_rows(_read_table(path, cols), path, rules)
     rows = _apply_status_rule(rows, rules.non_final_status, path)
     rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
-    table, days = _daily_energy(rows, issue_time)
+    table, days = _daily_energy(rows, issue_time, rules.max_missing_halfhours)
     low, high = rules.daily_mwh_bounds
     outside = table[(table["consumption_mwh"] < low) | (table["consumption_mwh"] > high)]
     if len(outside):

@@ -12,8 +12,13 @@ Real exports carry a few defects that are not errors of the file but of the publ
 - **Missing temperature days.** From 2021 on, month-end days are absent from the temperature
   export. Rule `interpolate` (default) fills a region's gap of up to
   `max_temperature_gap_days` inside the range linearly; rule `error` refuses any gap.
-- **Incomplete consumption days.** A day short of half-hours (or absent) is left out of the
-  daily table (rule `drop`, default) or refused (`error`). A run of more than
+- **Conflicting duplicates, later.** In 2022 and 2023 the second `00:00` belongs two days
+  later: the day that lacks that half-hour is looked for up to three days on.
+- **Missing half-hours.** A 23- or 24-hour day that lacks at most `max_missing_halfhours`
+  half-hours is completed by linear interpolation in time between the half-hours either side,
+  and counted per day; a half-hour with none after it (the export's end) is not.
+- **Incomplete consumption days.** A day short of more half-hours (or absent) is left out of
+  the daily table (rule `drop`, default) or refused (`error`). A run of more than
   `max_consumption_gap_days` such days is always an error: that is a broken file.
 - **Status.** Recent rows are `Consolidé` or `Temps réel`, not `Définitif`. Rule `keep`
   (default) uses them, as RTE publishes them; `drop` leaves out their days; `error` refuses them.
@@ -62,6 +67,7 @@ class QualityReport:
     spring_rows_dropped: int = 0
     midnight_rows_refiled: int = 0
     identical_duplicates_dropped: int = 0
+    halfhours_interpolated: dict[pd.Timestamp, int] = field(default_factory=dict)
     resolutions: list[Resolution] = field(default_factory=list)
     temperature_days_imputed: int = 0
     temperature_region_days_imputed: int = 0
@@ -86,6 +92,7 @@ class QualityReport:
                 "midnight_rows_refiled": self.midnight_rows_refiled,
                 "identical_duplicates_dropped": self.identical_duplicates_dropped,
                 "halfhours_refiled": refiled,
+                "halfhours_interpolated": sum(self.halfhours_interpolated.values()),
                 "resolved": dict(sorted(by_rule.items())),
             },
             "temperature": {
@@ -95,6 +102,10 @@ class QualityReport:
             "left_out": {
                 why: [d.date().isoformat() for d in days]
                 for why, days in sorted(self.days_left_out.items())
+            },
+            "interpolated": {
+                day.date().isoformat(): count
+                for day, count in sorted(self.halfhours_interpolated.items())
             },
             "resolutions": {
                 f"{r.day.date().isoformat()} lines {','.join(map(str, r.lines))}": (
