@@ -132,3 +132,15 @@ def test_the_params_page_is_what_the_settings_say() -> None:
         "intervals.method",
         "backtest.train_days",
     } <= documented
+
+
+def test_the_backtest_window_follows_the_test_period_unless_given() -> None:
+    """Data to 2019-08-30 and the split moved with it: the backtest moves too."""
+    params = with_change("data.end", "2019-08-30")
+    params["split"] = {"test_start": "2019-01-01", "test_end": "2019-08-30"}
+    window = parse(params).backtest_window
+    assert [d.isoformat() for d in window] == ["2019-01-01", "2019-08-30"]
+    params["backtest"] |= {"start": "2019-03-01", "end": "2019-06-30"}
+    assert [d.isoformat() for d in parse(params).backtest_window] == ["2019-03-01", "2019-06-30"]
+    params["backtest"] |= {"start": "2019-10-01", "end": None}
+    assert "backtest.start (2019-10-01) is after backtest.end (2019-08-30)" in refused(params)

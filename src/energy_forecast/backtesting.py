@@ -1,6 +1,7 @@
 """Rolling-origin backtest of day-ahead forecasts, the way a forecaster would have made them.
 
-Origins run from `backtest.start` every `refit_days` to `backtest.end`. At each, the promoted
+Origins run from `backtest.start` every `refit_days` to `backtest.end` (by default the test
+period of `split`). At each, the promoted
 configuration's served model (the static model wrapped by `adapt`) is refitted on the
 `train_days` before the origin, then asked for each day up to the next origin exactly as it is
 served: one request of the `warmup_days` before the origin and the days to forecast, carrying
@@ -60,8 +61,8 @@ def article_configuration(settings: Settings) -> Configuration:
 def windows(daily: pd.DataFrame, settings: Settings) -> Iterator[Window]:
     cfg = settings.backtest
     dates = pd.to_datetime(daily["date"])
-    end = pd.Timestamp(cfg.end)
-    for origin in pd.date_range(pd.Timestamp(cfg.start), end, freq=f"{cfg.refit_days}D"):
+    start, end = map(pd.Timestamp, settings.backtest_window)
+    for origin in pd.date_range(start, end, freq=f"{cfg.refit_days}D"):
         last = min(origin + pd.Timedelta(days=cfg.refit_days - 1), end)
         first_train = origin - pd.Timedelta(days=cfg.train_days) if cfg.train_days else dates.min()
         warmup = origin - pd.Timedelta(days=settings.adapt.warmup_days)

@@ -199,20 +199,14 @@ class AdaptSettings(Frozen):
 class BacktestSettings(Frozen):
     """`backtest`: rolling origins over start..end, refitting every refit_days."""
 
-    start: dt.date
-    """First day forecast by the rolling-origin backtest."""
-    end: dt.date
-    """Last day forecast."""
+    start: dt.date | None = None
+    """First day forecast by the rolling-origin backtest; null: split.test_start."""
+    end: dt.date | None = None
+    """Last day forecast; null: split.test_end."""
     refit_days: PositiveInt = 30
     """The promoted configuration is refitted every this many days."""
     train_days: PositiveInt | None = 1095
     """Training days before each origin; null: every day before it."""
-
-    @model_validator(mode="after")
-    def _start_before_end(self) -> BacktestSettings:
-        if self.start > self.end:
-            raise ValueError(f"backtest.start ({self.start}) is after backtest.end ({self.end})")
-        return self
 
 
 class SplitSettings(Frozen):
@@ -320,6 +314,22 @@ class Settings(Frozen):
         return FeatureSettings(
             **values, horizon_days=forecast.horizon_days, issue_time=forecast.issue_time
         )
+
+    @property
+    def backtest_window(self) -> tuple[dt.date, dt.date]:
+        """The days the backtest forecasts: backtest.start..backtest.end, the test period where
+        they are null."""
+        return (
+            self.backtest.start or self.split.test_start,
+            self.backtest.end or self.split.test_end,
+        )
+
+    @model_validator(mode="after")
+    def _backtest_window_in_order(self) -> Settings:
+        start, end = self.backtest_window
+        if start > end:
+            raise ValueError(f"backtest.start ({start}) is after backtest.end ({end})")
+        return self
 
     @model_validator(mode="after")
     def _known_families(self) -> Settings:

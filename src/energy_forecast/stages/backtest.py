@@ -86,10 +86,11 @@ def run(settings: Settings, root: Path) -> None:
 
     daily = pd.read_parquet(root / paths.DAILY)
     dates = pd.to_datetime(daily["date"])
-    cfg = settings.backtest
-    if pd.Timestamp(cfg.start) <= dates.min() or pd.Timestamp(cfg.end) > dates.max():
+    start, end = settings.backtest_window
+    window = {"start": start, "end": end}
+    if pd.Timestamp(start) <= dates.min() or pd.Timestamp(end) > dates.max():
         raise InputError(
-            f"backtest.start..backtest.end ({cfg.start} to {cfg.end}) must lie after the first "
+            f"backtest.start..backtest.end ({start} to {end}) must lie after the first "
             f"day and within the data ({dates.min().date()} to {dates.max().date()})",
             source=PARAMS_FILE,
         )
@@ -105,7 +106,7 @@ def run(settings: Settings, root: Path) -> None:
         summary = backtesting.summary(table, levels)
         monthly = backtesting.monthly_mape(table)
         mlflow.log_params(
-            {f"backtest.{k}": v for k, v in cfg.model_dump().items()}
+            {f"backtest.{k}": v for k, v in (settings.backtest.model_dump() | window).items()}
             | {f"forecast.{k}": v for k, v in information.items()}
             | {"adapt.method": settings.adapt.method, "configuration": promoted.name}
         )
