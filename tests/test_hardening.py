@@ -103,6 +103,24 @@ def test_a_damaged_store_is_one_line_naming_it(tmp_path: Path, monkeypatch) -> N
     assert "move it aside" in message and "\n" not in message
 
 
+def test_a_tracking_server_that_does_not_answer_is_named_with_the_time_tried(
+    tmp_path: Path, monkeypatch
+) -> None:
+    from energy_forecast.serving.server import free_port
+    from energy_forecast.tracking import store
+
+    uri = f"http://127.0.0.1:{free_port()}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    # One attempt, no backoff: MLflow's own retry settings, read as a user would set them.
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "1")
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_BACKOFF_FACTOR", "0")
+    with pytest.raises(InputError) as caught:
+        store.configure(tmp_path, "experiment")
+    message = str(caught.value)
+    assert message.startswith(f"no MLflow server answers at {uri} (MLFLOW_TRACKING_URI); tried for")
+    assert "damaged file" not in message and "\n" not in message
+
+
 def test_select_checks_the_store_before_writing(tmp_path: Path, monkeypatch) -> None:
     import yaml
     from conftest import ROOT

@@ -74,12 +74,24 @@ def postgres() -> Iterator[str]:
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE {database}")
     try:
-        # SQLAlchemy 2.1 reads a bare postgresql:// as psycopg 3: name the driver MLflow documents.
-        yield f"postgresql+psycopg2://postgres@127.0.0.1:5432/{database}"
+        # As MLflow's documentation writes it: SQLAlchemy 2.1 reads it as psycopg 3.
+        yield f"postgresql://postgres@127.0.0.1:5432/{database}"
     finally:
         with admin.cursor() as cursor:
             cursor.execute(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
         admin.close()
+
+
+def test_the_team_extra_opens_both_spellings_of_a_postgresql_store(postgres: str) -> None:
+    """`postgresql://` (psycopg 3, SQLAlchemy's default) and `postgresql+psycopg2://`."""
+    import sqlalchemy
+
+    for uri in (postgres, postgres.replace("postgresql://", "postgresql+psycopg2://")):
+        engine = sqlalchemy.create_engine(uri)
+        with engine.connect() as connection:
+            assert connection.execute(sqlalchemy.text("select 1")).scalar() == 1
+        assert engine.dialect.driver == ("psycopg" if "+" not in uri else "psycopg2")
+        engine.dispose()
 
 
 @pytest.fixture(scope="session")

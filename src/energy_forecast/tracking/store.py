@@ -58,15 +58,29 @@ def configure(cwd: Path, experiment: str) -> str:
     from sqlalchemy.exc import SQLAlchemyError
 
     uri = tracking_uri(cwd)
+    started = time.monotonic()
     try:
         return _configure(cwd, experiment)
     except (MlflowException, SQLAlchemyError, sqlite3.Error, OSError) as err:
         reason = str(getattr(err, "message", err)).strip().splitlines()[0][:300]
+        if uri.startswith(("http://", "https://")):
+            raise InputError(_server_error(uri, reason, time.monotonic() - started)) from None
         raise InputError(
             f"the MLflow store {uri} cannot be used ({type(err).__name__}: {reason}); if it is "
             "a damaged file, move it aside (a new one is made on the next run), or set "
             "MLFLOW_TRACKING_URI to a working store"
         ) from None
+
+
+def _server_error(uri: str, reason: str, seconds: float) -> str:
+    """What went wrong with a tracking server, and what to do."""
+    if "Max retries exceeded" in reason or "Connection refused" in reason:
+        return (
+            f"no MLflow server answers at {uri} (MLFLOW_TRACKING_URI); tried for {seconds:.0f} s "
+            "with MLflow's retries (MLFLOW_HTTP_REQUEST_MAX_RETRIES); start it (mlflow server), "
+            "or unset MLFLOW_TRACKING_URI to use the project's mlflow.db"
+        )
+    return f"the MLflow server at {uri} (MLFLOW_TRACKING_URI) refused the request: {reason}"
 
 
 def _configure(cwd: Path, experiment: str) -> str:
