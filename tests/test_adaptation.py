@@ -147,7 +147,7 @@ def test_consumption_lags_are_found_by_date() -> None:
     frame = pd.DataFrame(
         {
             "date": pd.date_range("2021-01-01", periods=10).strftime("%Y-%m-%d"),
-            CONSUMPTION: [float(100 + i) for i in range(9)] + [np.nan],
+            CONSUMPTION: [1e6 + 1000 * i for i in range(9)] + [np.nan],
         }
     )
     lags = build_features(
@@ -156,11 +156,19 @@ def test_consumption_lags_are_found_by_date() -> None:
         FeatureSettings(horizon_days=2),
     )
     assert np.isnan(lags["log_consumption_lag_h"].iloc[1])
-    assert lags["log_consumption_lag_h"].iloc[9] == pytest.approx(np.log(107))
-    assert lags["log_consumption_lag_7"].iloc[9] == pytest.approx(np.log(102))
-    assert lags["log_consumption_mean_7"].iloc[9] == pytest.approx(np.mean(np.log(range(101, 108))))
+    assert lags["log_consumption_lag_h"].iloc[9] == pytest.approx(np.log(1.007e6))
+    assert lags["log_consumption_lag_7"].iloc[9] == pytest.approx(np.log(1.002e6))
+    expected_mean = np.mean(np.log(1e6 + 1000 * np.arange(1, 8)))
+    assert lags["log_consumption_mean_7"].iloc[9] == pytest.approx(expected_mean)
     with pytest.raises(InputError, match=r"row 3: '-5' is not a consumption in MWh"):
-        checked_consumption(pd.Series(["1", "", "3", "-5"]))
+        checked_consumption(pd.Series(["1500000", "", "1400000", "-5"]))
+    # Ten times or a thousandth of a real day: a unit error, refused by the bounds featurize
+    # applies (data.quality.daily_mwh_bounds); a day to the issue time only below the upper one.
+    for shown in ("15,000,000", "1,500"):
+        with pytest.raises(InputError, match=rf"row 1: {shown} MWh is outside data.quality"):
+            checked_consumption(pd.Series(["1500000", shown.replace(",", "")]))
+    to_nine = checked_consumption(pd.Series(["500000", "1500"]), column=CONSUMPTION_TO_ISSUE)
+    assert to_nine.tolist() == [500000.0, 1500.0]
 
 
 def test_a_half_hour_ending_after_the_issue_time_changes_no_forecast(

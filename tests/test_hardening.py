@@ -74,7 +74,24 @@ def test_bad_predict_paths_are_named(tmp_path: Path) -> None:
     header = tmp_path / "header.csv"
     header.write_text("date,wavg_mean_temperature\n")
     assert "header.csv, line 2: no data rows" in refused(read_inputs, header, columns, 2019)
-    assert "is a directory" in refused(read_consumption_history, tmp_path)
+    assert "is a directory" in refused(read_consumption_history, tmp_path, QualityRules())
+    tenfold = tmp_path / "history.csv"
+    tenfold.write_text("date,consumption_mwh\n2019-01-01,1500000\n2019-01-02,15000000\n")
+    message = refused(read_consumption_history, tenfold, QualityRules())
+    assert "history.csv, column 'consumption_mwh': line 3: 15,000,000 MWh is outside" in message
+    assert "15,000,000 MWh is outside data.quality.daily_mwh_bounds" in message
+
+
+def test_a_folder_that_cannot_be_written_is_named() -> None:
+    from energy_forecast.atomic import write_text
+
+    # sysfs takes no new file, even from root: a folder no one can write into.
+    with pytest.raises(InputError) as caught:
+        write_text("/sys/forecast.csv", "date\n")
+    assert str(caught.value) == (
+        "/sys: cannot write forecast.csv in this folder (Permission denied); "
+        "expected a writable one"
+    )
 
 
 def test_outputs_respect_the_umask(tmp_path: Path) -> None:
@@ -163,10 +180,10 @@ def test_runs_an_interrupted_stage_left_running_are_closed_as_failed(
 
 
 @pytest.mark.slow
-def test_a_failed_stage_leaves_every_output_restorable(trained_copy: Path) -> None:
+def test_a_failed_stage_leaves_every_output_restorable(repo: Path) -> None:
     from conftest import BIN, run
 
-    repo = trained_copy
+    run(repo, str(BIN / "dvc"), "repro", "train@knn")
     report = (repo / "reports/train/knn.json").read_bytes()
     (repo / "mlflow.db").write_bytes(b"not a database")
     failed = run(repo, str(BIN / "dvc"), "repro", "-f", "-s", "train@knn", check=False)
@@ -230,3 +247,20 @@ def test_sigterm_ends_the_stage_runs_failed_at_once(repo: Path) -> None:
     parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert [r.info.status for r in parent] == ["FAILED"]
     assert not [r for r in runs if r.info.status == "RUNNING"]
+
+
+def test_a_damaged_daily_table_is_one_line_naming_it(repo: Path) -> None:
+    from conftest import cli
+
+    (repo / "data/processed").mkdir(parents=True, exist_ok=True)
+    (repo / "data/processed/daily.parquet").write_bytes(b"PAR1 not a table")
+    done = cli(repo, "train", "knn", check=False)
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        "error: data/processed/daily.parquet: cannot be read as the daily table (ArrowInvalid"
+    )
+    assert line.endswith(
+        "make it again with `dvc repro featurize`, or restore it with `dvc checkout`"
+    )
+    assert not (repo / "mlflow.db").exists()

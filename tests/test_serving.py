@@ -124,6 +124,9 @@ def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
         (with_value("date", "9999-01-01"), "outside the supported dates 1990-01-01 to 2100-12-31"),
         (with_value("date", "0001-01-01"), "outside the supported dates"),
         (with_value("date", "x" * 10_000_000), "... (10,000,000 characters)"),
+        # A history ten times too large, or in GWh: a unit error, not a day.
+        (with_consumption(good, 1, 1.5e7), "row 1: 15,000,000 MWh is outside"),
+        (with_consumption(good, 1, 1.5e3), "row 1: 1,500 MWh is outside"),
     ]
     for body, expected in cases:
         answer = requests.post(f"{url}/invocations", json=body, timeout=30)
@@ -139,6 +142,33 @@ def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
             json={"dataframe_split": json.loads(good.to_json(orient="split", index=False))},
         )
         assert ok.status_code == 200 and len(ok.json()["predictions"]) == 3
+
+
+def with_consumption(frame: pd.DataFrame, row: int, value: float) -> dict:
+    """A request of `frame` with a plausible known consumption, but `value` on `row`."""
+    known = frame.assign(**{CONSUMPTION: 1.5e6}).astype(object)
+    known.loc[row, CONSUMPTION] = value
+    return {"dataframe_split": {"columns": list(known.columns), "data": known.to_numpy().tolist()}}
+
+
+def test_a_date_with_a_utc_offset_is_its_paris_day(server) -> None:
+    url, model = server
+    plain = request_rows(model, 3)
+    # Paris midnight written with its offset, and 23:30 UTC the day before (00:30 in Paris).
+    second = pd.Timestamp(plain["date"][1]) - pd.Timedelta(minutes=30)
+    offsets = plain.assign(
+        date=[f"{plain['date'][0]}T00:00:00+01:00", f"{second:%Y-%m-%dT%H:%M}Z", plain["date"][2]]
+    )
+    answers = [
+        requests.post(
+            f"{url}/invocations",
+            json={"dataframe_split": json.loads(frame.to_json(orient="split", index=False))},
+            timeout=30,
+        )
+        for frame in (plain, offsets)
+    ]
+    assert [a.status_code for a in answers] == [200, 200], answers[1].text[:500]
+    assert answers[1].json() == answers[0].json()
 
 
 @pytest.mark.real_data
@@ -179,6 +209,19 @@ def test_batch_predict_on_a_national_csv_and_its_errors(trained_repo: Path, tmp_
     assert done.returncode == 2
     assert f"{source}, column '{frame.columns[1]}': line 6: 'n/a'" in done.stderr
     assert not output.exists() and list(tmp_path.iterdir()) == [source]
+    frame.loc[4, frame.columns[1]] = 5.0
+    frame.to_csv(source, index=False)
+    unwritable = predict(trained_repo, model, source, Path("/sys/forecast.csv"), check=False)
+    assert unwritable.returncode == 2
+    assert unwritable.stderr.splitlines() == [
+        "error: /sys: cannot write forecast.csv in this folder (Permission denied); "
+        "expected a writable one"
+    ]
+    missing = predict(trained_repo, "models/nope", source, output, check=False)
+    assert missing.returncode == 2
+    assert missing.stderr.startswith(
+        f"error: {trained_repo / 'models/nope'}: holds no MLflow model (no MLmodel file)"
+    )
 
 
 def test_batch_predict_from_the_registry_alias(trained_repo: Path, tmp_path: Path) -> None:

@@ -144,3 +144,12 @@ def test_the_backtest_window_follows_the_test_period_unless_given() -> None:
     assert [d.isoformat() for d in parse(params).backtest_window] == ["2019-03-01", "2019-06-30"]
     params["backtest"] |= {"start": "2019-10-01", "end": None}
     assert "backtest.start (2019-10-01) is after backtest.end (2019-08-30)" in refused(params)
+
+
+def test_an_unknown_feature_is_refused_in_any_set_used_or_not() -> None:
+    params = copy.deepcopy(PARAMS)
+    params["features"]["sets"]["unused"] = ["weekday", "moon_phase"]
+    assert not any("unused" in f["feature_sets"] for f in params["families"].values())
+    message = refused(params)
+    assert "features.sets.unused: expected columns among" in message
+    assert message.endswith("got ['moon_phase']")

@@ -7,9 +7,11 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from energy_forecast.core.errors import InputError
 
 
 def _umask() -> int:
@@ -18,14 +20,30 @@ def _umask() -> int:
     return mask
 
 
+def _beside(target: Path, make: Callable[[], str]) -> Path:
+    """The temporary file or folder `make` creates beside `target`; a folder that cannot be
+    written (read-only, not ours) is one error naming it."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        return Path(make())
+    except OSError as err:
+        raise InputError(
+            f"cannot write {target.name} in this folder ({err.strerror}); expected a writable one",
+            source=str(target.parent),
+        ) from None
+
+
+def _temporary_file(target: Path) -> str:
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    return tmp
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside `path`; it replaces `path` only if the block succeeds."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp_path = Path(tmp)
+    tmp_path = _beside(target, lambda: _temporary_file(target))
     try:
         yield tmp_path
         # mkstemp makes the file private (0600); outputs are for teammates and servers too.
@@ -39,8 +57,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
 def atomic_dir(path: str | Path) -> Iterator[Path]:
     """Yield an empty temporary directory that replaces the directory `path` on success."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+    tmp = _beside(target, lambda: tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
     try:
         yield tmp
         os.chmod(tmp, 0o777 & ~_umask())

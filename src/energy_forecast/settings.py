@@ -18,6 +18,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
 
 from energy_forecast.core.errors import InputError
+from energy_forecast.core.inputs import DAILY_MWH_BOUNDS
 from energy_forecast.core.settings import (
     FeatureComputation,
     FeatureSettings,
@@ -84,8 +85,9 @@ class QualityRules(Frozen):
     halfhour_mw_bounds: tuple[float, float] = (15_000.0, 130_000.0)
     """Plausible half-hours in MW (the real 2012-2021 exports span 28,738 to 101,866): outside is
     broken data."""
-    daily_mwh_bounds: tuple[float, float] = (400_000.0, 3_000_000.0)
-    """Plausible days in MWh (real: 846,182 to 2,258,194), in exports and in requests."""
+    daily_mwh_bounds: tuple[float, float] = DAILY_MWH_BOUNDS
+    """Plausible days in MWh (real: 846,182 to 2,258,194), in exports and in requests (the
+    served model carries them)."""
 
 
 class DataSettings(Frozen):
@@ -312,7 +314,10 @@ class Settings(Frozen):
         values = {n: getattr(self.features, n) for n in FeatureComputation.model_fields}
         forecast = self.forecast
         return FeatureSettings(
-            **values, horizon_days=forecast.horizon_days, issue_time=forecast.issue_time
+            **values,
+            horizon_days=forecast.horizon_days,
+            issue_time=forecast.issue_time,
+            daily_mwh_bounds=self.data.quality.daily_mwh_bounds,
         )
 
     @property
@@ -329,6 +334,21 @@ class Settings(Frozen):
         start, end = self.backtest_window
         if start > end:
             raise ValueError(f"backtest.start ({start}) is after backtest.end ({end})")
+        return self
+
+    @model_validator(mode="after")
+    def _known_features(self) -> Settings:
+        # Every set, used or not: a typo is refused before any stage runs, not by the first
+        # stage that reads that set.
+        from energy_forecast.core.feature_names import known_features
+
+        known = known_features(self.computation)
+        for name, columns in self.features.sets.items():
+            unknown = [c for c in columns if c not in known]
+            if unknown:
+                raise ValueError(
+                    f"features.sets.{name}: expected columns among {known}, got {unknown}"
+                )
         return self
 
     @model_validator(mode="after")

@@ -2,7 +2,7 @@
 
 `KalmanAdaptive` wraps any fitted family (scikit-learn meta-estimator style). Its forecast for
 day D is the base model's, times exp(z_D . b), where z_D are the standardized `features` of
-day D (calendar, weather and the consumption lags of `features.CONSUMPTION_FEATURES`) and b a
+day D (calendar, weather and the consumption lags of `feature_names.CONSUMPTION_FEATURES`) and b a
 coefficient vector that a Kalman filter (a random walk per coefficient: Obst, de Vilmarest and
 Goude, IEEE TPWRS 2021) updates with each day whose consumption the request carries. The
 forecast for D uses only the days up to D - horizon_days. With an issue time that day is
@@ -232,12 +232,12 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         self.nowcast_noise_ = float(np.var(log_error[rows] - inputs[rows] @ self.nowcast_coef_))
         return PartialDay(settings.horizon_days, inputs @ self.nowcast_coef_, self.nowcast_noise_)
 
-    @staticmethod
     def _nowcast_inputs(
-        X: pd.DataFrame, days: np.ndarray, log_error: np.ndarray, log_static: np.ndarray
+        self, X: pd.DataFrame, days: np.ndarray, log_error: np.ndarray, log_static: np.ndarray
     ) -> np.ndarray:
-        partial_error = np.log(known_consumption(X, CONSUMPTION_TO_ISSUE, "request")) - log_static
-        return nowcast_inputs(days, log_error, partial_error)
+        bounds = self._feature_settings().daily_mwh_bounds
+        partial = known_consumption(X, CONSUMPTION_TO_ISSUE, "request", bounds)
+        return nowcast_inputs(days, log_error, np.log(partial) - log_static)
 
     def _partial_day(
         self, X: pd.DataFrame, days: np.ndarray, log_error: np.ndarray, log_static: np.ndarray
@@ -281,7 +281,8 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         static = np.asarray(self.base_.predict(X), dtype=float)
         if CONSUMPTION not in X.columns:
             return static
-        known = checked_consumption(X[CONSUMPTION], "request")
+        bounds = self._feature_settings().daily_mwh_bounds
+        known = checked_consumption(X[CONSUMPTION], "request", bounds=bounds)
         if np.isnan(known).all():
             return static
         days = whole_days(X)

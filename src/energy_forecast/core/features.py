@@ -22,77 +22,34 @@ from sklearn.base import BaseEstimator, TransformerMixin
 
 from energy_forecast.core import calendar
 from energy_forecast.core.errors import InputError
+from energy_forecast.core.feature_names import (
+    CONSUMPTION_FEATURES,
+    DEFAULTS,
+    DERIVED_TEMPERATURE_FEATURES,
+    known_features,
+    unknown_features,
+)
 from energy_forecast.core.inputs import (
     CONSUMPTION,
+    DAILY_MWH_BOUNDS,
+    PARIS,
     SUPPORTED_DATES,
     TEMPERATURE_COLUMNS,
     TEMPERATURE_RANGE,
 )
 from energy_forecast.core.settings import FeatureSettings
 
-DEFAULTS = FeatureSettings()
 # Characters of a bad value an error message echoes.
 SHOWN_CHARACTERS = 40
 REFERENCE_TEMPERATURE = "wavg_mean_temperature"
 NIGHT_TEMPERATURE = "wavg_min_temperature"
 
-CALENDAR_FEATURES = [
-    "weekday",
-    "week",
-    "month",
-    "year",
-    "is_holiday",
-    "workday_holiday",
-    "is_saturday",
-    "is_sunday",
-    "is_bridge",
-    "is_year_end",
-    "summer_holiday",
-    "year_end_workday",
-    "summer_workday",
-    "trend",
-]
-DERIVED_TEMPERATURE_FEATURES = [
-    "heating_degrees",
-    "cooling_degrees",
-    "smoothed_temperature",
-    "smoothed_heating_degrees",
-    "smoothed_heating_degrees_squared",
-    "slow_smoothed_temperature",
-    "slow_heating_degrees",
-    "cold_night_degrees",
-]
-
 LOOKBACK_FEATURES = {f for f in DERIVED_TEMPERATURE_FEATURES if "smoothed" in f or "slow" in f}
-# Whole days' consumption known at forecast time, in logs: the last whole day (D - horizon_days,
-# or the day before it when an issue time leaves that one partly known: the adaptation reads the
-# part), the day a week before, and the mean of the seven days up to the first. Where the
-# request does not carry a day's consumption, the feature is missing (NaN): a model that needs
-# it must say how to fill it.
-CONSUMPTION_FEATURES = ["log_consumption_lag_h", "log_consumption_lag_7", "log_consumption_mean_7"]
 
 
 def history_days(settings: FeatureSettings = DEFAULTS) -> int:
     """Days before its first wanted day that a request carries to get the pipeline's features."""
     return max(settings.smoothing_window_days, settings.slow_smoothing_window_days) - 1
-
-
-def fourier_features(order: int) -> list[str]:
-    return [f"doy_{fn}{k}" for k in range(1, order + 1) for fn in ("sin", "cos")]
-
-
-def known_features(settings: FeatureSettings = DEFAULTS) -> list[str]:
-    return [
-        *CALENDAR_FEATURES,
-        *fourier_features(settings.fourier_order),
-        *TEMPERATURE_COLUMNS,
-        *DERIVED_TEMPERATURE_FEATURES,
-        *CONSUMPTION_FEATURES,
-    ]
-
-
-def unknown_features(features: Sequence[str], settings: FeatureSettings = DEFAULTS) -> list[str]:
-    return [f for f in features if f not in known_features(settings)]
 
 
 def required_inputs(features: Sequence[str]) -> list[str]:
@@ -131,10 +88,22 @@ def _reject_first(
         raise InputError(f"{_where(row, first_line)}: {problem(row)}", source=source, column=column)
 
 
+# An ISO 8601 time's UTC offset at its end: `Z`, `+01:00`, `-0500`.
+_OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+
+
 def parse_dates(
     values: pd.Series, source: str = "input", first_line: int | None = None
 ) -> pd.DatetimeIndex:
-    dates = pd.to_datetime(values, format="ISO8601", errors="coerce")
+    """The Paris day of each value: a plain date, or a time with a UTC offset read on the Paris
+    clock (`2019-01-07T23:30:00Z` is 8 January)."""
+    text = values.astype(str).str.strip()
+    aware = text.str.contains(_OFFSET, regex=True).to_numpy()
+    plain = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce")
+    dates = pd.Series(pd.DatetimeIndex(plain).tz_localize(None), index=values.index)
+    if aware.any():
+        utc = pd.to_datetime(text.where(aware), format="ISO8601", errors="coerce", utc=True)
+        dates = dates.where(~aware, utc.dt.tz_convert(PARIS).dt.tz_localize(None))
     _reject_first(
         dates.isna().to_numpy(),
         "date",
@@ -180,8 +149,11 @@ def checked_consumption(
     source: str = "input",
     first_line: int | None = None,
     column: str = CONSUMPTION,
+    bounds: tuple[float, float] = DAILY_MWH_BOUNDS,
 ) -> np.ndarray:
-    """Known daily consumption in MWh; a blank or NaN is a day not known yet."""
+    """Known daily consumption in MWh; a blank or NaN is a day not known yet. A whole day lies
+    within `bounds` (`data.quality.daily_mwh_bounds`), a day to the issue time below the upper
+    one: ten times or a thousandth of the real figure is a unit error, not a day."""
     text = values.astype(str).str.strip()
     blank = values.isna().to_numpy() | text.isin(["", "nan", "NaN", "None"]).to_numpy()
     numbers = pd.to_numeric(values.where(~blank), errors="coerce").to_numpy(dtype=float)
@@ -192,6 +164,18 @@ def checked_consumption(
         source,
         first_line,
         lambda row: f"{_shown(values.iloc[row])} is not a consumption in MWh above 0 (or blank)",
+    )
+    low, high = bounds
+    low = low if column == CONSUMPTION else 0.0
+    _reject_first(
+        ~blank & ((numbers < low) | (numbers > high)),
+        column,
+        source,
+        first_line,
+        lambda row: (
+            f"{numbers[row]:,.0f} MWh is outside data.quality.daily_mwh_bounds "
+            f"[{low:,.0f}, {high:,.0f}]; expected a day of French consumption in MWh"
+        ),
     )
     return numbers
 
@@ -226,11 +210,13 @@ def _consumption_lags(
     }
 
 
-def known_consumption(frame: pd.DataFrame, column: str, source: str) -> np.ndarray:
+def known_consumption(
+    frame: pd.DataFrame, column: str, source: str, bounds: tuple[float, float]
+) -> np.ndarray:
     """A request's known daily consumption (`column`), NaN where it is blank or absent."""
     if column not in frame.columns:
         return np.full(len(frame), np.nan)
-    return checked_consumption(frame[column], source, column=column)
+    return checked_consumption(frame[column], source, column=column, bounds=bounds)
 
 
 def _smoothed(dates: pd.DatetimeIndex, temperature: np.ndarray, halflife: float, window: int):
@@ -366,7 +352,8 @@ def build_features(
     makers = _calendar_makers(dates, settings) | _temperature_makers(temps, smoothed, settings)
     if any(f in CONSUMPTION_FEATURES for f in features):
         _one_row_per_date(dates, source, "consumption lags")
-        lags = _consumption_lags(dates, known_consumption(frame, CONSUMPTION, source), settings)
+        known = known_consumption(frame, CONSUMPTION, source, settings.daily_mwh_bounds)
+        lags = _consumption_lags(dates, known, settings)
         makers |= {name: lambda values=values: values for name, values in lags.items()}
     return pd.DataFrame({f: makers[f]() for f in features}, index=frame.index)
 

@@ -11,6 +11,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from energy_forecast.core.inputs import DAILY_MWH_BOUNDS
+
 
 def _issue_time(value: object) -> str:
     if isinstance(value, int) and not isinstance(value, bool):
@@ -86,6 +88,9 @@ class FeatureSettings(FeatureComputation):
     """Set from `forecast.issue_time`: the day `horizon_days` before the forecast day is known
     up to this Paris time (its consumption to then, `consumption_to_issue_mwh`); None: all of
     it."""
+    daily_mwh_bounds: tuple[float, float] = DAILY_MWH_BOUNDS
+    """Set from `data.quality.daily_mwh_bounds`: a request's known consumption of a day lies
+    within them, and its consumption to the issue time below the upper one."""
 
     @model_validator(mode="after")
     def _week_before_is_whole(self) -> FeatureSettings:
@@ -97,6 +102,12 @@ class FeatureSettings(FeatureComputation):
         """The forecast for D knows the whole consumption of the days up to D - this."""
         return self.horizon_days + (self.issue_time is not None)
 
-    def for_model(self) -> dict[str, float | int | str]:
+    def for_model(self) -> dict[str, float | int | str | list[float]]:
         """Plain values, as the saved model's feature step holds them."""
-        return {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in self}
+        return {k: _plain(v) for k, v in self}
+
+
+def _plain(value: object) -> float | int | str | list[float]:
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return list(value) if isinstance(value, tuple) else value

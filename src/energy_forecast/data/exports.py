@@ -40,4 +40,3 @@ TEMPERATURE_REGION = "Code INSEE région"
 TEMPERATURE_VALUES = {"TMin (°C)": "min", "TMax (°C)": "max", "TMoy (°C)": "mean"}
 
 SEPARATOR = ";"
-PARIS = "Europe/Paris"

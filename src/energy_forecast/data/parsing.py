@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from energy_forecast.core.errors import InputError
-from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, TEMPERATURE_RANGE
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, PARIS, TEMPERATURE_RANGE
 from energy_forecast.core.settings import issue_minutes
 from energy_forecast.data import exports
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
@@ -180,7 +180,7 @@ def _consumption_rows(frame: pd.DataFrame, path: Path, rules: QualityRules) -> p
 
     wall = date + pd.to_timedelta(heure.str[:2].astype(int) * 60 + heure.str[3:].astype(int), "min")
     localized = wall.dt.tz_localize(
-        exports.PARIS, nonexistent="NaT", ambiguous=np.ones(len(wall), dtype=bool)
+        PARIS, nonexistent="NaT", ambiguous=np.ones(len(wall), dtype=bool)
     )
     rows = pd.DataFrame(
         {
@@ -194,7 +194,7 @@ def _consumption_rows(frame: pd.DataFrame, path: Path, rules: QualityRules) -> p
     )
     # A blank MW is a half-hour not published yet: it counts as missing, not as an error.
     rows = rows[rows["mw"].notna()]
-    rows["day"] = rows["instant"].dt.tz_convert(exports.PARIS).dt.tz_localize(None).dt.normalize()
+    rows["day"] = rows["instant"].dt.tz_convert(PARIS).dt.tz_localize(None).dt.normalize()
     rows["midnight_rows_refiled"] = (rows["day"] != rows["filed"]) & ~rows["spring_artefact"]
     return rows
 
@@ -235,14 +235,14 @@ def _resolve_conflict(
     values = group["mw"].tolist()
     if rule == "error":
         raise InputError(
-            f"half-hour {at.tz_convert(exports.PARIS)} appears on lines {list(lines)} with "
+            f"half-hour {at.tz_convert(PARIS)} appears on lines {list(lines)} with "
             f"different values {', '.join(f'{v:g}' for v in values)}; expected one value per "
             "half-hour (data.quality.conflicting_duplicates is 'error')",
             source=str(path),
             line=lines[1],
             column=exports.CONSUMPTION_MW,
         )
-    local = at.tz_convert(exports.PARIS)
+    local = at.tz_convert(PARIS)
     day = local.tz_localize(None).normalize()
     slot = _free_slot(local, taken, days) if rule == "refile" and len(group) == 2 else None
     if slot is not None:
@@ -252,13 +252,13 @@ def _resolve_conflict(
             [abs(b - here), abs(a - there)]
         )
         stay, move = (0, 1) if keep_first else (1, 0)
-        slot_day = slot.tz_convert(exports.PARIS).tz_localize(None).normalize()
+        slot_day = slot.tz_convert(PARIS).tz_localize(None).normalize()
         kept = pd.concat(
             [group.iloc[[stay]], group.iloc[[move]].assign(instant=slot, day=slot_day)]
         )
         action = (
             f"{values[stay]:g} MW kept at {local:%Y-%m-%d %H:%M}; {values[move]:g} MW (line "
-            f"{lines[move]}) refiled to the missing {slot.tz_convert(exports.PARIS):%Y-%m-%d %H:%M}"
+            f"{lines[move]}) refiled to the missing {slot.tz_convert(PARIS):%Y-%m-%d %H:%M}"
         )
         return kept, Resolution("conflicting_duplicate", "refile", day, lines, action)
     why = "" if rule == "first" else f" (none of the {REFILE_WINDOW_DAYS} days after lacks it)"
@@ -313,7 +313,7 @@ def _energy_to_issue(used: pd.DataFrame, issue_time: str) -> pd.Series:
     clock change's missing or doubled hour counts as the export files it.
     """
     minutes = issue_minutes(issue_time)
-    local = used["instant"].dt.tz_convert(exports.PARIS)
+    local = used["instant"].dt.tz_convert(PARIS)
     ends = local.dt.hour * 60 + local.dt.minute + 30
     before = used[(ends <= minutes).to_numpy()]
     per_day = before.groupby("day")["mw"].agg(["mean", "size"])
@@ -328,10 +328,10 @@ def _energy_to_issue(used: pd.DataFrame, issue_time: str) -> pd.Series:
 
 def _hours_to(days: pd.DatetimeIndex, minutes: int) -> np.ndarray:
     """Hours from each Paris midnight to the wall-clock time `minutes` after it."""
-    start = days.tz_localize(exports.PARIS)
+    start = days.tz_localize(PARIS)
     wall = days + pd.Timedelta(minutes=minutes)
     end = wall.tz_localize(
-        exports.PARIS, ambiguous=np.ones(len(days), dtype=bool), nonexistent="shift_forward"
+        PARIS, ambiguous=np.ones(len(days), dtype=bool), nonexistent="shift_forward"
     )
     return ((end - start) / pd.Timedelta(hours=1)).to_numpy()
 
@@ -354,8 +354,8 @@ def _interpolated(used: pd.DataFrame, max_missing: int, kept_out: pd.Index) -> p
         np.concatenate(
             [
                 pd.date_range(
-                    day.tz_localize(exports.PARIS),
-                    (day + pd.Timedelta(days=1)).tz_localize(exports.PARIS),
+                    day.tz_localize(PARIS),
+                    (day + pd.Timedelta(days=1)).tz_localize(PARIS),
                     freq="30min",
                     inclusive="left",
                 ).tz_convert("UTC")
@@ -373,7 +373,7 @@ def _interpolated(used: pd.DataFrame, max_missing: int, kept_out: pd.Index) -> p
             "mw": filled.to_numpy(),
             # A filled half-hour makes its day no less final than its own rows.
             "status": STATUS_ORDER[0],
-            "day": filled.index.tz_convert(exports.PARIS).tz_localize(None).normalize(),
+            "day": filled.index.tz_convert(PARIS).tz_localize(None).normalize(),
             "interpolated": True,
         }
     )
@@ -470,8 +470,8 @@ def read_consumption(
 
 def day_hours(days: pd.DatetimeIndex | pd.Index) -> np.ndarray:
     """Length in hours of each Paris day: 23 on the spring change, 25 in autumn, else 24."""
-    start = pd.DatetimeIndex(days).tz_localize(exports.PARIS)
-    end = (pd.DatetimeIndex(days) + pd.Timedelta(days=1)).tz_localize(exports.PARIS)
+    start = pd.DatetimeIndex(days).tz_localize(PARIS)
+    end = (pd.DatetimeIndex(days) + pd.Timedelta(days=1)).tz_localize(PARIS)
     return ((end - start) / pd.Timedelta(hours=1)).to_numpy()
 
 
@@ -553,8 +553,8 @@ def read_temperature_forecast(path: str | Path, issued_by: pd.Timestamp) -> pd.D
     known = (issued <= issued_by).to_numpy()
     if not known.any():
         raise InputError(
-            f"no forecast issued by {issued_by.tz_convert(exports.PARIS):%Y-%m-%d %H:%M %Z}; the "
-            f"first was issued {issued.min().tz_convert(exports.PARIS):%Y-%m-%d %H:%M %Z}",
+            f"no forecast issued by {issued_by.tz_convert(PARIS):%Y-%m-%d %H:%M %Z}; the "
+            f"first was issued {issued.min().tz_convert(PARIS):%Y-%m-%d %H:%M %Z}",
             source=str(path),
             column=FORECAST_ISSUED,
         )

@@ -24,7 +24,7 @@ from sklearn.pipeline import Pipeline
 from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import family
-from energy_forecast.core.features import history_days, known_features, required_inputs
+from energy_forecast.core.features import history_days, required_inputs
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.intervals import ConformalQuantiles, level_name
 from energy_forecast.core.served import make_model
@@ -78,14 +78,10 @@ def family_extra(settings: Settings, name: str) -> dict[str, Any]:
 
 
 def feature_set(settings: Settings, name: str, key: str) -> list[str]:
-    """The columns of feature set `name`, each a feature the code knows."""
+    """The columns of feature set `name` (each a feature the code knows: see `Settings`)."""
     sets = settings.features.sets
     if name not in sets:
         raise _bad(key, f"a feature set of features.sets {sorted(sets)}", name)
-    known = known_features(settings.computation)
-    unknown = [c for c in sets[name] if c not in known]
-    if unknown:
-        raise _bad(f"features.sets.{name}", f"columns among {known}", unknown)
     return list(sets[name])
 
 

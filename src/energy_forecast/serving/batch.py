@@ -26,7 +26,7 @@ from energy_forecast.data import exports
 from energy_forecast.data.parsing import read_consumption, read_temperature
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.modeling.saving import forecast_metadata, required_columns
-from energy_forecast.settings import Settings
+from energy_forecast.settings import QualityRules, Settings
 from energy_forecast.tracking import store
 
 log = logging.getLogger(__name__)
@@ -71,7 +71,9 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
     return out
 
 
-def read_consumption_history(path: Path, issue_time: str | None = None) -> pd.DataFrame:
+def read_consumption_history(
+    path: Path, rules: QualityRules, issue_time: str | None = None
+) -> pd.DataFrame:
     """Known consumption (MWh) by date: each whole day's, and with an issue time each day's to
     then; from an ODRÉ export, or a CSV of date, consumption_mwh (and optionally
     consumption_to_issue_mwh). A day not known (whole or to the issue time) is NaN."""
@@ -79,7 +81,7 @@ def read_consumption_history(path: Path, issue_time: str | None = None) -> pd.Da
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline()
     if exports.CONSUMPTION_MW in header:
-        days = read_consumption(path, issue_time=issue_time)
+        days = read_consumption(path, rules, issue_time)
         whole = days.table[CONSUMPTION].reindex(days.days.index)
         known = pd.DataFrame({CONSUMPTION: whole}, index=days.days.index)
         if issue_time:
@@ -97,9 +99,27 @@ def read_consumption_history(path: Path, issue_time: str | None = None) -> pd.Da
     columns = [CONSUMPTION, *([CONSUMPTION_TO_ISSUE] if CONSUMPTION_TO_ISSUE in frame else [])]
     dates = parse_dates(frame["date"], str(path), first_line=2)
     return pd.DataFrame(
-        {c: checked_consumption(frame[c], str(path), first_line=2, column=c) for c in columns},
+        {
+            c: checked_consumption(frame[c], str(path), 2, c, rules.daily_mwh_bounds)
+            for c in columns
+        },
         index=dates,
     )
+
+
+def load_served_model(model_uri: str):
+    """The MLflow model at `model_uri`; a local folder that is not there is named in full."""
+    import mlflow
+
+    if "://" not in model_uri and ":/" not in model_uri:
+        folder = Path(model_uri).resolve()
+        if not (folder / "MLmodel").is_file():
+            raise InputError(
+                "holds no MLflow model (no MLmodel file); expected models/model after "
+                "`dvc repro`, a family's models/families/<family>, or a models:/ URI",
+                source=str(folder),
+            )
+    return mlflow.pyfunc.load_model(model_uri)
 
 
 def predict_file(
@@ -117,12 +137,12 @@ def predict_file(
             "is a directory; expected the path of the CSV to write", source=str(output)
         )
     mlflow.set_tracking_uri(store.tracking_uri(Path.cwd()))
-    model = mlflow.pyfunc.load_model(model_uri)
+    model = load_served_model(model_uri)
     columns = required_columns(model.metadata)
     inputs = read_inputs(temperature, columns, settings.features.population_year)
     if consumption is not None:
         history = read_consumption_history(
-            consumption, forecast_metadata(model.metadata).get("issue_time")
+            consumption, settings.data.quality, forecast_metadata(model.metadata).get("issue_time")
         )
         # Days the model is told; the others, after them, are forecast.
         dates = pd.to_datetime(inputs["date"])

@@ -27,9 +27,8 @@ import pandas as pd
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
-from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE
+from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE, PARIS
 from energy_forecast.core.settings import issue_minutes
-from energy_forecast.data import exports
 from energy_forecast.data.parsing import (
     read_consumption,
     read_temperature,
@@ -42,6 +41,7 @@ from energy_forecast.modeling.saving import (
     forecast_metadata,
     required_columns,
 )
+from energy_forecast.serving.batch import load_served_model
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import lineage, store
 
@@ -71,7 +71,7 @@ class Issue:
         else:
             local = self.issue_day + pd.Timedelta(minutes=issue_minutes(self.issue_time))
         # A time the clock change skips is the next one; one it repeats, the first.
-        paris = local.tz_localize(exports.PARIS, ambiguous=True, nonexistent="shift_forward")
+        paris = local.tz_localize(PARIS, ambiguous=True, nonexistent="shift_forward")
         return paris.tz_convert("UTC")
 
     @property
@@ -80,7 +80,7 @@ class Issue:
         return self.issue_day - pd.Timedelta(days=int(self.issue_time is not None))
 
     def describe(self) -> str:
-        local = self.instant.tz_convert(exports.PARIS)
+        local = self.instant.tz_convert(PARIS)
         return f"{local:%Y-%m-%d %H:%M} Paris time"
 
 
@@ -95,7 +95,7 @@ def issue_of(day: pd.Timestamp | None, metadata: Any) -> Issue:
         )
     horizon = int(forecast["horizon_days"])
     if day is None:
-        today = pd.Timestamp.now(tz=exports.PARIS).tz_localize(None).normalize()
+        today = pd.Timestamp.now(tz=PARIS).tz_localize(None).normalize()
         day = today + pd.Timedelta(days=horizon)
     return Issue(day, horizon, forecast.get("issue_time"))
 
@@ -205,13 +205,13 @@ def forecast(
     consumption = consumption or root / paths.RAW_CONSUMPTION
     temperature = temperature or root / paths.RAW_TEMPERATURE
     experiment_id = store.configure(root, settings.mlflow.experiment)
-    model = mlflow.pyfunc.load_model(model_uri)
+    model = load_served_model(model_uri)
     issue = issue_of(day, model.metadata)
     columns = required_columns(model.metadata)
     request = forecast_request(issue, columns, consumption, temperature, weather, settings)
     answer = model.predict(request).iloc[[-1]].reset_index(drop=True)
     table = pd.concat([request[["date"]].iloc[[-1]].reset_index(drop=True), answer], axis=1)
-    issued = issue.instant.tz_convert(exports.PARIS).isoformat()
+    issued = issue.instant.tz_convert(PARIS).isoformat()
     inputs = {"consumption": consumption, "temperature": temperature, "weather": weather}
     with mlflow.start_run(experiment_id=experiment_id, run_name="forecast"):
         mlflow.set_tags(

@@ -10,9 +10,29 @@ from __future__ import annotations
 import importlib
 from pathlib import Path
 
+import pandas as pd
+
+from energy_forecast import paths
+from energy_forecast.core.errors import InputError
 from energy_forecast.settings import load
 
 STAGES = ("ingest", "featurize", "train", "evaluate", "select", "backtest")
+
+
+def read_daily(root: Path) -> pd.DataFrame:
+    """The daily table `featurize` wrote; a missing or damaged one is one error naming it."""
+    import pyarrow
+
+    path = root / paths.DAILY
+    try:
+        return pd.read_parquet(path)
+    except (OSError, pyarrow.ArrowException) as err:
+        raise InputError(
+            f"cannot be read as the daily table ({type(err).__name__}: "
+            f"{str(err).splitlines()[0][:200]}); make it again with `dvc repro featurize`, or "
+            "restore it with `dvc checkout`",
+            source=str(paths.DAILY),
+        ) from None
 
 
 def run_stage(stage: str, params: str | Path, family: str | None = None) -> None:

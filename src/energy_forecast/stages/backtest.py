@@ -15,6 +15,7 @@ from energy_forecast.core.errors import InputError
 from energy_forecast.core.intervals import level_name
 from energy_forecast.modeling.training import Configuration, feature_set
 from energy_forecast.settings import PARAMS_FILE, Settings
+from energy_forecast.stages import read_daily
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -84,7 +85,7 @@ def _fan_chart(table: pd.DataFrame, levels: list[float]):
 def run(settings: Settings, root: Path) -> None:
     import mlflow
 
-    daily = pd.read_parquet(root / paths.DAILY)
+    daily = read_daily(root)
     dates = pd.to_datetime(daily["date"])
     start, end = settings.backtest_window
     window = {"start": start, "end": end}

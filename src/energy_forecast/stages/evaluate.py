@@ -18,6 +18,7 @@ from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.saving import request_frame, required_columns
 from energy_forecast.modeling.training import preceded, promoted_family, split
 from energy_forecast.settings import Settings
+from energy_forecast.stages import read_daily
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -72,7 +73,7 @@ def run(settings: Settings, root: Path) -> None:
     import mlflow
 
     names = list(settings.families)
-    daily = pd.read_parquet(root / paths.DAILY)
+    daily = read_daily(root)
     _, test = split(daily, settings.split)
     # Forecasts of the first test days see the weather of the days before, as they would in use.
     inputs = preceded(daily, test, history_days(settings.computation))

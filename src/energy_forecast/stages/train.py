@@ -27,6 +27,7 @@ from energy_forecast.modeling.training import (
     split,
 )
 from energy_forecast.settings import Settings
+from energy_forecast.stages import read_daily
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def _report(
 def run(settings: Settings, root: Path, name: str) -> None:
     configs = configurations(settings, name)
     metric = settings.select.metric
-    train, _ = split(pd.read_parquet(root / paths.DAILY), settings.split)
+    train, _ = split(read_daily(root), settings.split)
     folds(settings.cv, len(train))
     stage = f"train@{name}"
     tags = lineage.tags(root, settings.data.source, stage)

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from energy_forecast.core.inputs import PARIS
 from energy_forecast.data import exports
 from energy_forecast.data.parsing import day_hours, read_consumption, read_temperature
 from energy_forecast.data.regions import REGIONS
@@ -189,8 +190,8 @@ def _half_hours(days: pd.DatetimeIndex) -> pd.DataFrame:
     `wall` is the row's Paris wall-clock time as written; `slot` the time whose value it
     carries (they differ only on the spring rows that repeat 03:00 and 03:30).
     """
-    first = days[0].tz_localize(exports.PARIS)
-    last = (days[-1] + pd.Timedelta(days=1)).tz_localize(exports.PARIS)
+    first = days[0].tz_localize(PARIS)
+    last = (days[-1] + pd.Timedelta(days=1)).tz_localize(PARIS)
     instants = pd.date_range(first, last, freq="30min", inclusive="left")
     utc = instants.tz_convert("UTC").tz_localize(None)
     local = instants.tz_localize(None)
