@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import json
 import threading
+import time
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -33,12 +34,14 @@ class Portal:
     def reset(self) -> None:
         self.failures = 0  # answer 500 this many times first
         self.status = 500
+        self.retry_after: int | None = None  # seconds, in a Retry-After header of the failures
         self.drop = False  # close the connection mid-body
         self.header = None  # replace the header line
         self.empty = False
         self.last_day = None  # serve nothing after this day
         self.ignore_where = False
         self.requests: list[str] = []
+        self.times: list[float] = []
 
     def body(self, name: str, where: str | None) -> bytes:
         head, *lines = self.files[name].splitlines(keepends=True)
@@ -69,10 +72,15 @@ def serve(state: Portal) -> Iterator[str]:
         def do_GET(self) -> None:
             url = urllib.parse.urlparse(self.path)
             state.requests.append(self.path)
+            state.times.append(time.monotonic())
             dataset = url.path.split("/datasets/")[1].split("/")[0]
             if state.failures > 0:
                 state.failures -= 1
-                self.send_error(state.status)
+                self.send_response(state.status)
+                if state.retry_after is not None:
+                    self.send_header("Retry-After", str(state.retry_after))
+                self.send_header("Content-Length", "0")
+                self.end_headers()
                 return
             query = urllib.parse.parse_qs(url.query)
             body = b"" if state.empty else state.body(DATASETS[dataset], query["where"][0])
@@ -177,6 +185,48 @@ def test_a_500_then_a_200_is_retried(ingested) -> None:
     cli(repo, "ingest")
     assert len(state.requests) == 3
     assert (repo / "data/raw/consumption.csv").read_bytes() == raw["data/raw/consumption.csv"]
+
+
+def test_a_429_waits_as_long_as_its_retry_after_says(ingested) -> None:
+    state, repo, raw = ingested
+    state.reset()
+    state.failures, state.status, state.retry_after = 1, 429, 1
+    cli(repo, "ingest")
+    assert len(state.requests) == 3
+    # The backoff is 0.01 s: only the header explains the wait.
+    assert state.times[1] - state.times[0] >= 1.0
+    assert (repo / "data/raw/consumption.csv").read_bytes() == raw["data/raw/consumption.csv"]
+
+
+def test_the_download_shows_a_bar_on_a_terminal_only(ingested) -> None:
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import termios
+
+    from conftest import env
+
+    _, repo, _ = ingested
+    assert "|" not in cli(repo, "ingest").stderr  # captured: no bar, the log lines alone
+    terminal, stderr = os.openpty()
+    # A terminal of 100 columns (a new pty has none, where tqdm draws an empty bar).
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    with subprocess.Popen(
+        [str(BIN / "energy-forecast"), "ingest"],
+        cwd=repo,
+        env=env(),
+        stdout=subprocess.DEVNULL,
+        stderr=stderr,
+    ) as process:
+        os.close(stderr)
+        shown = b""
+        with contextlib.suppress(OSError):  # the terminal closes with the process
+            while chunk := os.read(terminal, 1 << 16):
+                shown += chunk
+    os.close(terminal)
+    assert process.returncode == 0, shown.decode(errors="replace")[-2000:]
+    assert b"consumption:" in shown and b"%|" in shown and b"\r" in shown
 
 
 def test_failures_are_clear_and_leave_the_previous_files(ingested) -> None:

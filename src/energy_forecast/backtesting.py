@@ -33,6 +33,7 @@ from energy_forecast.modeling.training import (
     refit,
     served_inputs,
 )
+from energy_forecast.progress import progress_bar
 from energy_forecast.settings import Settings
 
 # The article's configuration, refitted at each origin beside ours.
@@ -89,11 +90,11 @@ def rolling_forecasts(
 ) -> pd.DataFrame:
     """One row per forecast day: date, actual, static, adaptive and its bands as served,
     article, the day's pinball loss, origin. Windows run where `compute` says."""
+    every = list(windows(daily, settings))
     with compute.tasks(settings.compute) as tasks:
-        calls = (
-            (forecast_window, w, settings, promoted, article) for w in windows(daily, settings)
-        )
-        return pd.concat(list(tasks(calls)), ignore_index=True)
+        calls = ((forecast_window, w, settings, promoted, article) for w in every)
+        forecasts = progress_bar("backtest", len(every), "origin", tasks(calls))
+        return pd.concat(list(forecasts), ignore_index=True)
 
 
 def forecast_window(

@@ -4,30 +4,32 @@ Each body is streamed to a temporary file, then checked: the header must be the 
 labels the parser reads, and the rows must cover data.start..data.end (with `data.end: latest`,
 everything published from data.start on is asked for). Rows outside that range are dropped
 locally, since a server may ignore the `where` filter; kept rows stay byte
-for byte. Connection errors, 429 and 5xx are retried with backoff, then reported with the
-URL. The caller (`ingest`) moves the files into data/raw/ only when both downloads pass.
+for byte. Connection errors, 429 and 5xx are retried with backoff (urllib3's `Retry`, which
+honours `Retry-After`), then reported with the URL; so is a body cut short. The caller
+(`ingest`) moves the files into data/raw/ only when both downloads pass.
 """
 
 from __future__ import annotations
 
-import http.client
 import logging
-import sys
-import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util import Retry
 
 from energy_forecast.core.errors import InputError
 from energy_forecast.data import exports
 from energy_forecast.data.parsing import export_days
+from energy_forecast.progress import progress_bar
 from energy_forecast.settings import OdreSettings
 
 log = logging.getLogger(__name__)
 RETRIES = 3
+# Answers worth asking again: too many requests, and the server's own failures.
+RETRY_STATUSES = (429, 500, 502, 503, 504)
 CHUNK = 1 << 16
 # The column holding each row's Paris day, per dataset.
 DAY_COLUMNS = {"consumption": exports.CONSUMPTION_DATE, "temperature": exports.TEMPERATURE_DATE}
@@ -47,10 +49,6 @@ REQUIRED = {
 }
 
 
-class _Retryable(Exception):
-    pass
-
-
 def export_url(base_url: str, dataset: str, start: pd.Timestamp, end: pd.Timestamp | None) -> str:
     """The CSV export of `dataset` from `start` to `end` (None: everything published since)."""
     where = f"date >= date'{start.date()}'"
@@ -68,72 +66,54 @@ def export_url(base_url: str, dataset: str, start: pd.Timestamp, end: pd.Timesta
     return f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{dataset}/exports/csv?{query}"
 
 
-class _Progress:
-    """Bytes and rows so far: a live line on a terminal, a log line every 10 MB otherwise."""
-
-    def __init__(self, name: str) -> None:
-        self.name, self.bytes, self.rows, self.logged = name, 0, 0, 0
-        self.live = sys.stderr.isatty()
-
-    def add(self, chunk: bytes) -> None:
-        self.bytes += len(chunk)
-        self.rows += chunk.count(b"\n")
-        if self.live:
-            print(
-                f"\r{self.name}: {self.bytes / 1e6:7.1f} MB, {self.rows:,} rows",
-                end="",
-                file=sys.stderr,
-                flush=True,
-            )
-        elif self.bytes - self.logged >= 10_000_000:
-            self.logged = self.bytes
-            log.info("%s: %.1f MB, %d rows", self.name, self.bytes / 1e6, self.rows)
-
-    def done(self) -> None:
-        if self.live:
-            print(file=sys.stderr)
-        log.info("%s: downloaded %.1f MB, %d rows", self.name, self.bytes / 1e6, self.rows)
-
-
-def _fetch_once(url: str, target: Path, timeout: float, name: str) -> None:
-    try:
-        with urllib.request.urlopen(url, timeout=timeout) as response, open(target, "wb") as out:
-            progress = _Progress(name)
-            while chunk := response.read(CHUNK):
-                out.write(chunk)
-                progress.add(chunk)
-            # A connection closed early ends a sized body without an error: count the bytes.
-            expected = response.headers.get("Content-Length")
-            if expected is not None and progress.bytes != int(expected):
-                raise _Retryable(f"connection closed after {progress.bytes} of {expected} bytes")
-            progress.done()
-    except urllib.error.HTTPError as err:
-        if err.code == 429 or err.code >= 500:
-            raise _Retryable(f"HTTP {err.code} {err.reason}") from None
-        raise InputError(
-            f"cannot download {url}: HTTP {err.code} {err.reason}; use "
-            "data.source: files or synthetic"
-        ) from None
-    except (urllib.error.URLError, http.client.HTTPException, OSError) as err:
-        reason = getattr(err, "reason", None) or err
-        raise _Retryable(f"{type(err).__name__}: {reason}") from None
+def _session(backoff: float) -> requests.Session:
+    """A session that asks again, `RETRIES` times with exponential backoff (or as long as the
+    server's `Retry-After` says), on connection errors, 429 and 5xx: urllib3's `Retry`."""
+    retry = Retry(
+        total=RETRIES,
+        backoff_factor=backoff,
+        status_forcelist=RETRY_STATUSES,
+        allowed_methods={"GET"},
+        respect_retry_after_header=True,
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    for scheme in ("http://", "https://"):
+        session.mount(scheme, HTTPAdapter(max_retries=retry))
+    return session
 
 
 def fetch(url: str, target: Path, timeout: float, backoff: float, name: str) -> None:
-    """Stream `url` to `target`, retrying connection errors, 429 and 5xx up to RETRIES times."""
-    for attempt in range(RETRIES + 1):
-        try:
-            _fetch_once(url, target, timeout, name)
-            return
-        except _Retryable as err:
-            if attempt == RETRIES:
+    """Stream `url` to `target`; its bytes on a progress bar on a terminal, a log line after."""
+    unreachable = (
+        f"cannot reach {url}: {{}} (after {RETRIES} retries); use data.source: files or synthetic"
+    )
+    try:
+        with _session(backoff).get(url, timeout=timeout, stream=True) as response:
+            if response.status_code in RETRY_STATUSES:
                 raise InputError(
-                    f"cannot reach {url}: {err} (after {RETRIES} retries); use "
+                    unreachable.format(f"HTTP {response.status_code} {response.reason}")
+                )
+            if not response.ok:
+                raise InputError(
+                    f"cannot download {url}: HTTP {response.status_code} {response.reason}; use "
                     "data.source: files or synthetic"
-                ) from None
-            wait = backoff * 2**attempt
-            log.warning("%s: %s; retrying in %.1f s", name, err, wait)
-            time.sleep(wait)
+                )
+            expected = response.headers.get("Content-Length")
+            total = int(expected) if expected else None
+            size = 0
+            with open(target, "wb") as out, progress_bar(name, total, "B", unit_scale=True) as bar:
+                for chunk in response.iter_content(CHUNK):
+                    out.write(chunk)
+                    size += len(chunk)
+                    bar.update(len(chunk))
+    except requests.RequestException as err:
+        raise InputError(unreachable.format(f"{type(err).__name__}: {_first_line(err)}")) from None
+    log.info("%s: downloaded %.1f MB", name, size / 1e6)
+
+
+def _first_line(err: Exception) -> str:
+    return str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
 
 
 def keep_range(

@@ -31,6 +31,7 @@ from energy_forecast.core.served import make_model
 from energy_forecast.modeling import compute
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.saving import request_frame
+from energy_forecast.progress import progress_bar
 from energy_forecast.settings import (
     PARAMS_FILE,
     CvSettings,
@@ -270,6 +271,7 @@ def search(
 ) -> list[Result]:
     """Cross-validate every configuration where `compute` says; one that raises is kept as
     failed. `report` sees each result in grid order, as it comes."""
+    configs = list(configs)
     y = train["consumption_mwh"].to_numpy()
     splitter = folds(settings.cv, len(train))
     history = history_days(settings.computation)
@@ -278,7 +280,7 @@ def search(
         calls = (
             (_cross_validated, config, train, y, splitter, history, settings) for config in configs
         )
-        for result in run(calls):
+        for result in progress_bar("search", len(configs), "configuration", run(calls)):
             report(result)
             results.append(result)
     return results
