@@ -13,6 +13,7 @@ the days it has (on a single row it is that day's temperature).
 from __future__ import annotations
 
 import contextlib
+import functools
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
@@ -364,12 +365,33 @@ def request_errors() -> Iterator[None]:
     try:
         yield
     except InputError as err:
-        # The scoring server answers an MlflowException with HTTP 400 and this message;
-        # any other exception would reach the caller as a generic error.
-        from mlflow.exceptions import MlflowException
-        from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+        # The scoring server answers an MlflowException with HTTP 400 and its message; any
+        # other exception would reach the caller as a generic error.
+        raise _refusal()(str(err)) from err
 
-        raise MlflowException(str(err), error_code=INVALID_PARAMETER_VALUE) from err
+
+@functools.cache
+def _refusal() -> type:
+    """MLflow's error for a refused request, keeping its message as raised: the scoring server
+    rewrites a model's MlflowException message to start with the whole request frame (1 KB
+    and more) before the reason; the answer is the reason, naming the column and row."""
+    from mlflow.exceptions import MlflowException
+    from mlflow.protos.databricks_pb2 import INVALID_PARAMETER_VALUE
+
+    class RequestRefused(MlflowException):
+        def __init__(self, reason: str) -> None:
+            self._reason = reason
+            super().__init__(reason, error_code=INVALID_PARAMETER_VALUE)
+
+        @property
+        def message(self) -> str:
+            return self._reason
+
+        @message.setter
+        def message(self, value: str) -> None:
+            pass  # the server's rewrite, with the frame, is dropped
+
+    return RequestRefused
 
 
 class FeatureBuilder(TransformerMixin, BaseEstimator):
