@@ -340,12 +340,11 @@ class Settings(Frozen):
     def _known_features(self) -> Settings:
         # Every set, used or not: a typo is refused before any stage runs, not by the first
         # stage that reads that set.
-        from energy_forecast.core.feature_names import known_features
+        from energy_forecast.core.feature_names import known_features, unknown_features
 
-        known = known_features(self.computation)
         for name, columns in self.features.sets.items():
-            unknown = [c for c in columns if c not in known]
-            if unknown:
+            if unknown := unknown_features(columns, self.computation):
+                known = known_features(self.computation)
                 raise ValueError(
                     f"features.sets.{name}: expected columns among {known}, got {unknown}"
                 )

@@ -27,3 +27,10 @@ class InputError(ValueError):
         self.source = source
         self.line = line
         self.column = column
+
+
+def first_line(err: BaseException, limit: int = 300) -> str:
+    """What a library's exception says, as one line of an error message: its first line, cut
+    to `limit` characters (MLflow's `message` where it has one); its type where it says nothing."""
+    text = str(getattr(err, "message", err)).strip()
+    return text.splitlines()[0][:limit] if text else type(err).__name__

@@ -100,8 +100,7 @@ def parse_dates(
     clock (`2019-01-07T23:30:00Z` is 8 January)."""
     text = values.astype(str).str.strip()
     aware = text.str.contains(_OFFSET, regex=True).to_numpy()
-    plain = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce")
-    dates = pd.Series(pd.DatetimeIndex(plain).tz_localize(None), index=values.index)
+    dates = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce")
     if aware.any():
         utc = pd.to_datetime(text.where(aware), format="ISO8601", errors="coerce", utc=True)
         dates = dates.where(~aware, utc.dt.tz_convert(PARIS).dt.tz_localize(None))

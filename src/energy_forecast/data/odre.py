@@ -20,7 +20,7 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util import Retry
 
-from energy_forecast.core.errors import InputError
+from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.data import exports
 from energy_forecast.data.parsing import export_days
 from energy_forecast.progress import progress_bar
@@ -108,12 +108,8 @@ def fetch(url: str, target: Path, timeout: float, backoff: float, name: str) -> 
                     size += len(chunk)
                     bar.update(len(chunk))
     except requests.RequestException as err:
-        raise InputError(unreachable.format(f"{type(err).__name__}: {_first_line(err)}")) from None
+        raise InputError(unreachable.format(f"{type(err).__name__}: {first_line(err)}")) from None
     log.info("%s: downloaded %.1f MB", name, size / 1e6)
-
-
-def _first_line(err: Exception) -> str:
-    return str(err).strip().splitlines()[0][:300] if str(err).strip() else type(err).__name__
 
 
 def keep_range(

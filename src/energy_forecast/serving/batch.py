@@ -111,7 +111,8 @@ def load_served_model(model_uri: str):
     """The MLflow model at `model_uri`; a local folder that is not there is named in full."""
     import mlflow
 
-    if "://" not in model_uri and ":/" not in model_uri:
+    # Not a URI (`models:/`, `runs:/`, `s3://`...): a folder.
+    if ":/" not in model_uri:
         folder = Path(model_uri).resolve()
         if not (folder / "MLmodel").is_file():
             raise InputError(

@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from energy_forecast import paths
-from energy_forecast.core.errors import InputError
+from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.settings import load
 
 STAGES = ("ingest", "featurize", "train", "evaluate", "select", "backtest")
@@ -28,9 +28,8 @@ def read_daily(root: Path) -> pd.DataFrame:
         return pd.read_parquet(path)
     except (OSError, pyarrow.ArrowException) as err:
         raise InputError(
-            f"cannot be read as the daily table ({type(err).__name__}: "
-            f"{str(err).splitlines()[0][:200]}); make it again with `dvc repro featurize`, or "
-            "restore it with `dvc checkout`",
+            f"cannot be read as the daily table ({type(err).__name__}: {first_line(err)}); "
+            "make it again with `dvc repro featurize`, or restore it with `dvc checkout`",
             source=str(paths.DAILY),
         ) from None
 

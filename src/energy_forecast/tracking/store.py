@@ -25,7 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from energy_forecast.core.errors import InputError
+from energy_forecast.core.errors import InputError, first_line
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def configure(cwd: Path, experiment: str) -> str:
     try:
         return _configure(cwd, experiment)
     except (MlflowException, SQLAlchemyError, sqlite3.Error, OSError) as err:
-        reason = str(getattr(err, "message", err)).strip().splitlines()[0][:300]
+        reason = first_line(err)
         if uri.startswith(("http://", "https://")):
             raise InputError(_server_error(uri, reason, time.monotonic() - started)) from None
         raise InputError(
