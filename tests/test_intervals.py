@@ -12,7 +12,12 @@ from sklearn.linear_model import Ridge
 from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.features import CONSUMPTION, FeatureBuilder
-from energy_forecast.core.intervals import PINBALL_QUANTILES, ConformalQuantiles, interval_columns
+from energy_forecast.core.intervals import (
+    PINBALL_QUANTILES,
+    ConformalQuantiles,
+    conformal_quantiles,
+    interval_columns,
+)
 from energy_forecast.core.served import make_model
 from energy_forecast.core.settings import FeatureSettings
 from energy_forecast.modeling.training import served_inputs, served_model
@@ -50,6 +55,60 @@ def test_the_bands_are_calibrated_on_training_days_out_of_sample(synthetic_daily
     expected = np.log(y[first:]) - np.log(copy.predict(inputs)[first:])
     np.testing.assert_allclose(model.calibration_errors_, expected, rtol=1e-12)
     assert interval_columns([0.8, 0.95]) == ["lower_80", "upper_80", "lower_95", "upper_95"]
+
+
+class CountedRidge(Ridge):
+    """A ridge that records the number of days of each fit."""
+
+    fits: list[int] = []  # noqa: RUF012 (shared by the clones a fit makes)
+
+    def fit(self, X, y, sample_weight=None):
+        CountedRidge.fits.append(len(X))
+        return super().fit(X, y, sample_weight)
+
+
+@pytest.mark.parametrize(("calibration_days", "fits"), [(365, 2), (200, 4)])
+def test_an_adapting_model_lends_its_held_out_errors_to_the_bands(
+    synthetic_daily, calibration_days: int, fits: int
+) -> None:
+    settings = parse(PARAMS)
+    features = list(settings.features.sets["load"])
+    train = synthetic_daily[pd.to_datetime(synthetic_daily["date"]) < "2018-01-01"]
+    config = ridge(settings)
+    inputs = served_inputs(config, settings, train)
+    adaptive = KalmanAdaptive(
+        make_model(features, settings.computation, CountedRidge()),
+        list(settings.features.sets["dayahead"]),
+        settings.computation.for_model(),
+        [0.0, 0.01, 0.1],
+        selection_days=365,
+    )
+    model = ConformalQuantiles(adaptive, calibration_days=calibration_days)
+    CountedRidge.fits.clear()
+    model.fit(inputs, train[CONSUMPTION].to_numpy())
+    forecaster = model.forecaster_
+    held_out = forecaster.held_out_errors_
+    # The errors the state noise was chosen by: of a base fitted on the days before them.
+    chosen = forecaster.selection_mape_.index(min(forecaster.selection_mape_))
+    assert forecaster.state_noise_ratio_ == [0.0, 0.01, 0.1][chosen]
+    assert np.mean(np.abs(np.expm1(-held_out))) == pytest.approx(min(forecaster.selection_mape_))
+    assert CountedRidge.fits[:2] == [len(train) - 365, len(train)]
+    # As many days as the calibration asks for: no copy is fitted; otherwise one is.
+    assert len(CountedRidge.fits) == fits
+    if fits == 2:
+        np.testing.assert_array_equal(model.calibration_errors_, held_out)
+    else:
+        assert len(model.calibration_errors_) == calibration_days
+
+
+def test_the_calibrated_quantiles_are_split_conformal_ranks() -> None:
+    errors = np.array([0.3, -0.1, 0.5, 0.0, 0.2, -0.4, 0.1, 0.4, -0.2])  # n = 9, shuffled
+    taus = np.array([0.05, 0.1, 0.2, 0.5, 0.8, 0.9, 0.95])
+    # Above the median the ceil((n + 1) tau)-th smallest, below it the floor(...)-th: a
+    # 90 % band of 9 errors spans all of them, where interpolation would cut inside.
+    expected = [-0.4, -0.4, -0.2, 0.1, 0.4, 0.5, 0.5]
+    np.testing.assert_array_equal(conformal_quantiles(errors, taus), expected)
+    assert conformal_quantiles(errors, np.array([0.9]))[0] > np.quantile(errors, 0.9)
 
 
 def test_bands_cover_about_their_level_on_a_later_year(synthetic_daily) -> None:
@@ -126,10 +185,10 @@ def test_the_pinball_score_is_the_mean_over_gefcom_quantiles(synthetic_daily) ->
     point = model.predict(request)
     expected = []
     for tau in PINBALL_QUANTILES:
-        quantile = point * np.exp(np.quantile(model.calibration_errors_, tau))
+        quantile = point * np.exp(conformal_quantiles(model.calibration_errors_, tau))
         expected.append(np.maximum(tau * (actual - quantile), (tau - 1) * (actual - quantile)))
     np.testing.assert_allclose(
-        model.pinball_loss(*model.predict_quantiles(request), actual), np.mean(expected, axis=0)
+        model.pinball_loss(request, model.predict(request), actual), np.mean(expected, axis=0)
     )
 
 

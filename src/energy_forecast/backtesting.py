@@ -119,7 +119,7 @@ def forecast_window(
             "adaptive": served.pop(CONSUMPTION).to_numpy()[kept],
             **{name: band.to_numpy()[kept] for name, band in served.items()},
             "article": np.asarray(knn.predict(article.inputs(window.request)))[kept],
-            "pinball": model.pinball_loss(point, quantiles, actual)[kept],
+            "pinball": model.pinball_loss(frame, point, actual)[kept],
             "origin": window.origin.strftime("%Y-%m-%d"),
         }
     )

@@ -14,7 +14,9 @@ and the answer is the base model's static forecast, exactly.
 Both noises come from the training period alone: the base is refitted on all but its last
 `selection_days`; the variance of its log errors on those days is the observation noise
 (`auto`), and the state noise (per day, relative to it) is the one whose tracking forecasts
-those days best. A state noise of 0 tracks nothing: the choice can be the static model.
+those days best. A state noise of 0 tracks nothing: the choice can be the static model. The
+log errors of those days with the chosen state noise (`held_out_errors_`) are the day-ahead
+errors of a model fitted before them, served as it is: the bands calibrate on them.
 """
 
 from __future__ import annotations
@@ -94,28 +96,34 @@ def track(
     log_error: np.ndarray,
     days: np.ndarray,
     complete_lag: int,
-    state_noise: float,
+    state_noises: np.ndarray,
     observation_noise: float,
     partial: PartialDay | None = None,
 ) -> np.ndarray:
-    """For each row, z . b with b filtered on the rows whose day is at most its day -
-    complete_lag, then, with `partial`, updated (for this row only) by the row of its day -
-    partial.horizon.
+    """For each of `state_noises` and each row, z . b with b filtered on the rows whose day is
+    at most its day - complete_lag, then, with `partial`, updated (for this row only) by the
+    row of its day - partial.horizon. One filter per state noise, run side by side.
 
     `days` are whole days, increasing; `log_error` is NaN where the consumption is not known.
     """
+    state_noises = np.asarray(state_noises, dtype=float)
     k = design.shape[1]
-    state = np.zeros(k)
-    covariance = np.eye(k) * state_noise * INITIAL_VARIANCE
-    noise = np.eye(k) * state_noise
+    state = np.zeros((len(state_noises), k))
+    noise = np.eye(k) * state_noises[:, None, None]
+    covariance = noise * INITIAL_VARIANCE
 
     def updated(state, covariance, z, error, variance):
         covariance = covariance + noise
-        gain = covariance @ z / (z @ covariance @ z + variance)
-        return state + gain * (error - z @ state), covariance - np.outer(gain, z @ covariance)
+        spread = covariance @ z
+        gain = spread / (spread @ z + variance)[:, None]
+        innovation = error - state @ z
+        return (
+            state + gain * innovation[:, None],
+            covariance - gain[:, :, None] * (z @ covariance)[:, None, :],
+        )
 
     row_of_day = {int(day): row for row, day in enumerate(days)}
-    correction = np.zeros(len(days))
+    correction = np.zeros((len(state_noises), len(days)))
     observed = 0
     for row, day in enumerate(days):
         while observed < row and days[observed] <= day - complete_lag:
@@ -129,7 +137,7 @@ def track(
         if latest is not None and latest < row and not np.isnan(partial.log_error[latest]):
             error, variance = partial.log_error[latest], observation_noise + partial.noise
             current, _ = updated(state, covariance, design[latest], error, variance)
-        correction[row] = design[row] @ current
+        correction[:, row] = current @ design[row]
     return correction
 
 
@@ -198,10 +206,17 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         )
         built = self._features(X.assign(**{CONSUMPTION: y}))
         partial = self._fit_nowcast(X, days, log_error, np.log(y) - log_error)
-        ratios = [float(r) for r in self.state_noise]
-        self.selection_mape_ = self._selection_mape(built, log_error, days, first, ratios, partial)
+        ratios = np.array([float(r) for r in self.state_noise])
+        # Each state noise's log errors on the held-out days, tracking from the first day.
+        held_out = log_error[first:] - self._held_out_corrections(
+            built, log_error, days, first, ratios, partial
+        )
+        # |forecast / actual - 1| = |exp(-log error) - 1|: each day's relative error.
+        self.selection_mape_ = [float(m) for m in np.abs(np.expm1(-held_out)).mean(axis=1)]
         # Ties go to the first (smallest) state noise, so the choice is deterministic.
-        self.state_noise_ratio_ = ratios[int(np.argmin(self.selection_mape_))]
+        chosen = int(np.argmin(self.selection_mape_))
+        self.state_noise_ratio_ = float(ratios[chosen])
+        self.held_out_errors_ = held_out[chosen]
         self.base_ = clone(self.base).fit(X, y)
         self.encoder_ = _design_encoder(self.features).fit(built)
         self.n_features_in_ = X.shape[1]
@@ -249,29 +264,22 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         nowcast = self._nowcast_inputs(X, days, log_error, log_static) @ self.nowcast_coef_
         return PartialDay(settings.horizon_days, nowcast, self.nowcast_noise_)
 
-    def _selection_mape(
+    def _held_out_corrections(
         self,
         built: pd.DataFrame,
         log_error: np.ndarray,
         days: np.ndarray,
         first: int,
-        ratios: list[float],
+        ratios: np.ndarray,
         partial: PartialDay | None,
-    ) -> list[float]:
-        """Each state noise's MAPE over the held-out days, tracking from the first day."""
-        if len(ratios) == 1:
-            return [0.0]
+    ) -> np.ndarray:
+        """Each state noise's tracked log correction of the held-out days, the design scaled
+        on the days before them."""
         encoder = _design_encoder(self.features).fit(built.iloc[:first])
         design = self._design(built, encoder)
         lag = self._feature_settings().complete_lag_days
         r = self.observation_noise_
-        scores = []
-        for ratio in ratios:
-            correction = track(design, log_error, days, lag, ratio * r, r, partial)
-            # The forecast over the actual, both relative to the static forecast.
-            relative = np.exp(correction[first:] - log_error[first:])
-            scores.append(float(np.mean(np.abs(relative - 1.0))))
-        return scores
+        return track(design, log_error, days, lag, ratios * r, r, partial)[:, first:]
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         with request_errors():
@@ -296,10 +304,10 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
             log_error,
             days[order],
             self._feature_settings().complete_lag_days,
-            self.state_noise_ratio_ * self.observation_noise_,
+            np.array([self.state_noise_ratio_ * self.observation_noise_]),
             self.observation_noise_,
             self._partial_day(ordered, days[order], log_error, log_static),
-        )
+        )[0]
         return static * np.exp(correction)
 
 

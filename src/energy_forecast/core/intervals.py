@@ -5,7 +5,9 @@ training period alone: a copy fitted on all but its last `calibration_days` fore
 days as it is served (day-ahead, tracking the consumption it is told, if it adapts), and the
 empirical quantiles of their log errors, log(actual / forecast), give the band: split
 conformal prediction (Vovk et al. 2005), one quantile per level's tail, so the band can be
-asymmetric as the errors are.
+asymmetric as the errors are. A forecaster that has made those very forecasts while it was
+fitted (`KalmanAdaptive` on its held-out days, when they are as many) lends its errors
+(`held_out_errors_`) instead of a copy being fitted.
 
 When a request carries consumption, the quantiles are then tracked day by day over the days
 it covers (`method: tracking`): each quantile moves by a pinball-loss gradient step with each
@@ -16,8 +18,9 @@ whose long-run coverage is the level whatever the errors do: after a shift such 
 lockdown the band widens within days. Without consumption, or with `method: split`, the band is
 the calibration quantiles.
 
-Quantiles 0.01..0.99 are tracked beside the levels' tails, so the GEFCom2014 pinball score can
-be computed; crossing quantiles are sorted (rearrangement, Chernozhukov et al. 2010).
+A band tracks the levels' tails; the GEFCom2014 pinball score tracks the quantiles
+0.01..0.99 when it is asked for. Crossing quantiles are sorted (rearrangement, Chernozhukov
+et al. 2010).
 """
 
 from __future__ import annotations
@@ -50,6 +53,17 @@ def interval_columns(levels: Sequence[float]) -> list[str]:
 def tails(levels: Sequence[float]) -> list[float]:
     """The quantiles the levels' bands are made of: (1 - level) / 2 and (1 + level) / 2."""
     return sorted({round((1 + side * lv) / 2, 6) for lv in levels for side in (-1, 1)})
+
+
+def conformal_quantiles(errors: np.ndarray, taus: np.ndarray) -> np.ndarray:
+    """The split-conformal quantiles of `errors` at `taus`: the ceil((n + 1) tau)-th smallest
+    above the median, the floor((n + 1) tau)-th below it, so that a band of n calibration
+    errors covers a new day with at least its level's probability (Vovk et al. 2005; Lei et
+    al. 2018), where np.quantile's interpolation falls short by about 1 / n."""
+    ordered = np.sort(errors)
+    n = len(ordered)
+    rank = np.where(taus >= 0.5, np.ceil((n + 1) * taus), np.floor((n + 1) * taus))
+    return ordered[np.clip(rank.astype(int), 1, n) - 1]
 
 
 def track_quantiles(
@@ -115,21 +129,29 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
             )
         y = np.asarray(y, dtype=float)
         X = X.reset_index(drop=True)
-        held = min(int(self.calibration_days), len(X) // 2)
-        first = len(X) - held
-        calibration = clone(self.forecaster).fit(X.iloc[:first], y[:first])
-        # Served as it would have been: told the consumption of the days before each day.
-        forecast = np.asarray(calibration.predict(X.assign(**{CONSUMPTION: y})), dtype=float)
-        self.calibration_errors_ = np.log(y[first:]) - np.log(forecast[first:])
-        self.taus_ = np.array(sorted({*PINBALL_QUANTILES, *tails(self.levels)}))
-        self.initial_quantiles_ = np.quantile(self.calibration_errors_, self.taus_)
+        self.forecaster_ = clone(self.forecaster).fit(X, y)
+        self.calibration_errors_ = self._calibration_errors(X, y)
+        self.taus_ = np.array(tails(self.levels))
+        self.initial_quantiles_ = conformal_quantiles(self.calibration_errors_, self.taus_)
         # One step scales with the errors' spread: the same learning rate suits any level.
         self.step_ = float(self.learning_rate * np.std(self.calibration_errors_))
-        self.forecaster_ = clone(self.forecaster).fit(X, y)
         # Errors on the days it was fitted on are in-sample, too small: the band tracks after.
         self.last_fitted_day_ = int(whole_days(X).max())
         self.n_features_in_ = X.shape[1]
         return self
+
+    def _calibration_errors(self, X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
+        """The log errors of the last `calibration_days` forecast as served by a copy fitted on
+        the days before them."""
+        held = min(int(self.calibration_days), len(X) // 2)
+        lent = getattr(self.forecaster_, "held_out_errors_", None)
+        if lent is not None and len(lent) == held:
+            return np.asarray(lent, dtype=float)
+        first = len(X) - held
+        calibration = clone(self.forecaster).fit(X.iloc[:first], y[:first])
+        # Served as it would have been: told the consumption of the days before each day.
+        forecast = np.asarray(calibration.predict(X.assign(**{CONSUMPTION: y})), dtype=float)
+        return np.log(y[first:]) - np.log(forecast[first:])
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.forecaster_.predict(X), dtype=float)
@@ -139,33 +161,31 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         with request_errors():
             X = X.reset_index(drop=True)
             point = self.predict(X)
-            static = np.tile(self.initial_quantiles_, (len(X), 1))
-            if self.method == "split" or CONSUMPTION not in X.columns:
-                return point, static
-            known = checked_consumption(X[CONSUMPTION], "request")
-            if np.isnan(known).all():
-                return point, static
-            days = whole_days(X)
-            out_of_sample = days > self.last_fitted_day_
-            log_error = np.where(out_of_sample, np.log(known) - np.log(point), np.nan)
-            order = np.argsort(days, kind="stable")
-            quantiles = np.empty_like(static)
-            quantiles[order] = track_quantiles(
-                self.initial_quantiles_,
-                self.taus_,
-                log_error[order],
-                days[order],
-                self.complete_lag_days,
-                self.step_,
-            )
-            return point, quantiles
+            return point, self.quantiles(X, point, self.taus_)
 
-    def _indices(self, taus: Sequence[float]) -> list[int]:
-        """Where each of `taus` sits among the tracked `taus_`."""
-        return [int(np.argmin(np.abs(self.taus_ - t))) for t in taus]
+    def quantiles(self, X: pd.DataFrame, point: np.ndarray, taus: Sequence[float]) -> np.ndarray:
+        """For each row of `X` (reset index) forecast `point`, the log-error quantiles `taus`."""
+        taus = np.asarray(taus, dtype=float)
+        initial = conformal_quantiles(self.calibration_errors_, taus)
+        static = np.tile(initial, (len(X), 1))
+        if self.method == "split" or CONSUMPTION not in X.columns:
+            return static
+        known = checked_consumption(X[CONSUMPTION], "request")
+        if np.isnan(known).all():
+            return static
+        days = whole_days(X)
+        out_of_sample = days > self.last_fitted_day_
+        log_error = np.where(out_of_sample, np.log(known) - np.log(point), np.nan)
+        order = np.argsort(days, kind="stable")
+        quantiles = np.empty_like(static)
+        quantiles[order] = track_quantiles(
+            initial, taus, log_error[order], days[order], self.complete_lag_days, self.step_
+        )
+        return quantiles
 
     def _tail_index(self, level: float) -> list[int]:
-        return self._indices(((1 - level) / 2, (1 + level) / 2))
+        """Where the level's two tails sit among `taus_`."""
+        return [int(np.argmin(np.abs(self.taus_ - t))) for t in ((1 - level) / 2, (1 + level) / 2)]
 
     def calibration_bands(self) -> dict[float, np.ndarray]:
         """Each level's calibrated log-error band: (lower, upper)."""
@@ -184,12 +204,10 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
     def predict_intervals(self, X: pd.DataFrame) -> pd.DataFrame:
         return self.bands(*self.predict_quantiles(X))
 
-    def pinball_loss(
-        self, point: np.ndarray, quantiles: np.ndarray, actual: np.ndarray
-    ) -> np.ndarray:
+    def pinball_loss(self, X: pd.DataFrame, point: np.ndarray, actual: np.ndarray) -> np.ndarray:
         """Each row's mean pinball loss (MWh) over the quantiles 0.01..0.99 (GEFCom2014's
-        score), from `predict_quantiles`."""
+        score) around `point`, the forecast of `X` (reset index)."""
         taus = np.array(PINBALL_QUANTILES)
-        forecast = point[:, None] * np.exp(quantiles[:, self._indices(taus)])
+        forecast = point[:, None] * np.exp(self.quantiles(X, point, taus))
         above = np.asarray(actual, dtype=float)[:, None] - forecast
         return np.mean(np.maximum(taus * above, (taus - 1) * above), axis=1)
