@@ -13,15 +13,19 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BIN, ONE_FAMILY, PUBLISHED_TWH, SMALL, cli, make_repo, merge, run
+from conftest import BIN, ONE_FAMILY, PUBLISHED_TWH, ROOT, SMALL, cli, make_repo, merge, run
 
 from energy_forecast.synthetic.generator import generate
 
 pytestmark = pytest.mark.slow
+ECO2MIX = ROOT.parent / "shared" / "data" / "eco2mix" / "eco2mix-national-tr_2021-12.csv"
 DATASETS = {
     "consommation-quotidienne-brute": "consumption",
+    "eco2mix-national-tr": "eco2mix",
     "temperature-quotidienne-regionale": "temperature",
 }
+# Each export's day column.
+DAY_COLUMN = {"consumption": 1, "eco2mix": 2, "temperature": 1}
 
 
 class Portal:
@@ -46,7 +50,7 @@ class Portal:
     def body(self, name: str, where: str | None) -> bytes:
         head, *lines = self.files[name].splitlines(keepends=True)
         days = pd.to_datetime(
-            pd.Series([line.split(b";")[1].decode() for line in lines]),
+            pd.Series([line.split(b";")[DAY_COLUMN[name]].decode() for line in lines]),
             format=self.day_formats[name],
         )
         keep = pd.Series(True, index=days.index)
@@ -286,3 +290,29 @@ def test_the_exports_through_2021_from_the_portal(real_portal, tmp_path: Path) -
         assert totals[year] == pytest.approx(PUBLISHED_TWH[year], rel=5e-4), year
     quality = json.loads((repo / "reports/data_quality.json").read_text())
     assert quality["consumption"]["resolved"] == {"conflicting_duplicate.refile": 1}
+
+
+@pytest.mark.real_data
+def test_the_eco2mix_series_from_the_portal_carries_rte_j1(real_files_2021, tmp_path) -> None:
+    """`consumption_dataset: eco2mix-national-tr` downloads the series RTE forecasts: its days,
+    with RTE's J-1 forecast beside them, rows out of time order counted."""
+    if not ECO2MIX.exists():
+        pytest.skip("the eCO2mix export in ../shared/data/eco2mix is absent")
+    state = Portal(
+        {"eco2mix": ECO2MIX.read_bytes(), "temperature": real_files_2021[1].read_bytes()},
+        {"eco2mix": "%Y-%m-%d", "temperature": "%d/%m/%y"},
+    )
+    with serve(state) as url:
+        params = merge(odre_params(url), {"data": {"start": "2021-12-01", "end": "latest"}})
+        params["data"]["odre"]["consumption_dataset"] = "eco2mix-national-tr"
+        repo = make_repo(tmp_path / "repo", params)
+        run(repo, str(BIN / "dvc"), "repro", "featurize")
+    assert "/datasets/eco2mix-national-tr/exports/csv?" in state.requests[0]
+    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
+    assert len(daily) == 31
+    assert daily["rte_j1_mwh"].notna().all()
+    error = (daily["rte_j1_mwh"] / daily["consumption_mwh"] - 1).abs().mean()
+    assert 0.005 < error < 0.02
+    quality = json.loads((repo / "reports/data_quality.json").read_text())
+    assert quality["consumption"]["rows_reordered"] > 0
+    assert quality["consumption"]["rows_by_status"] == {"Temps réel": 2976}

@@ -22,7 +22,9 @@ import numpy as np
 import pandas as pd
 
 from energy_forecast.core.adaptation import KalmanAdaptive
+from energy_forecast.core.calendar import special_days
 from energy_forecast.core.features import CONSUMPTION
+from energy_forecast.core.inputs import RTE_J1
 from energy_forecast.core.intervals import ConformalQuantiles, level_name
 from energy_forecast.modeling import compute
 from energy_forecast.modeling.metrics import scores
@@ -111,6 +113,8 @@ def forecast_window(
     actual = window.request[CONSUMPTION].to_numpy()
     point, quantiles = model.predict_quantiles(frame)
     served = model.bands(point, quantiles)
+    # RTE's own day-ahead forecast, where the series carries it: beside ours, never an input.
+    rte = {RTE: window.request[RTE_J1].to_numpy()[kept]} if RTE_J1 in window.request else {}
     return pd.DataFrame(
         {
             "date": pd.to_datetime(window.request["date"])[kept].dt.strftime("%Y-%m-%d"),
@@ -119,6 +123,7 @@ def forecast_window(
             "adaptive": served.pop(CONSUMPTION).to_numpy()[kept],
             **{name: band.to_numpy()[kept] for name, band in served.items()},
             "article": np.asarray(knn.predict(article.inputs(window.request)))[kept],
+            **rte,
             "pinball": model.pinball_loss(frame, point, actual)[kept],
             "origin": window.origin.strftime("%Y-%m-%d"),
         }
@@ -126,6 +131,15 @@ def forecast_window(
 
 
 FORECASTS = ("static", "adaptive", "article")
+# RTE's J-1 forecast's column, on the series that carry it (ENTSO-E, eCO2mix).
+RTE = "rte_j1"
+
+
+def forecasts(table: pd.DataFrame) -> tuple[str, ...]:
+    """The forecasts the table holds: ours, and RTE's where the series carries it."""
+    return FORECASTS + ((RTE,) if RTE in table.columns else ())
+
+
 # The target day's temperatures the backtest forecasts with: the observed ones, so its figures
 # are an upper bound on what a forecaster with a weather forecast scores.
 WEATHER = "observed"
@@ -151,17 +165,35 @@ def issued(settings: Settings) -> str:
 
 
 def summary(table: pd.DataFrame, levels: list[float]) -> dict[str, dict[str, dict[str, float]]]:
-    """MAPE, RMSE and MAE of each forecast, and the bands' scores, per year and overall."""
+    """MAPE, RMSE and MAE of each forecast (RTE's on the days it has), the bands' scores, and
+    the MAPE of special days and of the others, per year and overall."""
     years = pd.to_datetime(table["date"]).dt.year
     groups = {str(year): table[years == year] for year in sorted(years.unique())}
     groups["overall"] = table
-    return {
-        name: {
-            period: {k: v for k, v in scores(rows["actual"], rows[name]).items() if k != "r2"}
-            for period, rows in groups.items()
-        }
-        for name in FORECASTS
-    } | {"intervals": {period: band_scores(rows, levels) for period, rows in groups.items()}}
+
+    def scored(rows: pd.DataFrame, name: str) -> dict[str, float]:
+        rows = rows[rows[name].notna()]
+        return {k: v for k, v in scores(rows["actual"], rows[name]).items() if k != "r2"}
+
+    return (
+        {name: {p: scored(rows, name) for p, rows in groups.items()} for name in forecasts(table)}
+        | {"intervals": {period: band_scores(rows, levels) for period, rows in groups.items()}}
+        | {"special_days": {period: special_day_mape(rows) for period, rows in groups.items()}}
+    )
+
+
+def special_day_mape(rows: pd.DataFrame) -> dict[str, float | None]:
+    """`<forecast>_<kind>_mape` (%) for each kind of `calendar.special_days`, and its days;
+    None where the period has no such day."""
+    kinds = special_days(pd.DatetimeIndex(pd.to_datetime(rows["date"])))
+    out: dict[str, float | None] = {}
+    for kind, mask in kinds.items():
+        out[f"{kind}_days"] = int(mask.sum())
+        for name in ("adaptive", *((RTE,) if RTE in rows.columns else ())):
+            chosen = rows[mask & rows[name].notna().to_numpy()]
+            error = (chosen[name] - chosen["actual"]).abs() / chosen["actual"] * 100
+            out[f"{name}_{kind}_mape"] = float(error.mean()) if len(chosen) else None
+    return out
 
 
 def band_scores(rows: pd.DataFrame, levels: list[float]) -> dict[str, float]:
@@ -177,11 +209,12 @@ def band_scores(rows: pd.DataFrame, levels: list[float]) -> dict[str, float]:
 
 
 def monthly_mape(table: pd.DataFrame) -> pd.DataFrame:
-    """Each month's MAPE (%), static against adaptive: the plot of when adaptation pays."""
+    """Each month's MAPE (%), static against adaptive (and RTE's J-1 where the series has it):
+    the plot of when adaptation pays."""
     month = pd.to_datetime(table["date"]).dt.strftime("%Y-%m")
     error = {
         name: (table[name] - table["actual"]).abs() / table["actual"] * 100
-        for name in ("static", "adaptive")
+        for name in ("static", "adaptive", *((RTE,) if RTE in table.columns else ()))
     }
     out = pd.DataFrame(error).groupby(month).mean().rename_axis("month").reset_index()
     return out.round(3)

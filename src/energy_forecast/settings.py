@@ -34,9 +34,10 @@ Days = Annotated[int, Field(ge=0, strict=True)]
 
 
 class FilesSettings(Frozen):
-    consumption: str
-    """The consumption export for `source: files`, under data/external/ (an ODRÉ
-    `consommation-quotidienne-brute` CSV)."""
+    consumption: str | Annotated[list[str], Field(min_length=1)]
+    """The consumption export for `source: files`, under data/external/: ODRÉ's
+    `consommation-quotidienne-brute`, or the series RTE forecasts (ENTSO-E's Total Load,
+    eCO2mix national); a file, a glob or a list of them (one file per year), joined in order."""
     temperature: str
     """The regional temperature export for `source: files`, under data/external/ (an ODRÉ
     `temperature-quotidienne-regionale` CSV)."""
@@ -54,7 +55,9 @@ class OdreSettings(Frozen):
     base_url: str = "https://odre.opendatasoft.com"
     """The ODRÉ portal (a mirror or a test server can stand in)."""
     consumption_dataset: str = "consommation-quotidienne-brute"
-    """The consumption dataset's id on the portal."""
+    """The consumption dataset's id on the portal: `consommation-quotidienne-brute`, or the
+    series RTE forecasts with its J-1 forecast, `eco2mix-national-cons-def` (consolidated and
+    final) or `eco2mix-national-tr` (real time)."""
     temperature_dataset: str = "temperature-quotidienne-regionale"
     """The temperature dataset's id on the portal."""
     timeout_seconds: Annotated[float, Field(gt=0)] = 60.0

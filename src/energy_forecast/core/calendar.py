@@ -8,6 +8,8 @@ import holidays
 import numpy as np
 import pandas as pd
 
+from energy_forecast.core.inputs import PARIS
+
 
 @cache
 def _holidays_of_year(year: int) -> frozenset[np.datetime64]:
@@ -45,7 +47,10 @@ def is_bridge(dates: pd.DatetimeIndex) -> np.ndarray:
     Monday before a Tuesday holiday, Friday after a Thursday holiday, and a day squeezed
     between two holidays (Wednesday 9 May 2018) are all taken off by many.
     """
-    days = _days(dates)
+    return _bridge(_days(dates))
+
+
+def _bridge(days: np.ndarray) -> np.ndarray:
     before, after = days - 1, days + 1
     return ~_off(days) & _off(before) & _off(after) & (_holiday(before) | _holiday(after))
 
@@ -60,3 +65,28 @@ def summer_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
     doy = dates.day_of_year.to_numpy() - dates.is_leap_year.astype(int) * (dates.month > 2)
     # Non-leap day-of-year: 14 Jul = 195, 1 Aug = 213, 20 Aug = 232, 1 Sep = 244.
     return np.interp(doy, [195, 213, 232, 244], [0.0, 1.0, 1.0, 0.0], left=0.0, right=0.0)
+
+
+def day_hours(days: pd.DatetimeIndex | pd.Index) -> np.ndarray:
+    """Length in hours of each Paris day: 23 on the spring change, 25 in autumn, else 24."""
+    start = pd.DatetimeIndex(days).tz_localize(PARIS)
+    end = (pd.DatetimeIndex(days) + pd.Timedelta(days=1)).tz_localize(PARIS)
+    return ((end - start) / pd.Timedelta(hours=1)).to_numpy()
+
+
+def special_days(dates: pd.DatetimeIndex) -> dict[str, np.ndarray]:
+    """The days a day-ahead forecast misses most, by kind: `holiday` (public holidays, bridges
+    and the days next to either), `clock_change` (the 23- and 25-hour days), `year_end` (24
+    December to 2 January); `special` is any of them, `other` the rest."""
+    days = _days(dates)
+
+    def marked(d: np.ndarray) -> np.ndarray:
+        return _holiday(d) | _bridge(d)
+
+    kinds = {
+        "holiday": marked(days) | marked(days - 1) | marked(days + 1),
+        "clock_change": day_hours(dates) != 24,
+        "year_end": is_year_end(dates),
+    }
+    special = np.logical_or.reduce(list(kinds.values()))
+    return kinds | {"special": special, "other": ~special}

@@ -16,6 +16,9 @@ CONSUMPTION = "consumption_mwh"
 # The day's consumption in MWh from midnight to the issue time (`forecast.issue_time`): how
 # much of the day before the forecast is known when the forecast is issued.
 CONSUMPTION_TO_ISSUE = "consumption_to_issue_mwh"
+# RTE's own day-ahead forecast of the day ("Prévision J-1"), in MWh, where the export carries it:
+# a benchmark beside the forecasts, never a model input.
+RTE_J1 = "rte_j1_mwh"
 # Plausible days of French consumption in MWh (the real 2012-2021 exports: 846,182 to
 # 2,258,194): outside is broken data or a unit error, in exports and in requests alike.
 DAILY_MWH_BOUNDS = (400_000.0, 3_000_000.0)

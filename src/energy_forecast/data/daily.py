@@ -13,12 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from energy_forecast.core.errors import InputError
-from energy_forecast.data.parsing import (
-    STATUS_ORDER,
-    ConsumptionDays,
-    read_consumption,
-    read_temperature,
-)
+from energy_forecast.data.exports import STATUS_ORDER
+from energy_forecast.data.parsing import ConsumptionDays, read_consumption, read_temperature
 from energy_forecast.data.quality import DEFAULT_RULES, QualityReport
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import consecutive_runs, national_temperatures
@@ -224,6 +220,9 @@ def _report(
         spring_rows_dropped=int(days["spring_rows_dropped"].sum()),
         midnight_rows_refiled=int(days["midnight_rows_refiled"].sum()),
         identical_duplicates_dropped=int(days["identical_duplicate"].sum()),
+        values_missing=int(days["values_missing"].sum()),
+        values_unpublished=int(days["values_unpublished"].sum()),
+        rows_reordered=int(days["rows_reordered"].sum()),
         halfhours_interpolated={
             day: int(n) for day, n in days["halfhours_interpolated"].items() if n > 0
         },

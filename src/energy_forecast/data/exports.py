@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 CONSUMPTION_DATASET = "consommation-quotidienne-brute"
+# The eCO2mix national datasets: the series RTE forecasts, with its J-1 forecast beside it.
+ECO2MIX_DATASETS = ("eco2mix-national-cons-def", "eco2mix-national-tr")
+ECO2MIX_DATE = "Date"
+ECO2MIX_INSTANT = "Date - Heure"
+ECO2MIX_NATURE = "Nature"
+ECO2MIX_ACTUAL = "Consommation (MW)"
+ECO2MIX_FORECAST = "Prévision J-1 (MW)"
 TEMPERATURE_DATASET = "temperature-quotidienne-regionale"
 
 CONSUMPTION_COLUMNS = [
@@ -25,6 +32,8 @@ CONSUMPTION_DATE = "Date"
 CONSUMPTION_TIME = "Heure"
 CONSUMPTION_MW = "Consommation brute électricité (MW) - RTE"
 CONSUMPTION_STATUS = "Statut - RTE"
+# The statuses of ODRÉ's series; the least final wins when a day mixes them.
+STATUS_ORDER = ["Définitif", "Consolidé", "Temps réel"]
 
 TEMPERATURE_COLUMNS = [
     "ID",

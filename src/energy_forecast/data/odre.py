@@ -1,4 +1,6 @@
-"""Download the two datasets from RTE's ODRÉ open-data portal (Explore API v2.1 CSV export).
+"""Download the two datasets from RTE's ODRÉ open-data portal (Explore API v2.1 CSV export):
+the consumption (`consommation-quotidienne-brute`, or an eCO2mix national dataset, the series
+RTE forecasts) and the regional temperatures.
 
 Each body is streamed to a temporary file, then checked: the header must be the French
 labels the parser reads, and the rows must cover data.start..data.end (with `data.end: latest`,
@@ -31,9 +33,20 @@ RETRIES = 3
 # Answers worth asking again: too many requests, and the server's own failures.
 RETRY_STATUSES = (429, 500, 502, 503, 504)
 CHUNK = 1 << 16
-# The column holding each row's Paris day, per dataset.
-DAY_COLUMNS = {"consumption": exports.CONSUMPTION_DATE, "temperature": exports.TEMPERATURE_DATE}
+# The column holding each row's Paris day, per kind of dataset.
+DAY_COLUMNS = {
+    "consumption": exports.CONSUMPTION_DATE,
+    "eco2mix": exports.ECO2MIX_DATE,
+    "temperature": exports.TEMPERATURE_DATE,
+}
 REQUIRED = {
+    "eco2mix": [
+        exports.ECO2MIX_DATE,
+        exports.ECO2MIX_INSTANT,
+        exports.ECO2MIX_NATURE,
+        exports.ECO2MIX_ACTUAL,
+        exports.ECO2MIX_FORECAST,
+    ],
     "consumption": [
         exports.CONSUMPTION_INSTANT,
         exports.CONSUMPTION_DATE,
@@ -170,4 +183,9 @@ def download(
         url = export_url(portal.base_url, dataset, start, end)
         log.info("%s: GET %s", name, url)
         fetch(url, target, portal.timeout_seconds, portal.retry_backoff_seconds, name)
-        keep_range(target, name, start, end, url)
+        keep_range(target, dataset_kind(dataset, name), start, end, url)
+
+
+def dataset_kind(dataset: str, name: str) -> str:
+    """What `keep_range` checks a body for: the eCO2mix layout, or the `name` export's."""
+    return "eco2mix" if dataset in exports.ECO2MIX_DATASETS else name

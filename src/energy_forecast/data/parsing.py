@@ -23,27 +23,26 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from energy_forecast.core.calendar import day_hours
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, PARIS, TEMPERATURE_RANGE
 from energy_forecast.core.settings import issue_minutes
-from energy_forecast.data import exports
+from energy_forecast.data import exports, rte_series
+from energy_forecast.data.exports import STATUS_ORDER
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.settings import QualityRules
 
-# The least final status wins when a day mixes them.
-STATUS_ORDER = ["Définitif", "Consolidé", "Temps réel"]
 # How many days after a conflicting duplicate the half-hour it belongs to is looked for: the
 # exports have filed a midnight one day (2020) and two days (2022, 2023) before its own.
 REFILE_WINDOW_DAYS = 3
 _HEURE = re.compile(r"^([01]\d|2[0-3]):[03]0$")
 
 
-def _read_table(path: Path, required: list[str], optional: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Read a `;`-separated UTF-8 export as strings, checking encoding, separator and columns."""
+def _decoded(path: Path) -> str:
     raw = path.read_bytes()
     try:
-        text = raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
         line = raw[: err.start].count(b"\n") + 1
         raise InputError(
@@ -51,7 +50,18 @@ def _read_table(path: Path, required: list[str], optional: tuple[str, ...] = ())
             source=str(path),
             line=line,
         ) from None
-    header = text.split("\n", 1)[0].rstrip("\r")
+
+
+def _header(text: str) -> str:
+    return text.split("\n", 1)[0].rstrip("\r")
+
+
+def _read_table(
+    path: Path, required: list[str], optional: tuple[str, ...] = (), text: str | None = None
+) -> pd.DataFrame:
+    """Read a `;`-separated UTF-8 export as strings, checking encoding, separator and columns."""
+    text = _decoded(path) if text is None else text
+    header = _header(text)
     if not header:
         raise InputError("the file is empty; expected a header line", source=str(path), line=1)
     if exports.SEPARATOR not in header:
@@ -125,13 +135,16 @@ class ConsumptionDays:
 def export_days(values: pd.Series, dataset: str) -> tuple[pd.Series, str]:
     """The Paris day of each row of an export's day column, NaT where unreadable.
 
-    Consumption exports write `dd/mm/yyyy`; temperature exports write ISO dates (possibly with a
+    Consumption exports write `dd/mm/yyyy`, eCO2mix ones ISO dates; temperature exports write
+    ISO dates (possibly with a
     time) or, once re-saved by a spreadsheet, `dd/mm/yy`, decided from the first row. Returns the
     days and a description of the expected format, for error messages.
     """
     text = values.astype(str).str.strip()
     if dataset == "consumption":
         fmt, expected = "%d/%m/%Y", "a date as dd/mm/yyyy"
+    elif dataset == "eco2mix":
+        fmt, expected = "%Y-%m-%d", "an ISO date YYYY-MM-DD"
     elif text.iloc[0][:4].isdigit() and text.iloc[0][4:5] == "-":
         fmt, expected, text = "%Y-%m-%d", "an ISO date YYYY-MM-DD", text.str[:10]
     else:
@@ -441,20 +454,17 @@ def _daily_energy(
 def read_consumption(
     path: str | Path, rules: QualityRules = DEFAULT_RULES, issue_time: str | None = None
 ) -> ConsumptionDays:
-    """Parse a `consommation-quotidienne-brute` export into daily electricity energy (MWh), and
-    with an issue time ("HH:MM") each day's energy up to it."""
+    """Parse a consumption export into daily electricity energy (MWh), and with an issue time
+    ("HH:MM") each day's energy up to it: ODRÉ's `consommation-quotidienne-brute`, or the series
+    RTE forecasts (ENTSO-E or eCO2mix exports, `rte_series`), told apart by their header."""
     path = Path(path)
-    cols = [
-        exports.CONSUMPTION_INSTANT,
-        exports.CONSUMPTION_DATE,
-        exports.CONSUMPTION_TIME,
-        exports.CONSUMPTION_MW,
-        exports.CONSUMPTION_STATUS,
-    ]
-    rows = _consumption_rows(_read_table(path, cols), path, rules)
-    rows = _apply_status_rule(rows, rules.non_final_status, path)
-    rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
-    table, days = _daily_energy(rows, issue_time, rules.max_missing_halfhours)
+    text = _decoded(path)
+    series = rte_series.series_format(_header(text))
+    if series is None:
+        table, days, resolutions = _odre_consumption(path, text, rules, issue_time)
+    else:
+        table, days = rte_series.read_series(text, series, path, rules, issue_time)
+        resolutions = []
     low, high = rules.daily_mwh_bounds
     outside = table[(table["consumption_mwh"] < low) | (table["consumption_mwh"] > high)]
     if len(outside):
@@ -463,16 +473,25 @@ def read_consumption(
             f"{day.date()}: {value:,.0f} MWh is outside data.quality.daily_mwh_bounds "
             f"[{low:,.0f}, {high:,.0f}]; expected a plausible day of French consumption",
             source=str(path),
-            column=exports.CONSUMPTION_MW,
         )
     return ConsumptionDays(table=table, days=days, resolutions=resolutions)
 
 
-def day_hours(days: pd.DatetimeIndex | pd.Index) -> np.ndarray:
-    """Length in hours of each Paris day: 23 on the spring change, 25 in autumn, else 24."""
-    start = pd.DatetimeIndex(days).tz_localize(PARIS)
-    end = (pd.DatetimeIndex(days) + pd.Timedelta(days=1)).tz_localize(PARIS)
-    return ((end - start) / pd.Timedelta(hours=1)).to_numpy()
+def _odre_consumption(
+    path: Path, text: str, rules: QualityRules, issue_time: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame, list[Resolution]]:
+    cols = [
+        exports.CONSUMPTION_INSTANT,
+        exports.CONSUMPTION_DATE,
+        exports.CONSUMPTION_TIME,
+        exports.CONSUMPTION_MW,
+        exports.CONSUMPTION_STATUS,
+    ]
+    rows = _consumption_rows(_read_table(path, cols, text=text), path, rules)
+    rows = _apply_status_rule(rows, rules.non_final_status, path)
+    rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
+    table, days = _daily_energy(rows, issue_time, rules.max_missing_halfhours)
+    return table, days.assign(values_missing=0, values_unpublished=0, rows_reordered=0), resolutions
 
 
 def read_temperature(path: str | Path) -> pd.DataFrame:

@@ -20,6 +20,10 @@ Real exports carry a few defects that are not errors of the file but of the publ
 - **Incomplete consumption days.** A day short of more half-hours (or absent) is left out of
   the daily table (rule `drop`, default) or refused (`error`). A run of more than
   `max_consumption_gap_days` such days is always an error: that is a broken file.
+- **RTE's forecast series** (ENTSO-E and eCO2mix exports, `rte_series`): `N/A` values
+  (`values_missing`) and `-` or blank ones (`values_unpublished`) are gaps, completed like
+  missing half-hours or leaving their day incomplete; rows out of time order are sorted
+  (`rows_reordered`).
 - **Status.** Recent rows are `Consolidé` or `Temps réel`, not `Définitif`. Rule `keep`
   (default) uses them, as RTE publishes them; `drop` leaves out their days; `error` refuses them.
 
@@ -67,6 +71,9 @@ class QualityReport:
     spring_rows_dropped: int = 0
     midnight_rows_refiled: int = 0
     identical_duplicates_dropped: int = 0
+    values_missing: int = 0
+    values_unpublished: int = 0
+    rows_reordered: int = 0
     halfhours_interpolated: dict[pd.Timestamp, int] = field(default_factory=dict)
     resolutions: list[Resolution] = field(default_factory=list)
     temperature_days_imputed: int = 0
@@ -91,6 +98,9 @@ class QualityReport:
                 "spring_rows_dropped": self.spring_rows_dropped,
                 "midnight_rows_refiled": self.midnight_rows_refiled,
                 "identical_duplicates_dropped": self.identical_duplicates_dropped,
+                "values_missing": self.values_missing,
+                "values_unpublished": self.values_unpublished,
+                "rows_reordered": self.rows_reordered,
                 "halfhours_refiled": refiled,
                 "halfhours_interpolated": sum(self.halfhours_interpolated.values()),
                 "resolved": dict(sorted(by_rule.items())),

@@ -37,7 +37,8 @@ def _figure(table: pd.DataFrame, monthly: pd.DataFrame):
 
     dates = pd.to_datetime(table["date"])
     fig, (daily_ax, monthly_ax) = plt.subplots(2, 1, figsize=(12, 7))
-    for name, color in (("static", "tab:orange"), ("adaptive", "tab:blue")):
+    compared = (("static", "tab:orange"), ("adaptive", "tab:blue"), (backtesting.RTE, "tab:green"))
+    for name, color in [(n, c) for n, c in compared if n in monthly.columns]:
         error = (table[name] - table["actual"]) / table["actual"] * 100
         daily_ax.plot(dates, error, label=name, color=color, linewidth=0.8)
         monthly_ax.plot(
@@ -117,6 +118,7 @@ def run(settings: Settings, root: Path) -> None:
                 for name, periods in summary.items()
                 for period, values in periods.items()
                 for metric, value in values.items()
+                if value is not None
             }
         )
         mlflow.log_figure(_figure(table, monthly), "backtest.png")
@@ -128,7 +130,7 @@ def run(settings: Settings, root: Path) -> None:
     with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
         monthly.round(4).to_csv(tmp, index=False)
     write_json(root / paths.BACKTEST_SUMMARY, {"information": information} | summary)
-    overall = {name: summary[name]["overall"]["mape"] for name in backtesting.FORECASTS}
+    overall = {name: summary[name]["overall"]["mape"] for name in backtesting.forecasts(table)}
     bands = summary["intervals"]["overall"]
     # The headline figures `dvc exp show` and `dvc metrics diff` compare.
     write_json(
@@ -151,3 +153,7 @@ def run(settings: Settings, root: Path) -> None:
         overall["adaptive"],
         overall["article"],
     )
+    if backtesting.RTE in overall:
+        log.info(
+            "backtest: RTE's J-1 forecast, same series: MAPE %.2f %%", overall[backtesting.RTE]
+        )

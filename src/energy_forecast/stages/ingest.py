@@ -31,6 +31,41 @@ def _external_file(value: str, key: str, root: Path) -> Path:
     return path
 
 
+def _external_files(value: str | list[str], key: str, root: Path) -> list[Path]:
+    """The files `value` names, each a path or a glob under data/external/, in order."""
+    files = []
+    for pattern in [value] if isinstance(value, str) else value:
+        if not any(c in pattern for c in "*?["):
+            files.append(_external_file(pattern, key, root))
+            continue
+        matched = sorted(root.glob(pattern))
+        if not matched:
+            raise InputError(f"{key}: {pattern!r} matches no file", source=PARAMS_FILE)
+        files += [_external_file(str(m.relative_to(root)), key, root) for m in matched]
+    return files
+
+
+def _joined(files: list[Path], target: Path) -> None:
+    """One export from several of the same format: the first whole, the others' rows after it."""
+    if len(files) == 1:
+        shutil.copyfile(files[0], target)
+        return
+    header = files[0].read_bytes().removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    with target.open("wb") as out:
+        for path in files:
+            first, _, rows = path.read_bytes().removeprefix(b"\xef\xbb\xbf").partition(b"\n")
+            if first.rstrip(b"\r") != header.rstrip(b"\r"):
+                raise InputError(
+                    f"its header differs from that of {files[0]}; expected one export format "
+                    "in every file of data.files.consumption",
+                    source=str(path),
+                    line=1,
+                )
+            if path == files[0]:
+                out.write(first + b"\n")
+            out.write(rows if rows.endswith(b"\n") or not rows else rows + b"\n")
+
+
 def run(settings: Settings, root: Path) -> None:
     data = settings.data
     start = pd.Timestamp(data.start)
@@ -38,9 +73,10 @@ def run(settings: Settings, root: Path) -> None:
     targets = (root / paths.RAW_CONSUMPTION, root / paths.RAW_TEMPERATURE)
     with atomic_path(targets[0]) as consumption, atomic_path(targets[1]) as temperature:
         if data.source == "files":
-            for name, tmp in (("consumption", consumption), ("temperature", temperature)):
-                value = getattr(data.files, name)
-                shutil.copyfile(_external_file(value, f"data.files.{name}", root), tmp)
+            key = "data.files.consumption"
+            _joined(_external_files(data.files.consumption, key, root), consumption)
+            key = "data.files.temperature"
+            shutil.copyfile(_external_file(data.files.temperature, key, root), temperature)
         elif data.source == "synthetic":
             from energy_forecast.synthetic.generator import generate
 

@@ -16,9 +16,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from energy_forecast.core.calendar import day_hours
 from energy_forecast.core.inputs import PARIS
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import day_hours, read_consumption, read_temperature
+from energy_forecast.data.parsing import read_consumption, read_temperature
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.synthetic import load_curve

@@ -1,0 +1,378 @@
+"""Parse the series RTE forecasts day-ahead: ENTSO-E Transparency and eCO2mix national exports.
+
+Both carry RTE's "Prévision J-1" beside the load it targets, as average MW over intervals:
+ENTSO-E's "Total Load - Day Ahead / Actual" (BZN|FR) over UTC intervals written
+`dd.mm.yyyy HH:MM - dd.mm.yyyy HH:MM`, hourly then 15-minute; eCO2mix (`eco2mix-national-tr`,
+`eco2mix-national-cons-def`) every 15 minutes at instants with their offset, not in time order.
+
+The same day energy as for ODRÉ's exports: a Paris day's energy is the sum of its intervals'
+MW times their length, complete when its intervals cover its real length (23, 24 or 25 h).
+Their known defects are resolved by documented rules and counted (`reports/data_quality.json`):
+
+- `N/A` (a value missing) and `-` or blank (not published yet) leave their interval without a
+  value; a day missing at most `max_missing_halfhours` half-hours' worth of them is completed
+  by linear interpolation in time between the intervals either side, as ODRÉ's are; one with
+  more is incomplete (`incomplete_days`). The last, partly published day is incomplete.
+- Rows out of time order are put in order and counted; an interval given twice with one value
+  is kept once and counted, with two values it is an error (no real export shows one).
+- An eCO2mix value covers the export's step (the smallest spacing of its instants) from its
+  instant.
+
+RTE's forecast is kept beside the actual (`rte_j1_mwh`) where it covers the day completely:
+a benchmark to set forecasts beside, never a model input.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from energy_forecast.core.calendar import day_hours
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, PARIS, RTE_J1
+from energy_forecast.core.settings import issue_minutes
+from energy_forecast.data import exports
+from energy_forecast.data.exports import STATUS_ORDER
+from energy_forecast.settings import QualityRules
+
+ENTSOE_TIME = "Time (UTC)"
+ENTSOE_FORECAST = "Day-ahead Total Load Forecast [MW] - BZN|FR"
+ENTSOE_ACTUAL = "Actual Total Load [MW] - BZN|FR"
+# eCO2mix's `Nature` as the status of ODRÉ's other exports.
+ECO2MIX_STATUS = {
+    "Données temps réel": "Temps réel",
+    "Données consolidées": "Consolidé",
+    "Données définitives": "Définitif",
+}
+# ENTSO-E publishes RTE's real-time figures (eCO2mix's `Consommation`), not a consolidated series.
+ENTSOE_STATUS = "Temps réel"
+MISSING = "N/A"
+UNPUBLISHED = ("-", "")
+
+
+def series_format(header: str) -> str | None:
+    """'entsoe' or 'eco2mix' from an export's first line; None for another export."""
+    names = [name.strip().strip('"') for name in header.lstrip("\ufeff").split(",")]
+    if names[0] == ENTSOE_TIME:
+        return "entsoe"
+    names = header.lstrip("\ufeff").split(exports.SEPARATOR)
+    if exports.ECO2MIX_ACTUAL in names and exports.ECO2MIX_FORECAST in names:
+        return "eco2mix"
+    return None
+
+
+def _table(text: str, path: Path, sep: str, required: list[str]) -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as err:
+        raise InputError(f"malformed row: {err}", source=str(path)) from None
+    for column in required:
+        if column not in frame.columns:
+            raise InputError(
+                f"missing column {column!r}; the header has {list(frame.columns)}",
+                source=str(path),
+                line=1,
+            )
+    if frame.empty:
+        raise InputError("no data rows below the header", source=str(path), line=2)
+    return frame
+
+
+def _fail_at(mask: np.ndarray, frame: pd.DataFrame, column: str, path: Path, expected: str):
+    if mask.any():
+        first = int(np.flatnonzero(mask)[0])
+        raise InputError(
+            f"{frame[column].iloc[first]!r} is not {expected}",
+            source=str(path),
+            line=first + 2,
+            column=column,
+        )
+
+
+def _values(frame: pd.DataFrame, column: str, path: Path, rules: QualityRules) -> pd.DataFrame:
+    """The column's MW (NaN where missing or unpublished) and which of the two each gap is."""
+    text = frame[column].str.strip()
+    missing = (text == MISSING).to_numpy()
+    unpublished = text.isin(UNPUBLISHED).to_numpy()
+    mw = pd.to_numeric(text.where(~(missing | unpublished)), errors="coerce")
+    bad = mw.isna().to_numpy() & ~missing & ~unpublished
+    _fail_at(bad, frame, column, path, f"a number of MW, {MISSING!r} or '-'")
+    low, high = rules.halfhour_mw_bounds
+    outside = mw.notna().to_numpy() & ((mw < low) | (mw > high)).to_numpy()
+    _fail_at(
+        outside,
+        frame,
+        column,
+        path,
+        f"an average MW within data.quality.halfhour_mw_bounds [{low:g}, {high:g}]",
+    )
+    return pd.DataFrame({"mw": mw.to_numpy(), "missing": missing, "unpublished": unpublished})
+
+
+def _entsoe_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
+    frame = _table(text, path, ",", [ENTSOE_TIME, ENTSOE_ACTUAL, ENTSOE_FORECAST])
+    parts = frame[ENTSOE_TIME].str.split(" - ", n=1, expand=True).reindex(columns=[0, 1])
+    start, end = (
+        pd.to_datetime(parts[i].str.strip(), format="%d.%m.%Y %H:%M", utc=True, errors="coerce")
+        for i in (0, 1)
+    )
+    broken = (start.isna() | end.isna() | (end <= start)).to_numpy()
+    _fail_at(broken, frame, ENTSOE_TIME, path, "a UTC interval dd.mm.yyyy HH:MM - dd.mm.yyyy HH:MM")
+    actual = _values(frame, ENTSOE_ACTUAL, path, rules)
+    forecast = _values(frame, ENTSOE_FORECAST, path, rules)
+    return _rows(frame, start, end, actual, forecast, np.full(len(frame), ENTSOE_STATUS))
+
+
+def _eco2mix_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
+    frame = _table(
+        text,
+        path,
+        exports.SEPARATOR,
+        [
+            exports.ECO2MIX_NATURE,
+            exports.ECO2MIX_INSTANT,
+            exports.ECO2MIX_ACTUAL,
+            exports.ECO2MIX_FORECAST,
+        ],
+    )
+    start = pd.to_datetime(
+        frame[exports.ECO2MIX_INSTANT], format="ISO8601", utc=True, errors="coerce"
+    )
+    _fail_at(
+        start.isna().to_numpy(),
+        frame,
+        exports.ECO2MIX_INSTANT,
+        path,
+        "an ISO 8601 time with offset",
+    )
+    status = frame[exports.ECO2MIX_NATURE].str.strip().map(ECO2MIX_STATUS)
+    _fail_at(
+        status.isna().to_numpy(),
+        frame,
+        exports.ECO2MIX_NATURE,
+        path,
+        f"one of {list(ECO2MIX_STATUS)}",
+    )
+    instants = np.unique(start.to_numpy())
+    step = pd.Timedelta(np.diff(instants).min()) if len(instants) > 1 else pd.Timedelta("15min")
+    actual = _values(frame, exports.ECO2MIX_ACTUAL, path, rules)
+    forecast = _values(frame, exports.ECO2MIX_FORECAST, path, rules)
+    return _rows(frame, start, start + step, actual, forecast, status.to_numpy())
+
+
+def _rows(frame, start, end, actual, forecast, status) -> pd.DataFrame:
+    rows = pd.DataFrame(
+        {
+            "line": np.arange(len(frame)) + 2,
+            "start": start.to_numpy(),
+            "end": end.to_numpy(),
+            "mw": actual["mw"],
+            "forecast_mw": forecast["mw"],
+            "missing": actual["missing"],
+            "unpublished": actual["unpublished"],
+            "status": status,
+        }
+    )
+    for column in ("start", "end"):
+        rows[column] = pd.to_datetime(rows[column], utc=True)
+    earlier = rows["start"] < rows["start"].cummax().shift(fill_value=rows["start"].iloc[0])
+    return rows.assign(reordered=earlier.to_numpy()).sort_values("start", kind="stable")
+
+
+def _single_intervals(rows: pd.DataFrame, path: Path) -> pd.DataFrame:
+    """Each interval once: repeats with one value dropped (flagged), two values refused,
+    overlapping intervals refused."""
+    repeated = rows.duplicated(["start", "end", "mw", "forecast_mw"], keep="first")
+    kept = rows[~repeated.to_numpy()]
+    twice = kept[kept.duplicated("start", keep=False)]
+    if len(twice):
+        lines = twice["line"].iloc[:2].tolist()
+        raise InputError(
+            f"the interval starting {twice['start'].iloc[0]} appears on lines {lines} with "
+            "different values; expected one value per interval",
+            source=str(path),
+            line=int(lines[1]),
+        )
+    overlap = (kept["start"] < kept["end"].shift()).to_numpy()
+    if overlap.any():
+        row = kept.iloc[int(np.flatnonzero(overlap)[0])]
+        raise InputError(
+            f"the interval starting {row['start']} overlaps the one before it; expected "
+            "consecutive intervals",
+            source=str(path),
+            line=int(row["line"]),
+        )
+    counted = rows.assign(identical_duplicate=repeated.to_numpy())
+    return kept, counted
+
+
+def _hours(rows: pd.DataFrame) -> np.ndarray:
+    return ((rows["end"] - rows["start"]) / pd.Timedelta(hours=1)).to_numpy()
+
+
+def _paris_day(instants: pd.Series) -> pd.Series:
+    return instants.dt.tz_convert(PARIS).dt.tz_localize(None).dt.normalize()
+
+
+def _interpolated(rows: pd.DataFrame, max_missing: int) -> pd.DataFrame:
+    """The rows with the values of days missing at most `max_missing` half-hours' worth filled
+    linearly in time between the valued intervals either side (none after: left missing)."""
+    hours = _hours(rows)
+    gap_hours = (
+        pd.Series(np.where(rows["mw"].isna(), hours, 0.0))
+        .groupby(rows["day"].to_numpy())
+        .transform("sum")
+        .to_numpy()
+    )
+    eligible = rows["mw"].isna().to_numpy() & (gap_hours <= max_missing / 2)
+    middle = rows["start"] + (rows["end"] - rows["start"]) / 2
+    series = pd.Series(rows["mw"].to_numpy(), index=pd.DatetimeIndex(middle))
+    filled = series.interpolate(method="time", limit_area="inside").to_numpy()
+    use = eligible & ~np.isnan(filled)
+    return rows.assign(mw=np.where(use, filled, rows["mw"].to_numpy()), interpolated=use)
+
+
+def _energy(rows: pd.DataFrame, column: str, days: pd.DatetimeIndex) -> pd.Series:
+    """Each day's energy (MWh) in `column`, NaN where its valued intervals do not cover it."""
+    hours = _hours(rows)
+    valued = rows[column].notna().to_numpy()
+    per_day = (
+        pd.DataFrame(
+            {
+                "energy": np.where(valued, rows[column].to_numpy() * hours, 0.0),
+                "covered": np.where(valued, hours, 0.0),
+            }
+        )
+        .groupby(rows["day"].to_numpy())
+        .sum()
+        .reindex(days, fill_value=0.0)
+    )
+    complete = np.isclose(per_day["covered"].to_numpy(), day_hours(days))
+    return pd.Series(np.where(complete, per_day["energy"], np.nan), index=days)
+
+
+def _energy_to_issue(rows: pd.DataFrame, issue_time: str, days: pd.DatetimeIndex) -> pd.Series:
+    """Each day's energy from midnight to the end of the last interval ended by `issue_time`,
+    NaN where those intervals are not all valued."""
+    minutes = issue_minutes(issue_time)
+    end = rows["end"].dt.tz_convert(PARIS)
+    midnight = rows["day"].dt.tz_localize(PARIS, ambiguous=True, nonexistent="shift_forward")
+    before = rows[((end - midnight) <= _elapsed(rows["day"], minutes)).to_numpy()]
+    hours = _hours(before)
+    valued = before["mw"].notna().to_numpy()
+    per_day = (
+        pd.DataFrame(
+            {
+                "energy": np.where(valued, before["mw"].to_numpy() * hours, 0.0),
+                "covered": np.where(valued, hours, 0.0),
+            }
+        )
+        .groupby(before["day"].to_numpy())
+        .sum()
+        .reindex(days, fill_value=0.0)
+    )
+    expected = _elapsed(pd.Series(days), minutes) / pd.Timedelta(hours=1)
+    complete = np.isclose(per_day["covered"].to_numpy(), expected.to_numpy())
+    return pd.Series(np.where(complete, per_day["energy"], np.nan), index=days)
+
+
+def _elapsed(days: pd.Series, minutes: int) -> pd.Series:
+    """From each Paris midnight to the wall-clock time `minutes` after it."""
+    start = days.dt.tz_localize(PARIS, ambiguous=True, nonexistent="shift_forward")
+    wall = (days + pd.Timedelta(minutes=minutes)).dt.tz_localize(
+        PARIS, ambiguous=True, nonexistent="shift_forward"
+    )
+    return wall - start
+
+
+def _non_final(rows: pd.DataFrame, rule: str, path: Path) -> pd.Index:
+    """The days `data.quality.non_final_status` leaves out (rule `drop`); `error` refuses."""
+    non_final = rows["status"] != STATUS_ORDER[0]
+    if rule == "error" and non_final.any():
+        first = rows[non_final.to_numpy()].iloc[0]
+        raise InputError(
+            f"status {first['status']!r} is not final and data.quality.non_final_status is "
+            f"'error'; expected {STATUS_ORDER[0]!r}",
+            source=str(path),
+            line=int(first["line"]),
+        )
+    return pd.Index(rows.loc[non_final, "day"].unique()) if rule == "drop" else pd.Index([])
+
+
+def read_series(
+    text: str, fmt: str, path: Path, rules: QualityRules, issue_time: str | None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The complete days' energy (`consumption_mwh`, `status`, `n_halfhours`, `rte_j1_mwh`,
+    with an issue time `consumption_to_issue_mwh`), and every day's completeness and counts,
+    as `parsing.read_consumption` returns them for ODRÉ's exports."""
+    rows = (_entsoe_rows if fmt == "entsoe" else _eco2mix_rows)(text, path, rules)
+    rows = rows.assign(day=_paris_day(rows["start"]))
+    kept, counted = _single_intervals(rows, path)
+    dropped = _non_final(kept, rules.non_final_status, path)
+    if rules.max_missing_halfhours:
+        kept = _interpolated(kept, rules.max_missing_halfhours)
+    else:
+        kept = kept.assign(interpolated=False)
+    days = pd.DatetimeIndex(sorted(kept["day"].unique()), name="date")
+    energy = _energy(kept, "mw", days)
+    hours = _hours(kept)
+    per_day = (
+        pd.DataFrame(
+            {
+                "values_missing": counted["missing"].to_numpy(),
+                "values_unpublished": counted["unpublished"].to_numpy(),
+                "rows_reordered": counted["reordered"].to_numpy(),
+                "identical_duplicate": counted["identical_duplicate"].to_numpy(),
+            },
+            index=counted["day"].to_numpy(),
+        )
+        .groupby(level=0)
+        .sum()
+    )
+    filled = kept.assign(
+        halfhours_interpolated=np.where(kept["interpolated"], hours * 2, 0.0),
+        halfhours=np.where(kept["mw"].notna(), hours * 2, 0.0),
+        rank=pd.Categorical(kept["status"], categories=STATUS_ORDER).codes,
+        non_final_dropped=kept["day"].isin(dropped).to_numpy(),
+    )
+    summed = filled.groupby("day")[
+        ["halfhours_interpolated", "halfhours", "rank", "non_final_dropped"]
+    ].agg(
+        {
+            "halfhours_interpolated": "sum",
+            "halfhours": "sum",
+            "rank": "max",
+            "non_final_dropped": "sum",
+        }
+    )
+    published = kept[~kept["interpolated"] & kept["mw"].notna()]
+    by_status = pd.crosstab(published["day"], published["status"]).reindex(
+        columns=STATUS_ORDER, fill_value=0
+    )
+    table_days = (
+        pd.DataFrame(index=days)
+        .join(per_day)
+        .join(summed)
+        .join(by_status)
+        .fillna(0)
+        .assign(midnight_rows_refiled=0, spring_rows_dropped=0)
+    )
+    table_days["complete"] = energy.notna().to_numpy() & ~days.isin(dropped)
+    complete = table_days[table_days["complete"]]
+    table = pd.DataFrame(
+        {
+            "consumption_mwh": energy[table_days["complete"].to_numpy()].to_numpy(),
+            "status": np.asarray(STATUS_ORDER, dtype=object)[complete["rank"].astype(int)],
+            "n_halfhours": complete["halfhours"].round().astype(int).to_numpy(),
+            RTE_J1: _energy(kept, "forecast_mw", days)[
+                table_days["complete"].to_numpy()
+            ].to_numpy(),
+        },
+        index=complete.index,
+    )
+    if issue_time is not None:
+        table[CONSUMPTION_TO_ISSUE] = _energy_to_issue(kept, issue_time, complete.index).to_numpy()
+    return table, table_days.drop(columns=["rank", "halfhours"])
