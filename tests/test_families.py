@@ -79,6 +79,18 @@ def test_ptg_recovers_a_change_point_and_warns_on_bounds() -> None:
         PTGRegressor(threshold_bounds=(5, 12)).fit(t[:, None], y)
 
 
+def test_a_clock_change_day_is_forecast_at_its_length() -> None:
+    """The same mean power every day: 23 and 25 hours of it on the clock-change days, which no
+    feature says."""
+    dates = pd.date_range("2016-01-01", "2017-12-31")
+    hours = np.where(dates.isin(pd.to_datetime(["2016-03-27", "2017-03-26"])), 23, 24)
+    hours = np.where(dates.isin(pd.to_datetime(["2016-10-30", "2017-10-29"])), 25, hours)
+    inputs = pd.DataFrame({"date": dates.strftime("%Y-%m-%d")})
+    y = 50_000.0 * hours
+    model = make_model(["weekday"], FeatureSettings(), family("ridge").estimator(alpha=1.0))
+    np.testing.assert_allclose(model.fit(inputs, y).predict(inputs), y, rtol=1e-9)
+
+
 def test_ridge_recovers_the_generators_gradient_and_weekday_levels(synthetic_daily) -> None:
     truth = CONSTANTS["load"]
     settings = FeatureSettings(
@@ -99,7 +111,7 @@ def test_ridge_recovers_the_generators_gradient_and_weekday_levels(synthetic_dai
     inputs = request_frame(synthetic_daily, required_inputs(features))
 
     linear = make_model(features, settings, family("ridge").estimator(alpha=1e-6)).fit(inputs, y)
-    ridge = linear.named_steps["model"]
+    ridge = linear.estimator_.named_steps["model"]
     names = list(ridge[0].get_feature_names_out())
     scale = dict(
         zip(
@@ -116,7 +128,7 @@ def test_ridge_recovers_the_generators_gradient_and_weekday_levels(synthetic_dai
     logged = make_model(
         features, settings, family("ridge").estimator(alpha=1e-6, log_target=True)
     ).fit(inputs, y)
-    inner = logged.named_steps["model"].regressor_
+    inner = logged.estimator_.named_steps["model"].regressor_
     names = list(inner[0].get_feature_names_out())
     levels = truth["weekday_level"]
     for day, name in enumerate(["tue", "wed", "thu", "fri", "sat", "sun"], start=1):

@@ -1,4 +1,5 @@
-"""The served model: the feature builder, then a family's estimator, adapting and banded.
+"""The served model: the feature builder, then a family's estimator (on the day length's
+scale), adapting and banded.
 
 It takes raw inputs (a `date` and the national temperatures its feature set needs), so no
 caller ever builds a feature frame by hand, and answers rows of named fields: the forecast and
@@ -12,16 +13,21 @@ from __future__ import annotations
 from typing import Any
 
 import mlflow.pyfunc
+import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.pipeline import Pipeline
+from sklearn.utils._param_validation import HasMethods
+from sklearn.utils.validation import check_is_fitted
 
-from energy_forecast.core.features import CONSUMPTION, FeatureBuilder
+from energy_forecast.core.calendar import day_hours
+from energy_forecast.core.features import CONSUMPTION, FeatureBuilder, parse_dates
 from energy_forecast.core.intervals import ConformalQuantiles
 from energy_forecast.core.settings import FeatureSettings
 
 # The project's own types every served model holds, beyond a family's.
 PIPELINE_TYPES = [
+    "energy_forecast.core.served.DayLengthScaled",
     "energy_forecast.core.features.FeatureBuilder",
     "energy_forecast.core.adaptation.KalmanAdaptive",
     "energy_forecast.core.intervals.ConformalQuantiles",
@@ -33,11 +39,44 @@ ESTIMATOR_FILE = "estimator.skops"
 TRUSTED_TYPES = "skops_trusted_types"
 
 
+class DayLengthScaled(RegressorMixin, BaseEstimator):
+    """`estimator` fitted on each day's energy as a 24-hour day at the same mean power would
+    use it (y x 24 / hours); its forecast scaled back by hours / 24.
+
+    A Paris day lasts 23 hours in spring and 25 in autumn, and its energy with it, exactly: a
+    fact of the calendar, not something to learn from six days in three years. Every other
+    day's factor is 1.0, so its target is exactly the day's energy."""
+
+    _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
+        "estimator": [HasMethods(["fit", "predict"])],
+    }
+
+    def __init__(self, estimator: BaseEstimator | None = None) -> None:
+        self.estimator = estimator
+
+    def fit(self, X: pd.DataFrame, y: Any) -> DayLengthScaled:
+        self._validate_params()
+        y = np.asarray(y, dtype=float) * _per_day(X)
+        self.estimator_ = clone(self.estimator).fit(X, y)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def predict(self, X: pd.DataFrame) -> np.ndarray:
+        check_is_fitted(self)
+        return np.asarray(self.estimator_.predict(X), dtype=float) / _per_day(X)
+
+
+def _per_day(X: pd.DataFrame) -> np.ndarray:
+    """24 / each row's day length in hours."""
+    return 24.0 / day_hours(parse_dates(X["date"], "request"))
+
+
 def make_model(
     features: list[str], settings: FeatureSettings, estimator: BaseEstimator
-) -> Pipeline:
+) -> DayLengthScaled:
+    """The static model: the feature builder, then `estimator`, on the day length's scale."""
     builder = FeatureBuilder(list(features), settings.for_model())
-    return Pipeline([("features", builder), ("model", estimator)])
+    return DayLengthScaled(Pipeline([("features", builder), ("model", estimator)]))
 
 
 def answer(model: ConformalQuantiles, inputs: pd.DataFrame, point_only: bool) -> pd.DataFrame:

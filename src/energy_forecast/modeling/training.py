@@ -116,7 +116,7 @@ def _bad(key: str, expected: str, got: Any) -> InputError:
 
 def _check(config: Configuration, settings: FeatureSettings, extra: dict[str, Any]) -> None:
     try:
-        top = config.build(settings, extra).named_steps["model"]
+        top = config.build(settings, extra).estimator.named_steps["model"]
         nested = [v for v in top.get_params(deep=True).values() if isinstance(v, BaseEstimator)]
         for estimator in (top, *nested):
             # scikit-learn checks parameter values at fit time; ask it now, before any fit.
