@@ -26,6 +26,19 @@ def test_holidays_and_bridge_days() -> None:
     assert not calendar.is_bridge(days("2019-04-19", "2019-04-23")).any()  # Easter Monday
 
 
+def test_the_working_days_next_to_a_holiday_and_the_school_zones_on_holiday() -> None:
+    # 1 May 2019 was a Wednesday: Tuesday 30 April before it, Thursday 2 May after it. In
+    # February 2019 zone B broke first (from the 9th), A and C later (the 16th, the 23rd).
+    dates = ["2019-04-30", "2019-05-01", "2019-05-02", "2019-02-11", "2019-02-25", "2019-08-01"]
+    names = ["holiday_eve", "holiday_after", "school_holiday"]
+    out = build_features(pd.DataFrame({"date": dates}), names, DEFAULTS)
+    assert out["holiday_eve"].tolist() == [1, 0, 0, 0, 0, 0]
+    assert out["holiday_after"].tolist() == [0, 0, 1, 0, 0, 0]
+    np.testing.assert_allclose(out["school_holiday"], [1 / 3, 1 / 3, 1 / 3, 1 / 3, 2 / 3, 1])
+    with pytest.raises(InputError, match="2029-01-08 is outside the school calendar"):
+        build_features(pd.DataFrame({"date": ["2029-01-08"]}), ["school_holiday"], DEFAULTS)
+
+
 def test_year_end_and_summer_break() -> None:
     turn = days("2018-12-22", "2019-01-04")
     flagged = turn[calendar.is_year_end(turn)].strftime("%m-%d").tolist()

@@ -119,8 +119,18 @@ def test_training_depends_on_neither_the_cli_nor_the_other_stages() -> None:
 
 
 # What the core may import besides itself and the standard library: the numerical stack, the
-# calendar, settings validation, skops, and MLflow's serving interface (not its tracking).
-CORE_MAY_IMPORT = {"numpy", "pandas", "sklearn", "scipy", "holidays", "pydantic", "skops"}
+# calendars (public and school holidays), settings validation, skops, and MLflow's serving
+# interface (not its tracking).
+CORE_MAY_IMPORT = {
+    "numpy",
+    "pandas",
+    "sklearn",
+    "scipy",
+    "holidays",
+    "vacances_scolaires_france",
+    "pydantic",
+    "skops",
+}
 MLFLOW_SERVING = ("mlflow", "mlflow.pyfunc", "mlflow.models", "mlflow.exceptions", "mlflow.protos")
 
 

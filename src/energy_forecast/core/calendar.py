@@ -7,7 +7,9 @@ from functools import cache
 import holidays
 import numpy as np
 import pandas as pd
+from vacances_scolaires_france import SchoolHolidayDates
 
+from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import PARIS
 
 
@@ -53,6 +55,39 @@ def is_bridge(dates: pd.DatetimeIndex) -> np.ndarray:
 def _bridge(days: np.ndarray) -> np.ndarray:
     before, after = days - 1, days + 1
     return ~_off(days) & _off(before) & _off(after) & (_holiday(before) | _holiday(after))
+
+
+def next_to_holiday(dates: pd.DatetimeIndex, offset: int) -> np.ndarray:
+    """A working day whose neighbour `offset` days away (-1: the day before, 1: the day after)
+    is a public holiday: many take it off, or run slow."""
+    days = _days(dates)
+    return ~_off(days) & _holiday(days + offset)
+
+
+@cache
+def _school_zones_off() -> tuple[int, int, dict[np.datetime64, int]]:
+    """The first and last years of the school calendar, and the zones on holiday each day."""
+    calendar = SchoolHolidayDates()
+    zones = ("vacances_zone_a", "vacances_zone_b", "vacances_zone_c")
+    off = {
+        np.datetime64(day, "D"): sum(row[z] for z in zones)
+        for year in range(calendar.min_year, calendar.max_year + 1)
+        for day, row in calendar.holidays_for_year(year).items()
+    }
+    return calendar.min_year, calendar.max_year, off
+
+
+def school_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
+    """The share of France's three school zones (A, B, C) on holiday: 0, 1/3, 2/3 or 1, from
+    the Ministry's calendar as `vacances-scolaires-france` publishes it."""
+    first, last, off = _school_zones_off()
+    outside = (dates.year < first) | (dates.year > last)
+    if outside.any():
+        raise InputError(
+            f"feature school_holiday: {dates[outside][0].date()} is outside the school "
+            f"calendar ({first}-{last}, vacances-scolaires-france); expected a date it covers"
+        )
+    return np.array([off.get(day, 0) for day in _days(dates)], dtype=float) / 3
 
 
 def is_year_end(dates: pd.DatetimeIndex) -> np.ndarray:

@@ -294,6 +294,9 @@ def _calendar_makers(
         "is_sunday": lambda: (weekday == 6).astype(int),
         "is_bridge": lambda: calendar.is_bridge(dates).astype(int),
         "is_year_end": lambda: calendar.is_year_end(dates).astype(int),
+        "holiday_eve": lambda: calendar.next_to_holiday(dates, 1).astype(int),
+        "holiday_after": lambda: calendar.next_to_holiday(dates, -1).astype(int),
+        "school_holiday": lambda: calendar.school_holiday(dates),
         "summer_holiday": lambda: calendar.summer_holiday(dates),
         # Breaks empty offices and factories, which are shut on weekends and holidays anyway:
         # on those days the break changes little.
