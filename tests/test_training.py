@@ -6,9 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
-from conftest import ROOT
+from conftest import PARAMS, ROOT, ridge
 from sklearn.base import clone
 
+from energy_forecast import backtesting
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import family
 from energy_forecast.core.features import history_days
@@ -87,3 +88,15 @@ def test_preceded_adds_the_days_before_a_period() -> None:
     window = preceded(daily, test, 27)
     assert window["date"].iloc[0] == pd.Timestamp("2018-02-02")
     assert window["date"].iloc[-1] == pd.Timestamp("2018-03-31") and len(window) == 31 + 27
+
+
+def test_the_backtest_on_local_processes_is_the_one_process_backtest(synthetic_daily) -> None:
+    settings = parse(
+        PARAMS | {"backtest": {"start": "2017-01-01", "end": "2017-03-31", "train_days": 730}}
+    )
+    config, article = ridge(settings), backtesting.article_configuration(settings)
+    pd.testing.assert_frame_equal(
+        backtesting.rolling_forecasts(synthetic_daily, settings, config, article, 1),
+        backtesting.rolling_forecasts(synthetic_daily, settings, config, article, 2),
+        check_exact=True,
+    )

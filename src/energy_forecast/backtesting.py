@@ -15,6 +15,7 @@ row.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -88,12 +89,19 @@ def static_forecast(model: ConformalQuantiles, frame: pd.DataFrame) -> np.ndarra
 
 
 def rolling_forecasts(
-    daily: pd.DataFrame, settings: Settings, promoted: Configuration, article: Configuration
+    daily: pd.DataFrame,
+    settings: Settings,
+    promoted: Configuration,
+    article: Configuration,
+    local_workers: int | None = None,
 ) -> pd.DataFrame:
     """One row per forecast day: date, actual, static, adaptive and its bands as served,
-    article, the day's pinball loss, origin. Windows run where `compute` says."""
+    article, the day's pinball loss, origin. Windows run where `compute` says: locally on
+    `local_workers` processes (None: one per core; each window fits on one thread, and the
+    results come back in order, the same to the last digit)."""
     every = list(windows(daily, settings))
-    with compute.tasks(settings.compute) as tasks:
+    workers = min(len(every), local_workers or os.cpu_count() or 1)
+    with compute.tasks(settings.compute, local_workers=workers) as tasks:
         calls = ((forecast_window, w, settings, promoted, article) for w in every)
         forecasts = progress_bar("backtest", len(every), "origin", tasks(calls))
         return pd.concat(list(forecasts), ignore_index=True)

@@ -261,8 +261,9 @@ class ComputeSettings(Frozen):
     """`compute`: where the configuration search and the backtest's refits run."""
 
     backend: Literal["local", "dask"] = "local"
-    """Where the search and the backtest's refits run: `local`, one fit after another, or `dask`,
-    on the cluster at `scheduler`."""
+    """Where the search and the backtest's refits run: `local`, here (the search one fit after
+    another, the backtest's windows on one process per core), or `dask`, on the cluster at
+    `scheduler`."""
     scheduler: str | None = None
     """A running Dask scheduler's address, e.g. tcp://10.0.0.5:8786 (backend: dask)."""
 

@@ -1,4 +1,5 @@
-"""Where independent fits run: here, one after the other, or on an existing Dask cluster.
+"""Where independent fits run: here (one after the other, or on a few local processes), or on
+an existing Dask cluster.
 
 Both go through joblib, the Dask side through its `dask` backend (a `distributed.Client` on
 `compute.scheduler`), so a search or a backtest is written once. Results come back in
@@ -32,11 +33,12 @@ def single_threaded(function: Callable[..., Any], *args: Any) -> Any:
 
 @contextlib.contextmanager
 def tasks(
-    settings: ComputeSettings, shared: tuple[Any, ...] = ()
+    settings: ComputeSettings, shared: tuple[Any, ...] = (), local_workers: int = 1
 ) -> Iterator[Callable[[Iterable[tuple]], Iterator[Any]]]:
     """Yield `run`: `run((function, *args) for ...)` gives each call's result, in order.
 
     `shared` are arguments every call takes (the training days): a cluster receives them once.
+    `local_workers` processes run the calls with the `local` backend (1: this one).
     """
 
     def run_with(parallel: Parallel) -> Callable[[Iterable[tuple]], Iterator[Any]]:
@@ -46,7 +48,7 @@ def tasks(
         return run
 
     if settings.backend == "local":
-        yield run_with(Parallel(n_jobs=1, return_as="generator"))
+        yield run_with(Parallel(n_jobs=local_workers, return_as="generator"))
         return
     from distributed import Client
 
