@@ -461,6 +461,28 @@ def test_a_weather_forecast_is_the_latest_issued_by_the_issue_time(tmp_path: Pat
         read_temperature_forecast(path, nine)
 
 
+def test_a_national_weather_forecast_stands_for_every_region(tmp_path: Path) -> None:
+    """Without the region column the values are national: the regions' means are them."""
+    header = "issued_at;Date;TMin (°C);TMax (°C);TMoy (°C)"
+    lines = [
+        "2021-01-11T06:00:00+01:00;2021-01-12;-1.5;6.5;2.5",
+        "2021-01-11T06:00:00+01:00;2021-01-13;0.5;8.5;4.5",
+        "2021-01-11T12:00:00+01:00;2021-01-13;9.0;19.0;14.0",
+    ]
+    path = tmp_path / "national.csv"
+    path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
+    nine = pd.Timestamp("2021-01-11 09:00", tz="Europe/Paris").tz_convert("UTC")
+    forecast = read_temperature_forecast(path, nine)
+    assert len(forecast) == 2 * len(REGIONS)
+    national = national_temperatures(forecast, 2019, max_gap_days=0)
+    assert national["wavg_mean_temperature"].round(9).tolist() == [2.5, 4.5]
+    assert national["avg_min_temperature"].round(9).tolist() == [-1.5, 0.5]
+    bad = [*lines[:2], "2021-01-11T06:00:00+01:00;2021-01-14;1;2;warm"]
+    path.write_text("\n".join([header, *bad]) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 4, column 'TMoy \(°C\)'"):
+        read_temperature_forecast(path, nine)
+
+
 def test_the_issue_instant_is_paris_wall_clock_on_clock_change_days() -> None:
     from energy_forecast.serving.forecast import Issue
 

@@ -103,7 +103,10 @@ def _fail_at(mask: pd.Series, frame: pd.DataFrame, column: str, path: Path, expe
         first = int(np.flatnonzero(mask.to_numpy())[0])
         value = frame[column].iloc[first]
         raise InputError(
-            f"{value!r} is not {expected}", source=str(path), line=_line(first), column=column
+            f"{value!r} is not {expected}",
+            source=str(path),
+            line=_line(frame.index[first]),
+            column=column,
         )
 
 
@@ -558,12 +561,21 @@ def _one_row_per_region_day(long: pd.DataFrame, path: Path) -> pd.DataFrame:
 
 
 def read_temperature_forecast(path: str | Path, issued_by: pd.Timestamp) -> pd.DataFrame:
-    """Parse a regional temperature forecast file: the columns of a regional temperature export
+    """Parse a temperature forecast file: the columns of a regional temperature export
     (`Date`, `Code INSEE région`, `TMin (°C)`, `TMax (°C)`, `TMoy (°C)`) after an `issued_at`
-    column (ISO 8601 with offset). Returns the rows of `read_temperature`, each (date, region)
+    column (ISO 8601 with offset); without `Code INSEE région`, national values, which stand
+    for every region. Returns the rows of `read_temperature`, each (date, region)
     from the latest forecast issued by `issued_by`; forecasts issued later are never read."""
     path = Path(path)
-    frame = _read_table(path, [FORECAST_ISSUED, *TEMPERATURE_REQUIRED])
+    national = [c for c in TEMPERATURE_REQUIRED if c != exports.TEMPERATURE_REGION]
+    frame = _read_table(path, [FORECAST_ISSUED, *national], (exports.TEMPERATURE_REGION,))
+    if exports.TEMPERATURE_REGION not in frame.columns:
+        # National values: each row stands for every region, so that the national means the
+        # regions make are its values.
+        frame = frame.loc[frame.index.repeat(len(REGIONS))]
+        frame[exports.TEMPERATURE_REGION] = [str(c) for c in sorted(REGIONS)] * (
+            len(frame) // len(REGIONS)
+        )
     text = frame[FORECAST_ISSUED].str.strip()
     issued = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
     # A time without its offset would be read as UTC: an hour or two off in Paris.
