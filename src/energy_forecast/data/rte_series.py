@@ -65,6 +65,7 @@ def series_format(header: str) -> str | None:
 
 
 def _table(text: str, path: Path, sep: str, required: list[str]) -> pd.DataFrame:
+    """The export's rows as strings, with its `required` columns."""
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except pd.errors.ParserError as err:
@@ -81,7 +82,8 @@ def _table(text: str, path: Path, sep: str, required: list[str]) -> pd.DataFrame
     return frame
 
 
-def _fail_at(mask: np.ndarray, frame: pd.DataFrame, column: str, path: Path, expected: str):
+def _fail_at(mask: np.ndarray, frame: pd.DataFrame, column: str, path: Path, expected: str) -> None:
+    """Refuse the first row of `mask`, naming its line and column."""
     if mask.any():
         first = int(np.flatnonzero(mask)[0])
         raise InputError(
@@ -163,7 +165,16 @@ def _eco2mix_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
     return _rows(frame, start, start + step, actual, forecast, status.to_numpy())
 
 
-def _rows(frame, start, end, actual, forecast, status) -> pd.DataFrame:
+def _rows(
+    frame: pd.DataFrame,
+    start: pd.Series,
+    end: pd.Series,
+    actual: pd.DataFrame,
+    forecast: pd.DataFrame,
+    status: np.ndarray,
+) -> pd.DataFrame:
+    """One row per line: its interval (UTC), the actual's and RTE's forecast's MW, the gap
+    kind, the status, and whether it came after a later interval (sorted by interval)."""
     rows = pd.DataFrame(
         {
             "line": np.arange(len(frame)) + 2,
@@ -182,9 +193,10 @@ def _rows(frame, start, end, actual, forecast, status) -> pd.DataFrame:
     return rows.assign(reordered=earlier.to_numpy()).sort_values("start", kind="stable")
 
 
-def _single_intervals(rows: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Each interval once: repeats with one value dropped (flagged), two values refused,
-    overlapping intervals refused."""
+def _single_intervals(rows: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Each interval once, and every row with its repeats flagged (`identical_duplicate`): a
+    repeat with the same values is dropped, with other values or overlapping another
+    interval it is refused."""
     repeated = rows.duplicated(["start", "end", "mw", "forecast_mw"], keep="first")
     kept = rows[~repeated.to_numpy()]
     twice = kept[kept.duplicated("start", keep=False)]
