@@ -115,7 +115,7 @@ def portal(tmp_path_factory) -> Iterator[tuple[Portal, str]]:
         seed=5,
     )
     state = Portal(
-        {name: (folder / f"{name}.csv").read_bytes() for name in DATASETS.values()},
+        {name: (folder / f"{name}.csv").read_bytes() for name in ("consumption", "temperature")},
         {"consumption": "%d/%m/%Y", "temperature": "%Y-%m-%d"},
     )
     with serve(state) as url:
