@@ -122,7 +122,7 @@ def forecast_window(
     point, quantiles = model.predict_quantiles(frame)
     served = model.bands(point, quantiles)
     # RTE's own day-ahead forecast, where the series carries it: beside ours, never an input.
-    rte = {RTE: window.request[RTE_J1].to_numpy()[kept]} if RTE_J1 in window.request else {}
+    j1 = {RTE: window.request[RTE_J1].to_numpy()[kept]} if RTE_J1 in window.request else {}
     return pd.DataFrame(
         {
             "date": pd.to_datetime(window.request["date"])[kept].dt.strftime("%Y-%m-%d"),
@@ -131,7 +131,7 @@ def forecast_window(
             "adaptive": served.pop(CONSUMPTION).to_numpy()[kept],
             **{name: band.to_numpy()[kept] for name, band in served.items()},
             "article": np.asarray(knn.predict(article.inputs(window.request)))[kept],
-            **rte,
+            **j1,
             "pinball": model.pinball_loss(frame, point, actual)[kept],
             "origin": window.origin.strftime("%Y-%m-%d"),
         }
@@ -143,9 +143,14 @@ FORECASTS = ("static", "adaptive", "article")
 RTE = "rte_j1"
 
 
+def rte(table: pd.DataFrame) -> tuple[str, ...]:
+    """RTE's J-1 column, where the series carries it; else none."""
+    return (RTE,) if RTE in table.columns else ()
+
+
 def forecasts(table: pd.DataFrame) -> tuple[str, ...]:
     """The forecasts the table holds: ours, and RTE's where the series carries it."""
-    return FORECASTS + ((RTE,) if RTE in table.columns else ())
+    return FORECASTS + rte(table)
 
 
 # The target day's temperatures the backtest forecasts with: the observed ones, so its figures
@@ -197,7 +202,7 @@ def special_day_mape(rows: pd.DataFrame) -> dict[str, float | None]:
     out: dict[str, float | None] = {}
     for kind, mask in kinds.items():
         out[f"{kind}_days"] = int(mask.sum())
-        for name in ("adaptive", *((RTE,) if RTE in rows.columns else ())):
+        for name in ("adaptive", *rte(rows)):
             chosen = rows[mask & rows[name].notna().to_numpy()]
             error = (chosen[name] - chosen["actual"]).abs() / chosen["actual"] * 100
             out[f"{name}_{kind}_mape"] = float(error.mean()) if len(chosen) else None
@@ -222,7 +227,7 @@ def monthly_mape(table: pd.DataFrame) -> pd.DataFrame:
     month = pd.to_datetime(table["date"]).dt.strftime("%Y-%m")
     error = {
         name: (table[name] - table["actual"]).abs() / table["actual"] * 100
-        for name in ("static", "adaptive", *((RTE,) if RTE in table.columns else ()))
+        for name in ("static", "adaptive", *rte(table))
     }
     out = pd.DataFrame(error).groupby(month).mean().rename_axis("month").reset_index()
     return out.round(3)

@@ -31,6 +31,7 @@ from energy_forecast.data import exports, rte_series
 from energy_forecast.data.exports import STATUS_ORDER
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
 from energy_forecast.data.regions import REGIONS
+from energy_forecast.data.rows import fail_at
 from energy_forecast.settings import QualityRules
 
 # How many days after a conflicting duplicate the half-hour it belongs to is looked for: the
@@ -93,28 +94,11 @@ def _read_table(
     return frame
 
 
-def _line(index: int) -> int:
-    """File line of data row `index` (line 1 is the header)."""
-    return int(index) + 2
-
-
-def _fail_at(mask: pd.Series, frame: pd.DataFrame, column: str, path: Path, expected: str) -> None:
-    if mask.any():
-        first = int(np.flatnonzero(mask.to_numpy())[0])
-        value = frame[column].iloc[first]
-        raise InputError(
-            f"{value!r} is not {expected}",
-            source=str(path),
-            line=_line(frame.index[first]),
-            column=column,
-        )
-
-
 def _numbers(frame: pd.DataFrame, column: str, path: Path, allow_blank: bool) -> pd.Series:
     text = frame[column].str.strip()
     values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
     bad = values.isna() & (text != "") if allow_blank else values.isna()
-    _fail_at(bad, frame, column, path, "a number")
+    fail_at(bad, frame, column, path, "a number")
     return values
 
 
@@ -159,7 +143,7 @@ def _plausible_mw(frame: pd.DataFrame, mw: pd.Series, path: Path, rules: Quality
     """Refuse a thousands separator (read as a decimal comma it would divide by 1000) and
     half-hours outside `data.quality.halfhour_mw_bounds`."""
     text = frame[exports.CONSUMPTION_MW].str.strip()
-    _fail_at(
+    fail_at(
         text.str.contains(",", regex=False),
         frame,
         exports.CONSUMPTION_MW,
@@ -167,7 +151,7 @@ def _plausible_mw(frame: pd.DataFrame, mw: pd.Series, path: Path, rules: Quality
         "a whole number of MW (a separator in it is ambiguous: thousands or decimals?)",
     )
     low, high = rules.halfhour_mw_bounds
-    _fail_at(
+    fail_at(
         mw.notna() & ((mw < low) | (mw > high)),
         frame,
         exports.CONSUMPTION_MW,
@@ -179,20 +163,20 @@ def _plausible_mw(frame: pd.DataFrame, mw: pd.Series, path: Path, rules: Quality
 def _consumption_rows(frame: pd.DataFrame, path: Path, rules: QualityRules) -> pd.DataFrame:
     """Checked rows: line, instant (UTC), mw, status, filed (the `Date` column), spring flag."""
     date, expected = export_days(frame[exports.CONSUMPTION_DATE], "consumption")
-    _fail_at(date.isna(), frame, exports.CONSUMPTION_DATE, path, expected)
+    fail_at(date.isna(), frame, exports.CONSUMPTION_DATE, path, expected)
     heure = frame[exports.CONSUMPTION_TIME]
-    _fail_at(~heure.str.match(_HEURE), frame, exports.CONSUMPTION_TIME, path, "a half-hour HH:MM")
+    fail_at(~heure.str.match(_HEURE), frame, exports.CONSUMPTION_TIME, path, "a half-hour HH:MM")
     instant = pd.to_datetime(
         frame[exports.CONSUMPTION_INSTANT], format="ISO8601", utc=True, errors="coerce"
     )
-    _fail_at(
+    fail_at(
         instant.isna(), frame, exports.CONSUMPTION_INSTANT, path, "an ISO 8601 time with offset"
     )
     mw = _numbers(frame, exports.CONSUMPTION_MW, path, allow_blank=True)
     _plausible_mw(frame, mw, path, rules)
     status = frame[exports.CONSUMPTION_STATUS].str.strip()
     unknown = ~status.isin(STATUS_ORDER) & mw.notna()
-    _fail_at(unknown, frame, exports.CONSUMPTION_STATUS, path, f"one of {STATUS_ORDER}")
+    fail_at(unknown, frame, exports.CONSUMPTION_STATUS, path, f"one of {STATUS_ORDER}")
 
     wall = date + pd.to_timedelta(heure.str[:2].astype(int) * 60 + heure.str[3:].astype(int), "min")
     localized = wall.dt.tz_localize(
@@ -517,10 +501,10 @@ TEMPERATURE_REQUIRED = [
 def _temperature_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     """Checked rows of a regional temperature table: date, region, line, min, max, mean."""
     date, expected = export_days(frame[exports.TEMPERATURE_DATE], "temperature")
-    _fail_at(date.isna(), frame, exports.TEMPERATURE_DATE, path, expected)
+    fail_at(date.isna(), frame, exports.TEMPERATURE_DATE, path, expected)
     code = pd.to_numeric(frame[exports.TEMPERATURE_REGION].str.strip(), errors="coerce")
     known = sorted(REGIONS)
-    _fail_at(
+    fail_at(
         ~code.isin(known), frame, exports.TEMPERATURE_REGION, path, f"an INSEE region code {known}"
     )
     long = pd.DataFrame({"date": date, "region": code.astype(int), "line": frame.index + 2})
@@ -580,7 +564,7 @@ def read_temperature_forecast(path: str | Path, issued_by: pd.Timestamp) -> pd.D
     issued = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
     # A time without its offset would be read as UTC: an hour or two off in Paris.
     bad = issued.isna() | ~text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
-    _fail_at(bad, frame, FORECAST_ISSUED, path, "an ISO 8601 time with its UTC offset")
+    fail_at(bad, frame, FORECAST_ISSUED, path, "an ISO 8601 time with its UTC offset")
     known = (issued <= issued_by).to_numpy()
     if not known.any():
         raise InputError(

@@ -36,6 +36,7 @@ from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, PARIS, RTE_J1
 from energy_forecast.core.settings import issue_minutes
 from energy_forecast.data import exports
 from energy_forecast.data.exports import STATUS_ORDER
+from energy_forecast.data.rows import fail_at
 from energy_forecast.settings import QualityRules
 
 ENTSOE_TIME = "Time (UTC)"
@@ -82,18 +83,6 @@ def _table(text: str, path: Path, sep: str, required: list[str]) -> pd.DataFrame
     return frame
 
 
-def _fail_at(mask: np.ndarray, frame: pd.DataFrame, column: str, path: Path, expected: str) -> None:
-    """Refuse the first row of `mask`, naming its line and column."""
-    if mask.any():
-        first = int(np.flatnonzero(mask)[0])
-        raise InputError(
-            f"{frame[column].iloc[first]!r} is not {expected}",
-            source=str(path),
-            line=first + 2,
-            column=column,
-        )
-
-
 def _values(frame: pd.DataFrame, column: str, path: Path, rules: QualityRules) -> pd.DataFrame:
     """The column's MW (NaN where missing or unpublished) and which of the two each gap is."""
     text = frame[column].str.strip()
@@ -101,10 +90,10 @@ def _values(frame: pd.DataFrame, column: str, path: Path, rules: QualityRules) -
     unpublished = text.isin(UNPUBLISHED).to_numpy()
     mw = pd.to_numeric(text.where(~(missing | unpublished)), errors="coerce")
     bad = mw.isna().to_numpy() & ~missing & ~unpublished
-    _fail_at(bad, frame, column, path, f"a number of MW, {MISSING!r} or '-'")
+    fail_at(bad, frame, column, path, f"a number of MW, {MISSING!r} or '-'")
     low, high = rules.halfhour_mw_bounds
     outside = mw.notna().to_numpy() & ((mw < low) | (mw > high)).to_numpy()
-    _fail_at(
+    fail_at(
         outside,
         frame,
         column,
@@ -122,7 +111,7 @@ def _entsoe_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
         for i in (0, 1)
     )
     broken = (start.isna() | end.isna() | (end <= start)).to_numpy()
-    _fail_at(broken, frame, ENTSOE_TIME, path, "a UTC interval dd.mm.yyyy HH:MM - dd.mm.yyyy HH:MM")
+    fail_at(broken, frame, ENTSOE_TIME, path, "a UTC interval dd.mm.yyyy HH:MM - dd.mm.yyyy HH:MM")
     actual = _values(frame, ENTSOE_ACTUAL, path, rules)
     forecast = _values(frame, ENTSOE_FORECAST, path, rules)
     return _rows(frame, start, end, actual, forecast, np.full(len(frame), ENTSOE_STATUS))
@@ -143,7 +132,7 @@ def _eco2mix_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
     start = pd.to_datetime(
         frame[exports.ECO2MIX_INSTANT], format="ISO8601", utc=True, errors="coerce"
     )
-    _fail_at(
+    fail_at(
         start.isna().to_numpy(),
         frame,
         exports.ECO2MIX_INSTANT,
@@ -151,7 +140,7 @@ def _eco2mix_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
         "an ISO 8601 time with offset",
     )
     status = frame[exports.ECO2MIX_NATURE].str.strip().map(ECO2MIX_STATUS)
-    _fail_at(
+    fail_at(
         status.isna().to_numpy(),
         frame,
         exports.ECO2MIX_NATURE,
