@@ -8,8 +8,11 @@ of the year, side by side in the same run, as issued:
 - at the end of D-1 (issue time null: the whole of D-1 known), the static model beside it;
 - at 09:00 on D-1 (the default: D-1 known to 09:00, the whole of D-2);
 - at the end of D-2 (horizon 2);
-- at 09:00 on D-1 with the temperatures of the days forecast perturbed by a weather-forecast
-  error (see `perturbed`), at 0.5 and 1.0 °C;
+- at 09:00 on D-1 with weather forecasts (`backtest.weather: forecast`: each day asked alone,
+  its forecast days' temperatures as forecast by its issue time), from an archive made of the
+  observed temperatures and the generator's forecast-error model (`weather_archive`), at two
+  sizes of the day-ahead error of the national temperature, 0.5 and 1.0 °C, with the share of
+  days inside the bands;
 and the article's KNN. Every other figure uses the observed temperatures of the target day:
 an upper bound on what a forecaster with a weather forecast scores. Also times the backtest
 over the three years, as the stage runs it. Writes benchmarks/backtest_2020.png (the 2020 daily
@@ -25,8 +28,8 @@ Run: .venv/bin/python benchmarks/backtest.py
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +40,7 @@ from _workspace import ROOT, SHARED
 from energy_forecast import backtesting
 from energy_forecast.core.intervals import level_name
 from energy_forecast.data.daily import daily_table
+from energy_forecast.data.parsing import read_temperature, read_temperature_forecasts
 from energy_forecast.modeling.training import (
     Configuration,
     best_configuration,
@@ -47,12 +51,17 @@ from energy_forecast.modeling.training import (
     search,
 )
 from energy_forecast.settings import Settings, parse
+from energy_forecast.synthetic.generator import (
+    FORECAST_LEAD_SD,
+    FORECAST_REGIONAL_SD,
+    forecast_archive,
+)
 
 YEARS = (2019, 2020, 2021)
 # Issued at 09:00 on D-1, observed weather: the goal in every year.
 GOAL = 1.15
 LEVELS = [0.8, 0.95]
-# Standard deviations (°C) of the weather-forecast error of a day's national temperatures.
+# Standard deviations (°C) of the day-ahead (lead 1) error of a day's national temperature.
 WEATHER_ERRORS = (0.5, 1.0)
 # (horizon_days, issue_time) of each way of issuing, in the table's order.
 ISSUED = {"end of D-1": (1, None), "09:00 on D-1": (1, "09:00"), "end of D-2": (2, None)}
@@ -108,40 +117,19 @@ def naive_band_scores(
     return backtesting.band_scores(pd.concat(parts), LEVELS)
 
 
-def perturbed(request: pd.DataFrame, origin: pd.Timestamp, sd: float, seed: int) -> pd.DataFrame:
-    """The request with each day forecast (from `origin` on) given a weather forecast's error:
-    one draw per day, N(0, sd^2) in °C, added to all its national temperatures alike (the
-    errors of the regions and of the minimum, maximum and mean are taken as fully correlated,
-    which moves the national mean the most). The day before a forecast day carries its error
-    too where it is itself forecast, as the afternoon of D-1 is at 09:00."""
-    rng = np.random.default_rng(seed)
-    days = (pd.to_datetime(request["date"]) >= origin).to_numpy()
-    error = np.where(days, rng.normal(0.0, sd, len(request)), 0.0)
-    columns = [c for c in request.columns if c.endswith("_temperature")]
-    return request.assign(**{c: request[c] + error for c in columns})
-
-
-def forecasts_with_weather_error(
-    daily: pd.DataFrame,
-    settings: Settings,
-    promoted: Configuration,
-    article: Configuration,
-    sd: float,
-) -> pd.DataFrame:
-    """The backtest, each window asked with perturbed temperatures (trained on observed)."""
-    windows = backtesting.windows(daily, settings)
-    return pd.concat(
-        [
-            backtesting.forecast_window(
-                replace(w, request=perturbed(w.request, w.origin, sd, seed=i)),
-                settings,
-                promoted,
-                article,
-            )
-            for i, w in enumerate(windows)
-        ],
-        ignore_index=True,
+def weather_archive(regional: pd.DataFrame, sd: float) -> pd.DataFrame:
+    """Weather forecasts of every day as the generator issues them (06:00 on the day and the
+    two days before), from the observed temperatures, every lead's error scaled so that the
+    day-ahead one has standard deviation `sd`; as `read_temperature_forecasts` reads them."""
+    scale = sd / FORECAST_LEAD_SD[1]
+    lead_sd = tuple(s * scale for s in FORECAST_LEAD_SD)
+    table = forecast_archive(
+        regional, seed=0, lead_sd=lead_sd, regional_sd=FORECAST_REGIONAL_SD * scale
     )
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "archive.csv"
+        table.to_csv(path, sep=";", index=False)
+        return read_temperature_forecasts(path)
 
 
 def figure(table: pd.DataFrame, path: Path) -> None:
@@ -179,6 +167,8 @@ def main() -> None:
         base.forecast.issue_time,
     )
     article = backtesting.article_configuration(base)
+    regional = read_temperature(temperature)
+    archives = {sd: weather_archive(regional, sd) for sd in WEATHER_ERRORS}
     print("year  promoted configuration (CV on the 3 years before)")
     rows = []
     bands = {}
@@ -199,9 +189,13 @@ def main() -> None:
                 mape["article"] = scores["article"][str(year)]["mape"]
             if issue_time == "09:00":
                 default = table
-        for sd in WEATHER_ERRORS:
-            table = forecasts_with_weather_error(daily, settings, promoted[year], article, sd)
+        for sd, forecasts in archives.items():
+            table = backtesting.rolling_forecasts(
+                daily, settings, promoted[year], article, forecasts=forecasts
+            )
             mape[sd] = backtesting.summary(table, LEVELS)["adaptive"][str(year)]["mape"]
+            covered = backtesting.band_scores(table, LEVELS)
+            mape[f"{sd} bands"] = (covered["coverage_80"], covered["coverage_95"])
         rows.append((year, mape))
         bands[year] = (
             backtesting.band_scores(default, LEVELS),
@@ -211,7 +205,7 @@ def main() -> None:
             figure(default, Path(__file__).with_name("backtest_2020.png"))
 
     print()
-    errors = " | ".join(f"09:00, weather error {sd} °C" for sd in WEATHER_ERRORS)
+    errors = " | ".join(f"09:00, weather forecast of {sd} °C error" for sd in WEATHER_ERRORS)
     print(f"| year | static | {' | '.join(ISSUED)} | goal (09:00) | {errors} | article's KNN |")
     print("|---|" + "---:|" * (3 + len(ISSUED) + len(WEATHER_ERRORS)))
     for year, mape in rows:
@@ -220,7 +214,17 @@ def main() -> None:
         print(f"| {year} | " + " | ".join(f"{c:.2f} %" for c in cells) + " |")
 
     print()
-    print("Bands, issued at 09:00 on D-1:")
+    print("With weather forecasts, the share of days inside the 80 % and 95 % bands:")
+    print(
+        "| year | " + " | ".join(f"{sd} °C: 80 % | {sd} °C: 95 %" for sd in WEATHER_ERRORS) + " |"
+    )
+    print("|---|" + "---:|" * (2 * len(WEATHER_ERRORS)))
+    for year, mape in rows:
+        cells = [c for sd in WEATHER_ERRORS for c in mape[f"{sd} bands"]]
+        print(f"| {year} | " + " | ".join(f"{c:.1f} %" for c in cells) + " |")
+
+    print()
+    print("Bands, issued at 09:00 on D-1, observed weather:")
     print(
         "| year | 80 % band: days inside | 95 %: days inside | 80 % width (MWh) "
         "| naive 80 %: inside | naive width | pinball (MWh) |"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import io
+import json
+import math
 import os
 import shutil
 import signal
@@ -12,6 +14,7 @@ import sqlite3
 import subprocess
 import sys
 import threading
+import urllib.parse
 from pathlib import Path
 from typing import Any
 
@@ -316,3 +319,99 @@ def settings_with(**adapt) -> Settings:
 def ridge(settings: Settings) -> Configuration:
     features = feature_set(settings, "load", "test")
     return Configuration("ridge", "load", features, {"alpha": 1.0, "log_target": True})
+
+
+class OpenMeteo:
+    """Open-Meteo's Forecast and Previous Runs APIs as they answer a multi-point request with
+    `timeformat=unixtime`: a JSON list, one object per point, of hourly values at UTC hours.
+    Each value is a smooth function of latitude and hour plus `lead` °C for the forecast made
+    `lead` days before (0 for `temperature_2m`), so a test can tell which lead it read."""
+
+    def __init__(self) -> None:
+        self.requests: list[dict[str, list[str]]] = []
+        self.reason: str | None = None  # answer HTTP 400 with this reason
+        self.null_at: pd.Timestamp | None = None  # an hour the model does not cover
+
+    @staticmethod
+    def value(latitude: float, instant: pd.Timestamp, lead: int) -> float:
+        hour = instant.hour + instant.minute / 60
+        return round(
+            12 + (47 - latitude) * 0.8 + 4 * math.sin((hour - 9) / 24 * 2 * math.pi) + lead, 1
+        )
+
+    def hours(self, query: dict[str, list[str]]) -> pd.DatetimeIndex:
+        if "start_date" in query:
+            first = pd.Timestamp(query["start_date"][0], tz="UTC")
+            last = pd.Timestamp(query["end_date"][0], tz="UTC") + pd.Timedelta(hours=23)
+        else:
+            today = pd.Timestamp.now(tz="UTC").normalize()
+            first = today - pd.Timedelta(days=int(query.get("past_days", ["0"])[0]))
+            last = today + pd.Timedelta(days=int(query.get("forecast_days", ["7"])[0]), hours=-1)
+        return pd.date_range(first, last, freq="h")
+
+    def answer(self, query: dict[str, list[str]]) -> tuple[int, Any]:
+        self.requests.append(query)
+        if self.reason is not None:
+            return 400, {"error": True, "reason": self.reason}
+        latitudes = [float(v) for v in query["latitude"][0].split(",")]
+        longitudes = [float(v) for v in query["longitude"][0].split(",")]
+        variables = query["hourly"][0].split(",")
+        hours = self.hours(query)
+        locations = []
+        for latitude, longitude in zip(latitudes, longitudes, strict=True):
+            hourly: dict[str, list] = {"time": [int(t.timestamp()) for t in hours]}
+            for variable in variables:
+                lead = int(variable.rsplit("day", 1)[1]) if "previous_day" in variable else 0
+                hourly[variable] = [
+                    None if t == self.null_at else self.value(latitude, t, lead) for t in hours
+                ]
+            locations.append(
+                {
+                    "latitude": latitude,
+                    "longitude": longitude,
+                    "generationtime_ms": 0.5,
+                    "utc_offset_seconds": 0,
+                    "timezone": "GMT",
+                    "timezone_abbreviation": "GMT",
+                    "elevation": 35.0,
+                    "hourly_units": {"time": "unixtime"} | {v: "°C" for v in variables},
+                    "hourly": hourly,
+                }
+            )
+        return 200, locations if len(locations) > 1 else locations[0]
+
+
+@contextlib.contextmanager
+def open_meteo_standin() -> Any:
+    """The stand-in on a free port of 127.0.0.1: (state, forecast URL, previous-runs URL)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    state = OpenMeteo()
+
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            url = urllib.parse.urlparse(self.path)
+            status, body = state.answer(urllib.parse.parse_qs(url.query))
+            data = json.dumps(body).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield state, f"{base}/v1/forecast", f"{base}/previous/v1/forecast"
+    finally:
+        server.shutdown()
+
+
+@pytest.fixture
+def open_meteo() -> Any:
+    with open_meteo_standin() as served:
+        yield served

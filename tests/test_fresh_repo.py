@@ -89,3 +89,47 @@ def test_a_failing_configuration_is_logged_and_the_others_go_on(repo: Path) -> N
     failed = [r for r in runs if r.info.status == "FAILED"]
     assert len(failed) == 1 and "n_neighbors" in failed[0].data.tags["error"]
     assert json.loads((repo / "reports/train/knn.json").read_text())["n_failed"] == 1
+
+
+def test_the_backtest_with_weather_forecasts_from_each_source(repo: Path) -> None:
+    """`backtest.weather: forecast`: generated data bring their forecasts and the backtest
+    records the weather it used; `files` copies data.files.temperature_forecast, and without
+    one `ingest` says what to set; with `observed` the archive is its header alone."""
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params["families"] = {"ridge": SMALL["families"]["ridge"]}
+    params["backtest"]["weather"] = "forecast"
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(repo, DVC, "repro")
+    archive = repo / "data/raw/temperature_forecast.csv"
+    head, *rows = archive.read_text().splitlines()
+    assert head == "issued_at;Date;Code INSEE région;TMin (°C);TMax (°C);TMoy (°C)"
+    # Each day of data.start..data.end forecast on the day and the two days before.
+    assert len(rows) == 13 * (3 * len(pd.date_range("2016-01-01", "2017-03-31")) - 3)
+    summary = json.loads((repo / "reports/backtest.json").read_text())
+    assert summary["information"] == {
+        "issue_time": "09:00",
+        "horizon_days": 1,
+        "weather": "forecast",
+    }
+    (backtest,) = [r for r in all_runs(repo) if r.data.tags.get("dvc.stage") == "backtest"]
+    assert backtest.data.params["forecast.weather"] == "forecast"
+
+    external = repo / "data/external"
+    for name in ("consumption", "temperature", "temperature_forecast"):
+        (external / f"{name}.csv").write_bytes((repo / f"data/raw/{name}.csv").read_bytes())
+    files = {"consumption": "data/external/consumption.csv"}
+    files |= {"temperature": "data/external/temperature.csv"}
+    params["data"] |= {"source": "files", "files": files}
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    done = cli(repo, "ingest", check=False)
+    assert done.returncode == 2
+    assert "backtest.weather: forecast needs weather forecasts" in done.stderr
+    assert archive.read_text().splitlines()[1:] == rows  # nothing half-written
+    files["temperature_forecast"] = "data/external/temperature_forecast.csv"
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    cli(repo, "ingest")
+    assert archive.read_text().splitlines() == [head, *rows]
+    params["backtest"]["weather"] = "observed"
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    cli(repo, "ingest")
+    assert archive.read_text().splitlines() == [head]

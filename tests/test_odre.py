@@ -13,7 +13,20 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import BIN, ONE_FAMILY, PUBLISHED_TWH, ROOT, SMALL, cli, make_repo, merge, run
+import yaml
+from conftest import (
+    BIN,
+    ONE_FAMILY,
+    PUBLISHED_TWH,
+    ROOT,
+    SMALL,
+    cli,
+    client,
+    make_repo,
+    merge,
+    open_meteo_standin,
+    run,
+)
 
 from energy_forecast.synthetic.generator import generate
 
@@ -164,9 +177,8 @@ def ingested(portal, tmp_path: Path) -> tuple[Portal, Path, dict[str, bytes]]:
     state.reset()
     repo = make_repo(tmp_path / "repo", odre_params(url))
     cli(repo, "ingest")
-    raw = {
-        p: (repo / p).read_bytes() for p in ("data/raw/consumption.csv", "data/raw/temperature.csv")
-    }
+    names = ("consumption", "temperature", "temperature_forecast")
+    raw = {f"data/raw/{n}.csv": (repo / f"data/raw/{n}.csv").read_bytes() for n in names}
     return state, repo, raw
 
 
@@ -175,10 +187,7 @@ def ingest_fails(repo: Path, raw: dict[str, bytes]) -> str:
     assert done.returncode == 2, done.stderr[-2000:]
     for path, content in raw.items():
         assert (repo / path).read_bytes() == content, path
-    assert sorted(p.name for p in (repo / "data/raw").iterdir()) == [
-        "consumption.csv",
-        "temperature.csv",
-    ]
+    assert sorted(f"data/raw/{p.name}" for p in (repo / "data/raw").iterdir()) == sorted(raw)
     return done.stderr
 
 
@@ -316,3 +325,77 @@ def test_the_eco2mix_series_from_the_portal_carries_rte_j1(real_files_2021, tmp_
     quality = json.loads((repo / "reports/data_quality.json").read_text())
     assert quality["consumption"]["rows_reordered"] > 0
     assert quality["consumption"]["rows_by_status"] == {"Temps réel": 2976}
+
+
+def test_tomorrows_forecast_from_fresh_downloads(portal, trained_copy: Path, tmp_path) -> None:
+    """`forecast --download --weather openmeteo`: the exports fresh from ODRÉ, the weather from
+    Open-Meteo's archive as it stood at 09:00 on D-1; the run keeps what was downloaded, and
+    those files, given back, make the same forecast."""
+    state, url = portal
+    state.reset()
+    repo = trained_copy
+    with open_meteo_standin() as (weather, latest, previous):
+        params = yaml.safe_load((repo / "params.yaml").read_text())
+        params["data"]["odre"] = {"base_url": url, "retry_backoff_seconds": 0.01}
+        params["data"]["openmeteo"] = {"forecast_url": latest, "previous_runs_url": previous}
+        (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        fresh = tmp_path / "fresh.json"
+        args = ("forecast", "--date", "2017-04-02", "--download", "--weather", "openmeteo")
+        cli(repo, *args, "--output", str(fresh))
+    # From D - warmup_days (90) on, everything published; the weather at leads 1 to 3.
+    assert len(state.requests) == 2
+    assert all("2017-01-02" in r and "date+%3C%3D" not in r for r in state.requests)
+    (query,) = weather.requests
+    assert query["start_date"] == ["2017-03-31"] and query["end_date"] == ["2017-04-03"]
+    assert "temperature_2m_previous_day3" in query["hourly"][0]
+
+    store = client(repo)
+    experiment = store.get_experiment_by_name(params["mlflow"]["experiment"])
+    (logged,) = store.search_runs([experiment.experiment_id], "attributes.run_name = 'forecast'")
+    assert logged.data.tags["forecast.weather.path"] == previous
+    assert logged.data.tags["forecast.consumption.path"].startswith(url)
+    kept = Path(store.download_artifacts(logged.info.run_id, "inputs", str(tmp_path)))
+    assert sorted(p.name for p in kept.iterdir()) == [
+        "consumption.csv",
+        "temperature.csv",
+        "weather.csv",
+    ]
+    again = tmp_path / "again.json"
+    files = ("--consumption", kept / "consumption.csv", "--temperature", kept / "temperature.csv")
+    cli(
+        repo,
+        "forecast",
+        "--date",
+        "2017-04-02",
+        *map(str, files),
+        "--weather",
+        str(kept / "weather.csv"),
+        "--output",
+        str(again),
+    )
+    assert json.loads(again.read_text()) == json.loads(fresh.read_text())
+    # --download and a file of its own: one or the other.
+    both = cli(repo, *args, "--consumption", str(kept / "consumption.csv"), check=False)
+    assert both.returncode == 2 and "--download fetches the exports" in both.stderr
+
+
+def test_ingest_downloads_the_weather_archive_from_open_meteo(portal, tmp_path: Path) -> None:
+    """With `backtest.weather: forecast` and `data.weather_forecast: openmeteo`, `ingest` asks
+    Open-Meteo's Previous Runs API for the data period at the leads a day-ahead forecast needs."""
+    state, url = portal
+    state.reset()
+    with open_meteo_standin() as (weather, latest, previous):
+        params = odre_params(url)
+        params["data"] |= {
+            "weather_forecast": "openmeteo",
+            "openmeteo": {"forecast_url": latest, "previous_runs_url": previous},
+        }
+        params["backtest"] = params["backtest"] | {"weather": "forecast"}
+        repo = make_repo(tmp_path / "repo", params)
+        cli(repo, "ingest")
+    (query,) = weather.requests
+    assert query["start_date"] == ["2015-12-31"] and query["end_date"] == ["2017-04-01"]
+    table = pd.read_csv(repo / "data/raw/temperature_forecast.csv", sep=";")
+    days = pd.date_range("2016-01-01", "2017-03-31")
+    assert len(table) == 3 * 13 * len(days)
+    assert set(table["Date"]) == set(days.strftime("%Y-%m-%d"))

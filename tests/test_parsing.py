@@ -484,7 +484,7 @@ def test_a_national_weather_forecast_stands_for_every_region(tmp_path: Path) -> 
 
 
 def test_the_issue_instant_is_paris_wall_clock_on_clock_change_days() -> None:
-    from energy_forecast.serving.forecast import Issue
+    from energy_forecast.issuing import Issue
 
     def instant(day: str, issue_time: str | None) -> str:
         return Issue(pd.Timestamp(day), 1, issue_time).instant.isoformat()

@@ -434,7 +434,7 @@ def test_the_forecast_command_answers_as_the_served_model_from_what_was_known_at
     # No weather forecast given or set: an error naming both ways to give one.
     unset = cli(repo, "forecast", check=False)
     assert unset.returncode != 0
-    assert "pass --weather FILE or set data.files.temperature_forecast" in unset.stderr
+    assert "pass --weather FILE (or openmeteo), or set" in unset.stderr
 
 
 def read_temperature_forecast_frame(rows: pd.DataFrame, folder: Path) -> pd.DataFrame:

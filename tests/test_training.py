@@ -100,3 +100,74 @@ def test_the_backtest_on_local_processes_is_the_one_process_backtest(synthetic_d
         backtesting.rolling_forecasts(synthetic_daily, settings, config, article, 2),
         check_exact=True,
     )
+
+
+def archive(observed: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Weather forecasts of `days` as `parsing.read_temperature_forecasts` gives them: each day
+    forecast at 06:00 the day before (observed + 1 °C) and on the day (+ 0.5 °C), and at 10:00
+    the day before (+ 9 °C), after a 09:00 issue."""
+    paris = "Europe/Paris"
+    rows = observed[observed["date"].isin(days)]
+    issues = {(1, 6): 1.0, (0, 6): 0.5, (1, 10): 9.0}
+    parts = []
+    for (lead, hour), shift in issues.items():
+        issued = (rows["date"] - pd.Timedelta(days=lead, hours=-hour)).dt.tz_localize(paris)
+        parts.append(
+            rows.assign(
+                **{s: rows[s] + shift for s in ("min", "max", "mean")},
+                issued=issued.dt.tz_convert("UTC"),
+            )
+        )
+    table = pd.concat(parts, ignore_index=True)
+    return table.assign(line=np.arange(len(table)) + 2)
+
+
+def test_with_weather_forecasts_no_observed_temperature_of_a_day_forecast_is_read(
+    synthetic_daily, synthetic_exports
+) -> None:
+    """At 09:00 on D-1 the forecast of D reads D-1's and D's temperatures as forecast by then
+    (D-1's of 06:00 that day, D's of 06:00 the day before), never their observations nor a
+    forecast issued later; D-2's observations it reads."""
+    from energy_forecast.data.parsing import read_temperature
+
+    window = {"start": "2017-01-01", "end": "2017-01-08", "train_days": 730}
+    settings = parse(PARAMS | {"backtest": PARAMS["backtest"] | window | {"weather": "forecast"}})
+    config, article = ridge(settings), backtesting.article_configuration(settings)
+    observed = read_temperature(synthetic_exports[1])
+    days = pd.date_range("2016-12-30", "2017-01-08")
+    forecasts = archive(observed, days)
+
+    def backtest(daily: pd.DataFrame, forecasts: pd.DataFrame) -> pd.DataFrame:
+        table = backtesting.rolling_forecasts(daily, settings, config, article, 1, forecasts)
+        return table.set_index("date")["adaptive"]
+
+    base = backtest(synthetic_daily, forecasts)
+    assert list(base.index) == [d.strftime("%Y-%m-%d") for d in days[2:]]
+    with_observed = backtesting.rolling_forecasts(
+        synthetic_daily,
+        parse(PARAMS | {"backtest": PARAMS["backtest"] | window}),
+        config,
+        article,
+        1,
+    )
+    assert not np.allclose(base, with_observed.set_index("date")["adaptive"])
+
+    # Another observation of 4 January: the forecasts of the 4th and 5th, for which it was a
+    # forecast day, do not change; from the 6th on, whose smoothed temperatures hold it, they do.
+    dates = pd.to_datetime(synthetic_daily["date"])
+    columns = [c for c in synthetic_daily.columns if c.endswith("_temperature")]
+    warmer = synthetic_daily.copy()
+    warmer.loc[dates == "2017-01-04", columns] += 3.0
+    changed = backtest(warmer, forecasts) != base
+    assert list(changed[changed].index) == ["2017-01-06", "2017-01-07", "2017-01-08"]
+
+    # A forecast issued after 09:00 on D-1 changes nothing; D's of 06:00 on D-1 changes D's.
+    late = forecasts["issued"].dt.tz_convert("Europe/Paris").dt.hour == 10
+    moved = forecasts.assign(mean=forecasts["mean"].where(~late, forecasts["mean"] - 20))
+    pd.testing.assert_series_equal(backtest(synthetic_daily, moved), base)
+    day_before = (forecasts["date"] == "2017-01-05") & (
+        forecasts["issued"] == pd.Timestamp("2017-01-04 05:00", tz="UTC")
+    )
+    moved = forecasts.assign(mean=forecasts["mean"].where(~day_before, forecasts["mean"] + 3))
+    changed = backtest(synthetic_daily, moved) != base
+    assert list(changed[changed].index) == ["2017-01-05"]

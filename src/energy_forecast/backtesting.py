@@ -8,7 +8,10 @@ served: one request of the `warmup_days` before the origin and the days to forec
 the consumption of every day (whole, and to the issue time). The served model forecasts day D
 from the consumption known at its issue time only (the whole days up to D - horizon_days, or
 with an issue time the day before that and D - horizon_days to the issue time), so one request
-gives every day's forecast (tests hold it to requests cut there). Conventions follow Nixtla's
+gives every day's forecast (tests hold it to requests cut there). With `backtest.weather:
+forecast` each day D is asked alone, as `energy-forecast forecast` asks it: the days before D,
+then D, the temperatures of D's forecast days (`issuing.Issue.forecast_days`) as forecast by its
+issue time, the observed ones before. Conventions follow Nixtla's
 `cross_validation`: a cutoff per window, the refit cadence, a long table with the cutoff on each
 row.
 """
@@ -27,6 +30,7 @@ from energy_forecast.core.calendar import special_days
 from energy_forecast.core.features import CONSUMPTION
 from energy_forecast.core.inputs import RTE_J1
 from energy_forecast.core.intervals import ConformalQuantiles, level_name
+from energy_forecast.issuing import Issue, forecast_temperatures
 from energy_forecast.modeling import compute
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.training import (
@@ -36,6 +40,7 @@ from energy_forecast.modeling.training import (
     refit,
     served_inputs,
 )
+from energy_forecast.paths import RAW_TEMPERATURE_FORECAST
 from energy_forecast.progress import progress_bar
 from energy_forecast.settings import Settings
 
@@ -54,6 +59,9 @@ class Window:
     origin: pd.Timestamp
     train: pd.DataFrame
     request: pd.DataFrame  # warm-up days and forecast days, consumption of every day
+    # With `backtest.weather: forecast`, the weather forecasts of the forecast days (rows of
+    # `parsing.read_temperature_forecasts`); None: the observed temperatures.
+    forecasts: pd.DataFrame | None = None
 
 
 def article_configuration(settings: Settings) -> Configuration:
@@ -62,7 +70,11 @@ def article_configuration(settings: Settings) -> Configuration:
     return Configuration(ARTICLE["family"], ARTICLE["feature_set"], features, ARTICLE["params"])
 
 
-def windows(daily: pd.DataFrame, settings: Settings) -> Iterator[Window]:
+def windows(
+    daily: pd.DataFrame, settings: Settings, forecasts: pd.DataFrame | None = None
+) -> Iterator[Window]:
+    """The origins' windows; with `forecasts` (weather forecasts), each carries those of its
+    days."""
     cfg = settings.backtest
     dates = pd.to_datetime(daily["date"])
     start, end = map(pd.Timestamp, settings.backtest_window)
@@ -70,10 +82,15 @@ def windows(daily: pd.DataFrame, settings: Settings) -> Iterator[Window]:
         last = min(origin + pd.Timedelta(days=cfg.refit_days - 1), end)
         first_train = origin - pd.Timedelta(days=cfg.train_days) if cfg.train_days else dates.min()
         warmup = origin - pd.Timedelta(days=settings.adapt.warmup_days)
+        ahead = None
+        if forecasts is not None:
+            first = origin - pd.Timedelta(days=settings.forecast.horizon_days)
+            ahead = forecasts[(forecasts["date"] >= first) & (forecasts["date"] <= last)]
         yield Window(
             origin,
             daily[(dates >= first_train) & (dates < origin)].reset_index(drop=True),
             daily[(dates >= warmup) & (dates <= last)].reset_index(drop=True),
+            ahead,
         )
 
 
@@ -94,12 +111,14 @@ def rolling_forecasts(
     promoted: Configuration,
     article: Configuration,
     local_workers: int | None = None,
+    forecasts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per forecast day: date, actual, static, adaptive and its bands as served,
-    article, the day's pinball loss, origin. Windows run where `compute` says: locally on
+    article, the day's pinball loss, origin; with `forecasts`, each day asked with the weather
+    forecast by its issue time. Windows run where `compute` says: locally on
     `local_workers` processes (None: one per core; each window fits on one thread, and the
     results come back in order, the same to the last digit)."""
-    every = list(windows(daily, settings))
+    every = list(windows(daily, settings, forecasts))
     workers = min(len(every), local_workers or os.cpu_count() or 1)
     with compute.tasks(settings.compute, local_workers=workers) as tasks:
         calls = ((forecast_window, w, settings, promoted, article) for w in every)
@@ -113,27 +132,70 @@ def forecast_window(
     """The window's days, forecast by the served model and the article's KNN refitted at its
     origin."""
     model, _, _ = refit(promoted, window.train, settings)
-    frame = request(served_inputs(promoted, settings, window.request), window.request)
     # The article's model is static and has no bands: its pipeline alone.
     knn = article.build(settings.computation, family_extra(settings, article.family))
     knn.fit(article.inputs(window.train), window.train[CONSUMPTION].to_numpy())
-    kept = (pd.to_datetime(window.request["date"]) >= window.origin).to_numpy()
-    actual = window.request[CONSUMPTION].to_numpy()
+    origin = window.origin
+    context = (settings, promoted, article, origin)
+    if window.forecasts is None:
+        kept = (pd.to_datetime(window.request["date"]) >= origin).to_numpy()
+        return answers(model, knn, window.request, kept, *context)
+    return pd.concat(
+        [
+            # Each request's last day is the one it was issued for.
+            answers(model, knn, days, np.arange(len(days)) == len(days) - 1, *context)
+            for days in requests_as_issued(window.request, window.forecasts, origin, settings)
+        ],
+        ignore_index=True,
+    )
+
+
+def requests_as_issued(
+    request: pd.DataFrame, forecasts: pd.DataFrame, origin: pd.Timestamp, settings: Settings
+) -> Iterator[pd.DataFrame]:
+    """Per day D of `request` from `origin` on: the days before D and D, the temperatures of
+    D's forecast days replaced by the weather forecast issued by D's issue time."""
+    dates = pd.to_datetime(request["date"])
+    forecast = settings.forecast
+    year = settings.features.population_year
+    for day in dates[dates >= origin]:
+        issue = Issue(day, forecast.horizon_days, forecast.issue_time)
+        ahead = forecast_temperatures(forecasts, issue, year, str(RAW_TEMPERATURE_FORECAST))
+        days = request[(dates <= day).to_numpy()].copy()
+        rows = pd.to_datetime(days["date"]).isin(ahead.index).to_numpy()
+        columns = [c for c in ahead.columns if c in days.columns]
+        days.loc[rows, columns] = ahead[columns].to_numpy()
+        yield days
+
+
+def answers(
+    model: ConformalQuantiles,
+    knn,
+    days: pd.DataFrame,
+    kept: np.ndarray,
+    settings: Settings,
+    promoted: Configuration,
+    article: Configuration,
+    origin: pd.Timestamp,
+) -> pd.DataFrame:
+    """The `kept` days of the request `days`: actual, each forecast, bands, pinball, origin."""
+    frame = request(served_inputs(promoted, settings, days), days)
+    actual = days[CONSUMPTION].to_numpy()
     point, quantiles = model.predict_quantiles(frame)
     served = model.bands(point, quantiles)
     # RTE's own day-ahead forecast, where the series carries it: beside ours, never an input.
-    j1 = {RTE: window.request[RTE_J1].to_numpy()[kept]} if RTE_J1 in window.request else {}
+    j1 = {RTE: days[RTE_J1].to_numpy()[kept]} if RTE_J1 in days else {}
     return pd.DataFrame(
         {
-            "date": pd.to_datetime(window.request["date"])[kept].dt.strftime("%Y-%m-%d"),
+            "date": pd.to_datetime(days["date"])[kept].dt.strftime("%Y-%m-%d"),
             "actual": actual[kept],
             "static": static_forecast(model, frame)[kept],
             "adaptive": served.pop(CONSUMPTION).to_numpy()[kept],
             **{name: band.to_numpy()[kept] for name, band in served.items()},
-            "article": np.asarray(knn.predict(article.inputs(window.request)))[kept],
+            "article": np.asarray(knn.predict(article.inputs(days)))[kept],
             **j1,
             "pinball": model.pinball_loss(frame, point, actual)[kept],
-            "origin": window.origin.strftime("%Y-%m-%d"),
+            "origin": origin.strftime("%Y-%m-%d"),
         }
     )
 
@@ -153,18 +215,13 @@ def forecasts(table: pd.DataFrame) -> tuple[str, ...]:
     return FORECASTS + rte(table)
 
 
-# The target day's temperatures the backtest forecasts with: the observed ones, so its figures
-# are an upper bound on what a forecaster with a weather forecast scores.
-WEATHER = "observed"
-
-
 def information(settings: Settings) -> dict[str, str | int | None]:
     """What each forecast knew: when it was issued, how far ahead, which weather."""
     forecast = settings.forecast
     return {
         "issue_time": forecast.issue_time,
         "horizon_days": forecast.horizon_days,
-        "weather": WEATHER,
+        "weather": settings.backtest.weather,
     }
 
 

@@ -51,8 +51,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     forecast.add_argument(
         "--weather",
-        type=Path,
-        help="regional temperature forecast file (default: data.files.temperature_forecast)",
+        help="a temperature forecast file, or `openmeteo` to download Open-Meteo's (default: "
+        "data.weather_forecast)",
+    )
+    forecast.add_argument(
+        "--download",
+        action="store_true",
+        help="the consumption and temperature exports fresh from ODRÉ (data.odre)",
     )
     forecast.add_argument(
         "--consumption", type=Path, help=f"consumption export (default: {paths.RAW_CONSUMPTION})"
@@ -124,13 +129,19 @@ def date(value: str):
 
 def _forecast(args: argparse.Namespace) -> None:
     from energy_forecast.core.errors import InputError
-    from energy_forecast.serving.forecast import forecast
+    from energy_forecast.serving.forecast import OPENMETEO, forecast
 
     settings = load_settings(args.params)
-    weather = args.weather or settings.data.files.temperature_forecast
+    if args.download and (args.consumption or args.temperature):
+        raise InputError("--download fetches the exports: give it or --consumption/--temperature")
+    weather = args.weather
+    if weather is None and settings.data.weather_forecast == OPENMETEO:
+        weather = OPENMETEO
+    weather = weather or settings.data.files.temperature_forecast
     if weather is None:
         raise InputError(
-            "no weather forecast: pass --weather FILE or set data.files.temperature_forecast",
+            "no weather forecast: pass --weather FILE (or openmeteo), or set "
+            "data.files.temperature_forecast or data.weather_forecast: openmeteo",
             source=args.params,
         )
     table = forecast(
@@ -138,10 +149,11 @@ def _forecast(args: argparse.Namespace) -> None:
         settings,
         args.date,
         args.model,
-        Path(weather),
+        weather if weather == OPENMETEO else Path(weather),
         args.consumption,
         args.temperature,
         args.output,
+        args.download,
     )
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
 

@@ -4,6 +4,8 @@ from pathlib import Path
 
 RAW_CONSUMPTION = Path("data/raw/consumption.csv")
 RAW_TEMPERATURE = Path("data/raw/temperature.csv")
+# The weather forecasts the backtest reads with `backtest.weather: forecast`.
+RAW_TEMPERATURE_FORECAST = Path("data/raw/temperature_forecast.csv")
 EXTERNAL = Path("data/external")
 DAILY = Path("data/processed/daily.parquet")
 MODELS = Path("models")

@@ -42,8 +42,9 @@ class FilesSettings(Frozen):
     """The regional temperature export for `source: files`, under data/external/ (an ODRÉ
     `temperature-quotidienne-regionale` CSV)."""
     temperature_forecast: str | None = None
-    """The regional temperature forecast `energy-forecast forecast` reads when not given
-    `--weather` (its format: docs/forecasting.md); null: none."""
+    """A temperature forecast file (its format: docs/forecasting.md), under data/external/ for
+    `ingest`'s archive (`backtest.weather: forecast`); `energy-forecast forecast` reads it when
+    not given `--weather`. null: none."""
 
 
 class SyntheticSettings(Frozen):
@@ -60,6 +61,23 @@ class OdreSettings(Frozen):
     final) or `eco2mix-national-tr` (real time)."""
     temperature_dataset: str = "temperature-quotidienne-regionale"
     """The temperature dataset's id on the portal."""
+    timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
+    """Seconds a request may take."""
+    retry_backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
+    """The first wait between retries, doubled each time (3 retries)."""
+
+
+class OpenMeteoSettings(Frozen):
+    forecast_url: str = "https://api.open-meteo.com/v1/forecast"
+    """Open-Meteo's Forecast API: the latest forecast, for a forecast issued now."""
+    previous_runs_url: str = "https://previous-runs-api.open-meteo.com/v1/forecast"
+    """Open-Meteo's Previous Runs API: the forecasts as issued 1 to 7 days before, for a
+    forecast issued in the past (archived from January 2024; GFS 2 m temperature from 2021)."""
+    model: str = "gfs_seamless"
+    """The weather model asked for (Open-Meteo's `models`): GFS, the one archived furthest back."""
+    publication_hours: Annotated[float, Field(ge=0, le=24)] = 6.0
+    """Hours between a run's start and its values being public: a value forecast N days before
+    its hour counts as issued N days before it plus this."""
     timeout_seconds: Annotated[float, Field(gt=0)] = 60.0
     """Seconds a request may take."""
     retry_backoff_seconds: Annotated[float, Field(ge=0)] = 1.0
@@ -107,6 +125,13 @@ class DataSettings(Frozen):
     """The generated data of `source: synthetic`."""
     odre: OdreSettings = OdreSettings()
     """The portal `source: odre` downloads from."""
+    weather_forecast: Literal["files", "openmeteo"] = "files"
+    """Where temperature forecasts come from, for `energy-forecast forecast` (without
+    `--weather`) and for `ingest`'s archive with `backtest.weather: forecast`: `files`
+    (data.files.temperature_forecast) or `openmeteo` (downloaded, data.openmeteo). Generated
+    data (`source: synthetic`) bring their own."""
+    openmeteo: OpenMeteoSettings = OpenMeteoSettings()
+    """The weather-forecast service of `weather_forecast: openmeteo`."""
     quality: QualityRules = QualityRules()
     """The rule for each known defect of real exports."""
 
@@ -212,6 +237,11 @@ class BacktestSettings(Frozen):
     """The promoted configuration is refitted every this many days."""
     train_days: PositiveInt | None = 1095
     """Training days before each origin; null: every day before it."""
+    weather: Literal["observed", "forecast"] = "observed"
+    """The temperatures of the days each forecast is issued ahead of: `observed` (an upper
+    bound on accuracy, as a backcast with actual weather) or `forecast`, each day's as
+    forecast by its issue time, from the archive `ingest` writes
+    (data/raw/temperature_forecast.csv)."""
 
 
 class SplitSettings(Frozen):

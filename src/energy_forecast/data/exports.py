@@ -47,5 +47,10 @@ TEMPERATURE_COLUMNS = [
 TEMPERATURE_DATE = "Date"
 TEMPERATURE_REGION = "Code INSEE région"
 TEMPERATURE_VALUES = {"TMin (°C)": "min", "TMax (°C)": "max", "TMoy (°C)": "mean"}
+# A temperature forecast file (docs/forecasting.md): when each row's forecast was issued, then
+# a regional export's columns (`Code INSEE région` may be left out for national values).
+FORECAST_ISSUED = "issued_at"
+TEMPERATURE_FORECAST_COLUMNS = [FORECAST_ISSUED, TEMPERATURE_DATE, TEMPERATURE_REGION]
+TEMPERATURE_FORECAST_COLUMNS += list(TEMPERATURE_VALUES)
 
 SEPARATOR = ";"

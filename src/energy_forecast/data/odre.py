@@ -79,7 +79,7 @@ def export_url(base_url: str, dataset: str, start: pd.Timestamp, end: pd.Timesta
     return f"{base_url.rstrip('/')}/api/explore/v2.1/catalog/datasets/{dataset}/exports/csv?{query}"
 
 
-def _session(backoff: float) -> requests.Session:
+def session(backoff: float) -> requests.Session:
     """A session that asks again, `RETRIES` times with exponential backoff (or as long as the
     server's `Retry-After` says), on connection errors, 429 and 5xx: urllib3's `Retry`."""
     retry = Retry(
@@ -102,7 +102,7 @@ def fetch(url: str, target: Path, timeout: float, backoff: float, name: str) -> 
         f"cannot reach {url}: {{}} (after {RETRIES} retries); use data.source: files or synthetic"
     )
     try:
-        with _session(backoff).get(url, timeout=timeout, stream=True) as response:
+        with session(backoff).get(url, timeout=timeout, stream=True) as response:
             if response.status_code in RETRY_STATUSES:
                 raise InputError(
                     unreachable.format(f"HTTP {response.status_code} {response.reason}")

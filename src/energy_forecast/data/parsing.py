@@ -544,15 +544,15 @@ def _one_row_per_region_day(long: pd.DataFrame, path: Path) -> pd.DataFrame:
     return long.drop(columns="line").sort_values(["date", "region"]).reset_index(drop=True)
 
 
-def read_temperature_forecast(path: str | Path, issued_by: pd.Timestamp) -> pd.DataFrame:
+def read_temperature_forecasts(path: str | Path) -> pd.DataFrame:
     """Parse a temperature forecast file: the columns of a regional temperature export
     (`Date`, `Code INSEE région`, `TMin (°C)`, `TMax (°C)`, `TMoy (°C)`) after an `issued_at`
     column (ISO 8601 with offset); without `Code INSEE région`, national values, which stand
-    for every region. Returns the rows of `read_temperature`, each (date, region)
-    from the latest forecast issued by `issued_by`; forecasts issued later are never read."""
+    for every region. Returns the rows of `read_temperature` with `issued` (UTC) beside them,
+    every forecast the file holds; a file of the header alone holds none."""
     path = Path(path)
     national = [c for c in TEMPERATURE_REQUIRED if c != exports.TEMPERATURE_REGION]
-    frame = _read_table(path, [FORECAST_ISSUED, *national], (exports.TEMPERATURE_REGION,))
+    frame = _read_table(path, [exports.FORECAST_ISSUED, *national], (exports.TEMPERATURE_REGION,))
     if exports.TEMPERATURE_REGION not in frame.columns:
         # National values: each row stands for every region, so that the national means the
         # regions make are its values.
@@ -560,23 +560,34 @@ def read_temperature_forecast(path: str | Path, issued_by: pd.Timestamp) -> pd.D
         frame[exports.TEMPERATURE_REGION] = [str(c) for c in sorted(REGIONS)] * (
             len(frame) // len(REGIONS)
         )
-    text = frame[FORECAST_ISSUED].str.strip()
+    text = frame[exports.FORECAST_ISSUED].str.strip()
     issued = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
     # A time without its offset would be read as UTC: an hour or two off in Paris.
     bad = issued.isna() | ~text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
-    fail_at(bad, frame, FORECAST_ISSUED, path, "an ISO 8601 time with its UTC offset")
-    known = (issued <= issued_by).to_numpy()
-    if not known.any():
-        raise InputError(
-            f"no forecast issued by {issued_by.tz_convert(PARIS):%Y-%m-%d %H:%M %Z}; the "
-            f"first was issued {issued.min().tz_convert(PARIS):%Y-%m-%d %H:%M %Z}",
-            source=str(path),
-            column=FORECAST_ISSUED,
+    fail_at(bad, frame, exports.FORECAST_ISSUED, path, "an ISO 8601 time with its UTC offset")
+    return _temperature_rows(frame, path).assign(issued=issued.to_numpy())
+
+
+def as_issued(forecasts: pd.DataFrame, issued_by: pd.Timestamp, source: str) -> pd.DataFrame:
+    """Of `read_temperature_forecasts`' rows, each (date, region) from the latest forecast issued
+    by `issued_by`, as `read_temperature` returns observations; forecasts issued later are never
+    read."""
+    known = forecasts[forecasts["issued"] <= issued_by]
+    if known.empty:
+        first = (
+            f"the first was issued {forecasts['issued'].min().tz_convert(PARIS):%Y-%m-%d %H:%M %Z}"
+            if len(forecasts)
+            else "it holds none"
         )
-    long = _temperature_rows(frame[known], path).assign(issued=issued[known].to_numpy())
-    latest = long[long["issued"] == long.groupby(["date", "region"])["issued"].transform("max")]
-    return _one_row_per_region_day(latest.drop(columns="issued"), path)
+        raise InputError(
+            f"no forecast issued by {issued_by.tz_convert(PARIS):%Y-%m-%d %H:%M %Z}; {first}",
+            source=source,
+            column=exports.FORECAST_ISSUED,
+        )
+    latest = known[known["issued"] == known.groupby(["date", "region"])["issued"].transform("max")]
+    return _one_row_per_region_day(latest.drop(columns="issued"), Path(source))
 
 
-# The forecast file's column of when each row's forecast was issued.
-FORECAST_ISSUED = "issued_at"
+def read_temperature_forecast(path: str | Path, issued_by: pd.Timestamp) -> pd.DataFrame:
+    """The forecast file's rows as a forecaster had them at `issued_by` (see `as_issued`)."""
+    return as_issued(read_temperature_forecasts(path), issued_by, str(path))

@@ -43,3 +43,23 @@ def population_weights(year: int) -> dict[int, float]:
     }
     total = sum(counts.values())
     return {code: n / total for code, n in counts.items()}
+
+
+# Where each region's temperature forecast is read (`openmeteo`), as (latitude, longitude): its
+# prefecture, a city where much of the region's consumption is, as the population weighting of
+# the national temperatures would have it.
+POINTS: dict[int, tuple[float, float]] = {
+    11: (48.8566, 2.3522),  # Paris
+    24: (47.9030, 1.9093),  # Orléans
+    27: (47.3220, 5.0415),  # Dijon
+    28: (49.4432, 1.0999),  # Rouen
+    32: (50.6292, 3.0573),  # Lille
+    44: (48.5734, 7.7521),  # Strasbourg
+    52: (47.2184, -1.5536),  # Nantes
+    53: (48.1173, -1.6778),  # Rennes
+    75: (44.8378, -0.5792),  # Bordeaux
+    76: (43.6047, 1.4442),  # Toulouse
+    84: (45.7640, 4.8357),  # Lyon
+    93: (43.2965, 5.3698),  # Marseille
+    94: (41.9192, 8.7386),  # Ajaccio
+}

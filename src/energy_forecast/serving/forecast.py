@@ -2,12 +2,13 @@
 
 The forecast for day D is issued at the model's issue time on D - horizon_days (the MLmodel
 metadata say which). It is told what was known then and nothing later:
-- the consumption export (`data/raw/consumption.csv` by default), cut there: the whole days up
-  to the last one ended, and the issue day's half-hours ended by the issue time;
-- the observed regional temperatures (`data/raw/temperature.csv` by default) of the days ended
-  before the issue day;
-- for the issue day to D, a weather forecast (`--weather`, or `data.files.temperature_forecast`)
-  issued by the issue time: the latest such forecast of each region and day.
+- the consumption export (`data/raw/consumption.csv` by default, or downloaded fresh from ODRÉ),
+  cut there: the whole days up to the last one ended, and the issue day's half-hours ended by
+  the issue time;
+- the observed regional temperatures (`data/raw/temperature.csv` by default, or downloaded) of
+  the days ended before the issue day;
+- for the issue day to D, a weather forecast (a file, or Open-Meteo's) issued by the issue
+  time: the latest such forecast of each region and day.
 The request is the one `mlflow models serve` takes (the `adapt.warmup_days` days before D, then
 D), so the served model answers it alike. The forecast is logged as an MLflow run `forecast`
 with what it was made from, to be scored once D is known.
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import json
 import logging
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,14 +30,14 @@ from energy_forecast import paths
 from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE, PARIS
-from energy_forecast.core.settings import issue_minutes
+from energy_forecast.data import odre, openmeteo
 from energy_forecast.data.parsing import (
     read_consumption,
     read_temperature,
-    read_temperature_forecast,
+    read_temperature_forecasts,
 )
-from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.issuing import Issue, forecast_temperatures
 from energy_forecast.modeling.saving import (
     FORECAST_METADATA,
     forecast_metadata,
@@ -48,40 +50,8 @@ from energy_forecast.tracking import lineage, store
 log = logging.getLogger(__name__)
 
 OUTPUT_FORMATS = (".csv", ".json")
-
-
-@dataclass(frozen=True)
-class Issue:
-    """When the forecast for `day` is issued: `horizon_days` before, at `issue_time` (Paris
-    wall-clock; None: at the end of that day)."""
-
-    day: pd.Timestamp
-    horizon_days: int
-    issue_time: str | None
-
-    @property
-    def issue_day(self) -> pd.Timestamp:
-        return self.day - pd.Timedelta(days=self.horizon_days)
-
-    @property
-    def instant(self) -> pd.Timestamp:
-        """The issue instant, in UTC."""
-        if self.issue_time is None:
-            local = self.issue_day + pd.Timedelta(days=1)
-        else:
-            local = self.issue_day + pd.Timedelta(minutes=issue_minutes(self.issue_time))
-        # A time the clock change skips is the next one; one it repeats, the first.
-        paris = local.tz_localize(PARIS, ambiguous=True, nonexistent="shift_forward")
-        return paris.tz_convert("UTC")
-
-    @property
-    def last_whole_day(self) -> pd.Timestamp:
-        """The last day whose whole consumption and observed temperatures are known."""
-        return self.issue_day - pd.Timedelta(days=int(self.issue_time is not None))
-
-    def describe(self) -> str:
-        local = self.instant.tz_convert(PARIS)
-        return f"{local:%Y-%m-%d %H:%M} Paris time"
+# `--weather openmeteo`: the forecast downloaded from Open-Meteo rather than read from a file.
+OPENMETEO = "openmeteo"
 
 
 def issue_of(day: pd.Timestamp | None, metadata: Any) -> Issue:
@@ -140,20 +110,9 @@ def _temperatures(
         )
     year = settings.features.population_year
     past = national_temperatures(regional, year, first, issue.last_whole_day, str(observed), gap)
-    forecast_days = pd.date_range(issue.last_whole_day + pd.Timedelta(days=1), issue.day)
-    regional = read_temperature_forecast(weather, issue.instant)
-    for day in forecast_days:
-        regions = set(regional.loc[regional["date"] == day, "region"])
-        if missing := sorted(set(REGIONS) - regions):
-            raise InputError(
-                f"no forecast of {day.date()} issued by {issue.describe()} for regions "
-                f"{missing}; the forecast for {issue.day.date()} needs every region's "
-                f"temperatures from {forecast_days[0].date()} to {issue.day.date()}",
-                source=str(weather),
-            )
-    # A forecast day is never interpolated from its neighbours: it is forecast or refused.
-    ahead = national_temperatures(regional, year, forecast_days[0], issue.day, str(weather), 0)
-    return pd.concat([past, ahead]).drop(columns="temperature_imputed")
+    forecasts = read_temperature_forecasts(weather)
+    ahead = forecast_temperatures(forecasts, issue, year, str(weather))
+    return pd.concat([past.drop(columns="temperature_imputed"), ahead])
 
 
 def forecast_request(
@@ -186,50 +145,110 @@ def _model_version(model_uri: str) -> str:
     return model_uri.rsplit("/", 1)[-1] if model_uri.startswith("models:/") else ""
 
 
+@dataclass(frozen=True)
+class Inputs:
+    """The three files a forecast is made from, and where each came from (a path or a URL)."""
+
+    consumption: Path
+    temperature: Path
+    weather: Path
+    origins: dict[str, str]
+
+    def tags(self) -> dict[str, str]:
+        files = {
+            "consumption": self.consumption,
+            "temperature": self.temperature,
+            "weather": self.weather,
+        }
+        return {f"forecast.{name}.md5": lineage.md5(path) for name, path in files.items()} | {
+            f"forecast.{name}.path": origin for name, origin in self.origins.items()
+        }
+
+
+def gather(
+    folder: Path,
+    settings: Settings,
+    issue: Issue,
+    weather: Path | str,
+    consumption: Path | None,
+    temperature: Path | None,
+) -> Inputs:
+    """The forecast's files: given, downloaded into `folder` (consumption and temperatures from
+    ODRÉ when `consumption` is None, the weather from Open-Meteo for `weather: openmeteo`)."""
+    origins = {}
+    if consumption is None or temperature is None:
+        first = issue.day - pd.Timedelta(days=settings.adapt.warmup_days)
+        consumption, temperature = folder / "consumption.csv", folder / "temperature.csv"
+        odre.download(settings.data.odre, consumption, temperature, first, None)
+        for name in ("consumption", "temperature"):
+            dataset = getattr(settings.data.odre, f"{name}_dataset")
+            origins[name] = odre.export_url(settings.data.odre.base_url, dataset, first, None)
+    else:
+        origins |= {"consumption": str(consumption), "temperature": str(temperature)}
+    if weather == OPENMETEO:
+        weather = folder / "weather.csv"
+        first = issue.last_whole_day + pd.Timedelta(days=1)
+        now = pd.Timestamp.now(tz="UTC").floor("s")
+        service = settings.data.openmeteo
+        openmeteo.download(service, weather, first, issue.day, issue.instant, now)
+        origins["weather"] = (
+            service.forecast_url if now <= issue.instant else service.previous_runs_url
+        )
+    else:
+        origins["weather"] = str(weather)
+    return Inputs(consumption, temperature, Path(weather), origins)
+
+
 def forecast(
     root: Path,
     settings: Settings,
     day: pd.Timestamp | None,
     model_uri: str,
-    weather: Path,
+    weather: Path | str,
     consumption: Path | None = None,
     temperature: Path | None = None,
     output: Path | None = None,
+    download: bool = False,
 ) -> pd.DataFrame:
     """The forecast for `day` (None: the next one issued today) with its bands; logged as the
-    MLflow run `forecast`."""
+    MLflow run `forecast`. `download`: the exports fresh from ODRÉ instead of data/raw/;
+    `weather`: a forecast file, or `openmeteo`. What was downloaded is logged with the run."""
     import mlflow
 
     if output is not None and output.suffix not in OUTPUT_FORMATS:
         raise InputError(f"expected a file ending in {OUTPUT_FORMATS}", source=str(output))
-    consumption = consumption or root / paths.RAW_CONSUMPTION
-    temperature = temperature or root / paths.RAW_TEMPERATURE
+    if not download:
+        consumption = consumption or root / paths.RAW_CONSUMPTION
+        temperature = temperature or root / paths.RAW_TEMPERATURE
     experiment_id = store.configure(root, settings.mlflow.experiment)
     model = load_served_model(model_uri)
     issue = issue_of(day, model.metadata)
     columns = required_columns(model.metadata)
-    request = forecast_request(issue, columns, consumption, temperature, weather, settings)
-    answer = model.predict(request).iloc[[-1]].reset_index(drop=True)
-    table = pd.concat([request[["date"]].iloc[[-1]].reset_index(drop=True), answer], axis=1)
-    issued = issue.instant.tz_convert(PARIS).isoformat()
-    inputs = {"consumption": consumption, "temperature": temperature, "weather": weather}
-    with mlflow.start_run(experiment_id=experiment_id, run_name="forecast"):
-        mlflow.set_tags(
-            {f"forecast.{name}.md5": lineage.md5(path) for name, path in inputs.items()}
-            | {f"forecast.{name}.path": str(path) for name, path in inputs.items()}
+    with tempfile.TemporaryDirectory(prefix="forecast-") as folder:
+        inputs = gather(Path(folder), settings, issue, weather, consumption, temperature)
+        request = forecast_request(
+            issue, columns, inputs.consumption, inputs.temperature, inputs.weather, settings
         )
-        mlflow.log_params(
-            {
-                "date": issue.day.date().isoformat(),
-                "issued_at": issued,
-                "issue_time": issue.issue_time,
-                "horizon_days": issue.horizon_days,
-                "model": model_uri,
-                "model_version": _model_version(model_uri),
-            }
-        )
-        mlflow.log_metrics({k: float(v) for k, v in answer.iloc[0].items()})
-        mlflow.log_table(table, "forecast.json")
+        answer = model.predict(request).iloc[[-1]].reset_index(drop=True)
+        table = pd.concat([request[["date"]].iloc[[-1]].reset_index(drop=True), answer], axis=1)
+        issued = issue.instant.tz_convert(PARIS).isoformat()
+        with mlflow.start_run(experiment_id=experiment_id, run_name="forecast"):
+            mlflow.set_tags(inputs.tags())
+            mlflow.log_params(
+                {
+                    "date": issue.day.date().isoformat(),
+                    "issued_at": issued,
+                    "issue_time": issue.issue_time,
+                    "horizon_days": issue.horizon_days,
+                    "model": model_uri,
+                    "model_version": _model_version(model_uri),
+                }
+            )
+            mlflow.log_metrics({k: float(v) for k, v in answer.iloc[0].items()})
+            mlflow.log_table(table, "forecast.json")
+            # Downloads are gone once the command ends: the run keeps them, to score D by.
+            for path in sorted(Path(folder).iterdir()):
+                mlflow.log_artifact(str(path), "inputs")
     if output is not None:
         with atomic_path(output) as tmp:
             if output.suffix == ".json":

@@ -13,6 +13,7 @@ from energy_forecast import backtesting, paths
 from energy_forecast.atomic import atomic_path, write_json
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.intervals import level_name
+from energy_forecast.data.parsing import read_temperature_forecasts
 from energy_forecast.modeling.training import Configuration, feature_set
 from energy_forecast.settings import PARAMS_FILE, Settings
 from energy_forecast.stages import read_daily
@@ -97,13 +98,17 @@ def run(settings: Settings, root: Path) -> None:
             source=PARAMS_FILE,
         )
     promoted = promoted_configuration(settings, root)
+    forecasts = None
+    if settings.backtest.weather == "forecast":
+        forecasts = read_temperature_forecasts(root / paths.RAW_TEMPERATURE_FORECAST)
     levels = list(settings.forecast.interval_levels)
     information = backtesting.information(settings)
     tags = lineage.tags(root, settings.data.source, "backtest")
     experiment_id = store.configure(root, settings.mlflow.experiment)
     with store.stage_run(experiment_id, "backtest", tags | {"model": promoted.family}):
+        article = backtesting.article_configuration(settings)
         table = backtesting.rolling_forecasts(
-            daily, settings, promoted, backtesting.article_configuration(settings)
+            daily, settings, promoted, article, forecasts=forecasts
         )
         summary = backtesting.summary(table, levels)
         monthly = backtesting.monthly_mape(table)

@@ -11,6 +11,8 @@ import pandas as pd
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
+from energy_forecast.data import exports
+from energy_forecast.data.parsing import read_temperature
 from energy_forecast.settings import PARAMS_FILE, Settings
 
 log = logging.getLogger(__name__)
@@ -66,12 +68,44 @@ def _joined(files: list[Path], target: Path) -> None:
             out.write(rows if rows.endswith(b"\n") or not rows else rows + b"\n")
 
 
+def _weather_archive(settings: Settings, root: Path, target: Path, last: pd.Timestamp) -> None:
+    """The weather forecasts of data.start..`last` that the backtest reads, from
+    data.weather_forecast (generated data write their own)."""
+    data = settings.data
+    start = pd.Timestamp(data.start)
+    if data.weather_forecast == "openmeteo":
+        from energy_forecast.data import openmeteo
+
+        horizon = settings.forecast.horizon_days
+        leads = range(1, min(openmeteo.MAX_LEAD_DAYS, horizon + 2) + 1)
+        openmeteo.previous_runs(data.openmeteo, start, last, leads).to_csv(
+            target, sep=exports.SEPARATOR, index=False
+        )
+    elif data.files.temperature_forecast is None:
+        raise InputError(
+            "backtest.weather: forecast needs weather forecasts of the backtest's days: set "
+            "data.files.temperature_forecast (a file under data/external/) or "
+            "data.weather_forecast: openmeteo",
+            source=PARAMS_FILE,
+        )
+    else:
+        key = "data.files.temperature_forecast"
+        shutil.copyfile(_external_file(data.files.temperature_forecast, key, root), target)
+
+
 def run(settings: Settings, root: Path) -> None:
     data = settings.data
     start = pd.Timestamp(data.start)
     end = None if data.last_day is None else pd.Timestamp(data.last_day)
     targets = (root / paths.RAW_CONSUMPTION, root / paths.RAW_TEMPERATURE)
-    with atomic_path(targets[0]) as consumption, atomic_path(targets[1]) as temperature:
+    archive = settings.backtest.weather == "forecast"
+    with (
+        atomic_path(targets[0]) as consumption,
+        atomic_path(targets[1]) as temperature,
+        atomic_path(root / paths.RAW_TEMPERATURE_FORECAST) as forecasts,
+    ):
+        # With observed weather the backtest reads no forecast: the archive is its header.
+        forecasts.write_text(exports.SEPARATOR.join(exports.TEMPERATURE_FORECAST_COLUMNS) + "\n")
         if data.source == "files":
             key = "data.files.consumption"
             _joined(_external_files(data.files.consumption, key, root), consumption)
@@ -93,10 +127,14 @@ def run(settings: Settings, root: Path) -> None:
                 end,
                 data.synthetic.seed,
                 settings.features.population_year,
+                forecasts=forecasts if archive else None,
             )
         else:
             from energy_forecast.data import odre
 
             odre.download(data.odre, consumption, temperature, start, end)
+        if archive and data.source != "synthetic":
+            last = end if end is not None else read_temperature(temperature)["date"].max()
+            _weather_archive(settings, root, forecasts, last)
     until = data.end
     log.info("ingest: %s data for %s..%s in %s and %s", data.source, data.start, until, *targets)

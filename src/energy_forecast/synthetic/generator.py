@@ -28,6 +28,14 @@ from energy_forecast.synthetic import load_curve
 # (about 5 %) because they hold slow structure the model leaves out (school holidays, the
 # weather of previous days); the generator keeps the plain day-to-day part.
 LOAD_NOISE_SD = 0.01
+# The generated weather forecasts (`generate`'s `forecasts`): issued at 06:00 Paris each day for
+# that day and the next two. Each misses a day's national temperature by a normal error whose
+# standard deviation grows with the lead, shared by the regions and by the minimum, maximum
+# and mean, plus a region's own part: an assumption of the size of a global model's day-ahead
+# miss, not a fit.
+FORECAST_ISSUE_HOUR = 6
+FORECAST_LEAD_SD = (0.5, 0.7, 1.0)  # °C, at leads of 0, 1 and 2 days
+FORECAST_REGIONAL_SD = 0.4
 
 
 def _season_harmonics(dates: pd.DatetimeIndex) -> np.ndarray:
@@ -185,6 +193,50 @@ def _write_temperature(path: Path, days: pd.DatetimeIndex, tmin, tmax, tmean) ->
     frame.to_csv(path, sep=";", index=False, encoding="utf-8-sig", lineterminator="\r\n")
 
 
+def forecast_archive(
+    regional: pd.DataFrame,
+    seed: int,
+    lead_sd: tuple[float, ...] = FORECAST_LEAD_SD,
+    regional_sd: float = FORECAST_REGIONAL_SD,
+) -> pd.DataFrame:
+    """A forecast file's table (docs/forecasting.md) of the days of `regional` (rows of
+    `parsing.read_temperature`, every region each day): each day forecast at 06:00 Paris on
+    the day and the days before, `lead_sd[lead]` °C the standard deviation of the national error
+    at each lead, shared by the regions and by TMin, TMax and TMoy, plus `regional_sd` of a
+    region's own."""
+    rng = np.random.default_rng([seed, 1])
+    codes = sorted(REGIONS)
+    days = pd.DatetimeIndex(sorted(regional["date"].unique()))
+    wide = {
+        stat: regional.pivot(index="date", columns="region", values=stat)
+        .reindex(index=days, columns=codes)
+        .to_numpy()
+        for stat in exports.TEMPERATURE_VALUES.values()
+    }
+    frames = []
+    for lead, sd in enumerate(lead_sd):
+        targets = days[lead:]
+        error = rng.normal(0.0, sd, (len(targets), 1))
+        error = error + rng.normal(0.0, regional_sd, (len(targets), len(codes)))
+        issued = (targets - pd.Timedelta(days=lead, hours=-FORECAST_ISSUE_HOUR)).tz_localize(PARIS)
+        stamp = issued.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(r"(\d\d)$", r":\1", regex=True)
+        frames.append(
+            pd.DataFrame(
+                {
+                    exports.FORECAST_ISSUED: np.repeat(stamp.to_numpy(), len(codes)),
+                    exports.TEMPERATURE_DATE: np.repeat(targets.strftime("%Y-%m-%d"), len(codes)),
+                    exports.TEMPERATURE_REGION: np.tile(codes, len(targets)),
+                    **{
+                        label: np.round(wide[stat][lead:] + error, 2).ravel()
+                        for label, stat in exports.TEMPERATURE_VALUES.items()
+                    },
+                }
+            )
+        )
+    order = [exports.FORECAST_ISSUED, exports.TEMPERATURE_DATE]
+    return pd.concat(frames).sort_values(order, kind="stable").reset_index(drop=True)
+
+
 def _half_hours(days: pd.DatetimeIndex) -> pd.DataFrame:
     """The export's rows for `days`: real half-hours, less two in autumn, plus two in spring.
 
@@ -269,8 +321,10 @@ def generate(
     seed: int,
     population_year: int = 2019,
     constants: dict[str, Any] | None = None,
+    forecasts: Path | None = None,
 ) -> None:
-    """Write a consumption and a temperature export for the Paris days start..end."""
+    """Write a consumption and a temperature export for the Paris days start..end, and with
+    `forecasts` the weather forecasts of those days as issued each morning."""
     if constants is None:
         from energy_forecast.synthetic.constants import CONSTANTS
 
@@ -296,6 +350,8 @@ def generate(
         0.0, load["heating_threshold"] - wavg
     )
     _write_temperature(temperature, days, tmin, tmax, tmean)
+    if forecasts is not None:
+        forecast_archive(regional, seed).to_csv(forecasts, sep=exports.SEPARATOR, index=False)
     _write_consumption(
         consumption, days, day_mw, gas_mw, gas["natran_share"], np.asarray(constants["profiles"])
     )
