@@ -121,6 +121,10 @@ def weather_archive(regional: pd.DataFrame, sd: float) -> pd.DataFrame:
     """Weather forecasts of every day as the generator issues them (06:00 on the day and the
     two days before), from the observed temperatures, every lead's error scaled so that the
     day-ahead one has standard deviation `sd`; as `read_temperature_forecasts` reads them."""
+    # Days a region's export misses are forecast too: from its observations interpolated in time.
+    days = pd.date_range(regional["date"].min(), regional["date"].max(), name="date")
+    wide = regional.pivot(index="date", columns="region").reindex(days).interpolate()
+    regional = wide.stack("region", future_stack=True).reset_index()
     scale = sd / FORECAST_LEAD_SD[1]
     lead_sd = tuple(s * scale for s in FORECAST_LEAD_SD)
     table = forecast_archive(
