@@ -181,6 +181,12 @@ def issued_at(days: pd.DatetimeIndex, lead: int, settings: OpenMeteoSettings) ->
     return pd.Series(_iso(public).to_numpy(), index=days)
 
 
+def leads(ahead: pd.Timedelta) -> range:
+    """The leads to ask for when the end of the last day forecast lies `ahead` of the issue
+    time: up to one whose forecast of that day's last hour was public by then."""
+    return range(1, min(MAX_LEAD_DAYS, int(np.ceil(ahead / pd.Timedelta(days=1))) + 1) + 1)
+
+
 def download(
     settings: OpenMeteoSettings,
     target: Path,
@@ -194,9 +200,7 @@ def download(
     if now <= issued_by:
         table = latest(settings, now)
     else:
-        # Leads long enough that the last day's forecast was public by `issued_by`.
         ahead = (last + pd.Timedelta(days=1)).tz_localize(PARIS) - issued_by
-        longest = min(MAX_LEAD_DAYS, int(np.ceil(ahead / pd.Timedelta(days=1))) + 1)
-        table = previous_runs(settings, first, last, range(1, longest + 1))
+        table = previous_runs(settings, first, last, leads(ahead))
     with atomic_path(target) as tmp:
         table.to_csv(tmp, sep=exports.SEPARATOR, index=False)

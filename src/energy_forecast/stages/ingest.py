@@ -76,11 +76,10 @@ def _weather_archive(settings: Settings, root: Path, target: Path, last: pd.Time
     if data.weather_forecast == "openmeteo":
         from energy_forecast.data import openmeteo
 
-        horizon = settings.forecast.horizon_days
-        leads = range(1, min(openmeteo.MAX_LEAD_DAYS, horizon + 2) + 1)
-        openmeteo.previous_runs(data.openmeteo, start, last, leads).to_csv(
-            target, sep=exports.SEPARATOR, index=False
-        )
+        # A forecast issued at the earliest, at 00:00 on D - horizon_days, is the furthest ahead.
+        ahead = pd.Timedelta(days=settings.forecast.horizon_days + 1)
+        archive = openmeteo.previous_runs(data.openmeteo, start, last, openmeteo.leads(ahead))
+        archive.to_csv(target, sep=exports.SEPARATOR, index=False)
     elif data.files.temperature_forecast is None:
         raise InputError(
             "backtest.weather: forecast needs weather forecasts of the backtest's days: set "
@@ -98,7 +97,7 @@ def run(settings: Settings, root: Path) -> None:
     start = pd.Timestamp(data.start)
     end = None if data.last_day is None else pd.Timestamp(data.last_day)
     targets = (root / paths.RAW_CONSUMPTION, root / paths.RAW_TEMPERATURE)
-    archive = settings.backtest.weather == "forecast"
+    needs_forecasts = settings.backtest.weather == "forecast"
     with (
         atomic_path(targets[0]) as consumption,
         atomic_path(targets[1]) as temperature,
@@ -127,14 +126,16 @@ def run(settings: Settings, root: Path) -> None:
                 end,
                 data.synthetic.seed,
                 settings.features.population_year,
-                forecasts=forecasts if archive else None,
+                forecasts=forecasts if needs_forecasts else None,
             )
         else:
             from energy_forecast.data import odre
 
             odre.download(data.odre, consumption, temperature, start, end)
-        if archive and data.source != "synthetic":
+        if needs_forecasts and data.source != "synthetic":
             last = end if end is not None else read_temperature(temperature)["date"].max()
             _weather_archive(settings, root, forecasts, last)
     until = data.end
     log.info("ingest: %s data for %s..%s in %s and %s", data.source, data.start, until, *targets)
+    if needs_forecasts:
+        log.info("ingest: weather forecasts in %s", paths.RAW_TEMPERATURE_FORECAST)
