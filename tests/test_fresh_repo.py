@@ -111,6 +111,8 @@ def test_the_backtest_with_weather_forecasts_from_each_source(repo: Path) -> Non
         "horizon_days": 1,
         "weather": "forecast",
     }
+    metrics = json.loads((repo / "reports/backtest_metrics.json").read_text())
+    assert metrics["weather"] == "forecast"
     (backtest,) = [r for r in all_runs(repo) if r.data.tags.get("dvc.stage") == "backtest"]
     assert backtest.data.params["forecast.weather"] == "forecast"
 

@@ -182,7 +182,9 @@ def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> 
     # Headline figures only: the detail stays versioned, as plain outputs.
     assert set(shown) == {"reports/metrics.json", "reports/backtest_metrics.json"}
     headline = shown["reports/backtest_metrics.json"]["data"]
-    assert set(headline) == {"mape", "coverage_80", "coverage_95"}
+    assert set(headline) == {"weather", "mape", "coverage_80", "coverage_95"}
+    # The figures say the weather they were measured on: observed, an upper bound.
+    assert headline["weather"] == "observed"
     assert set(headline["mape"]) == {"static", "adaptive", "article"}
     plots = json.loads(run(trained_repo, DVC, "plots", "show", "--json").stdout)["data"]
     assert set(plots) == {

@@ -137,10 +137,12 @@ def run(settings: Settings, root: Path) -> None:
     write_json(root / paths.BACKTEST_SUMMARY, {"information": information} | summary)
     overall = {name: summary[name]["overall"]["mape"] for name in backtesting.forecasts(table)}
     bands = summary["intervals"]["overall"]
-    # The headline figures `dvc exp show` and `dvc metrics diff` compare.
+    # The headline figures `dvc exp show` and `dvc metrics diff` compare, with the weather they
+    # were measured on beside them (observed: an upper bound).
     write_json(
         root / paths.BACKTEST_METRICS,
-        {"mape": overall} | {k: v for k, v in bands.items() if k.startswith("coverage_")},
+        {"weather": information["weather"], "mape": overall}
+        | {k: v for k, v in bands.items() if k.startswith("coverage_")},
     )
     log.info(
         "backtest: bands cover %s",
