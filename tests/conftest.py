@@ -415,3 +415,11 @@ def open_meteo_standin() -> Any:
 def open_meteo() -> Any:
     with open_meteo_standin() as served:
         yield served
+
+
+def forecast_as_issued(path: Path, issued_by: pd.Timestamp) -> pd.DataFrame:
+    """A forecast file's rows as a forecaster had them at `issued_by`, read as the forecast
+    command and the backtest read them."""
+    from energy_forecast.data.parsing import as_issued, read_temperature_forecasts
+
+    return as_issued(read_temperature_forecasts(path), issued_by, str(path))

@@ -7,11 +7,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import OpenMeteo
+from conftest import OpenMeteo, forecast_as_issued
 
 from energy_forecast.core.errors import InputError
 from energy_forecast.data import openmeteo
-from energy_forecast.data.parsing import read_temperature_forecast
 from energy_forecast.data.regions import POINTS, REGIONS
 from energy_forecast.settings import OpenMeteoSettings
 
@@ -45,7 +44,7 @@ def test_the_latest_forecast_counts_as_issued_when_downloaded(open_meteo, tmp_pa
     assert len(query["latitude"][0].split(",")) == len(POINTS) == len(REGIONS)
     assert query["hourly"] == ["temperature_2m"]
     assert query["models"] == ["gfs_seamless"] and query["timeformat"] == ["unixtime"]
-    forecast = read_temperature_forecast(target, now)
+    forecast = forecast_as_issued(target, now)
     day = forecast[forecast["date"] == tomorrow].set_index("region")
     assert sorted(day.index) == sorted(REGIONS)
     for code in REGIONS:
@@ -54,7 +53,7 @@ def test_the_latest_forecast_counts_as_issued_when_downloaded(open_meteo, tmp_pa
         assert day.loc[code, "mean"] == pytest.approx((low + high) / 2, abs=0.006)
     # Issued when downloaded: a forecast issued a second earlier cannot have read it.
     with pytest.raises(InputError, match="no forecast issued by"):
-        read_temperature_forecast(target, now - pd.Timedelta(seconds=1))
+        forecast_as_issued(target, now - pd.Timedelta(seconds=1))
 
 
 def test_previous_runs_give_what_was_public_at_the_issue_time(open_meteo, tmp_path: Path) -> None:
@@ -71,7 +70,7 @@ def test_previous_runs_give_what_was_public_at_the_issue_time(open_meteo, tmp_pa
     leads = ["temperature_2m_previous_day1", "temperature_2m_previous_day2"]
     assert query["hourly"] == [",".join([*leads, "temperature_2m_previous_day3"])]
     assert (query["start_date"], query["end_date"]) == (["2021-10-29"], ["2021-11-01"])
-    forecast = read_temperature_forecast(target, issue.tz_convert("UTC"))
+    forecast = forecast_as_issued(target, issue.tz_convert("UTC"))
     for date, lead in ((day, 2), (day - pd.Timedelta(days=1), 1)):
         rows = forecast[forecast["date"] == date].set_index("region")
         assert sorted(rows.index) == sorted(REGIONS)

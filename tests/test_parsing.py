@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PUBLISHED_TWH
+from conftest import PUBLISHED_TWH, forecast_as_issued
 from exportfiles import HEADER, TEMPERATURE_HEADER, consumption_rows, temperature_rows, write
 
 from energy_forecast.core.errors import InputError
@@ -19,7 +19,6 @@ from energy_forecast.data.daily import daily_table
 from energy_forecast.data.parsing import (
     read_consumption,
     read_temperature,
-    read_temperature_forecast,
 )
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
@@ -451,14 +450,14 @@ def test_a_weather_forecast_is_the_latest_issued_by_the_issue_time(tmp_path: Pat
     path = tmp_path / "forecast.csv"
     path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
     nine = pd.Timestamp("2021-01-11 09:00", tz="Europe/Paris").tz_convert("UTC")
-    forecast = read_temperature_forecast(path, nine)
+    forecast = forecast_as_issued(path, nine)
     assert len(forecast) == len(REGIONS) and (forecast["mean"] == 2.0).all()
     with pytest.raises(InputError, match="no forecast issued by 2021-01-10 09:00"):
-        read_temperature_forecast(path, nine - pd.Timedelta(days=1))
+        forecast_as_issued(path, nine - pd.Timedelta(days=1))
     naive = [*lines[:3], "2021-01-11T06:00:00;2021-01-12;11;1;2;3"]
     path.write_text("\n".join([header, *naive]) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 5, column 'issued_at'.*with its UTC offset"):
-        read_temperature_forecast(path, nine)
+        forecast_as_issued(path, nine)
 
 
 def test_a_national_weather_forecast_stands_for_every_region(tmp_path: Path) -> None:
@@ -472,7 +471,7 @@ def test_a_national_weather_forecast_stands_for_every_region(tmp_path: Path) -> 
     path = tmp_path / "national.csv"
     path.write_text("\n".join([header, *lines]) + "\n", encoding="utf-8")
     nine = pd.Timestamp("2021-01-11 09:00", tz="Europe/Paris").tz_convert("UTC")
-    forecast = read_temperature_forecast(path, nine)
+    forecast = forecast_as_issued(path, nine)
     assert len(forecast) == 2 * len(REGIONS)
     national = national_temperatures(forecast, 2019, max_gap_days=0)
     assert national["wavg_mean_temperature"].round(9).tolist() == [2.5, 4.5]
@@ -480,7 +479,7 @@ def test_a_national_weather_forecast_stands_for_every_region(tmp_path: Path) -> 
     bad = [*lines[:2], "2021-01-11T06:00:00+01:00;2021-01-14;1;2;warm"]
     path.write_text("\n".join([header, *bad]) + "\n", encoding="utf-8")
     with pytest.raises(InputError, match=r"line 4, column 'TMoy \(°C\)'"):
-        read_temperature_forecast(path, nine)
+        forecast_as_issued(path, nine)
 
 
 def test_the_issue_instant_is_paris_wall_clock_on_clock_change_days() -> None:

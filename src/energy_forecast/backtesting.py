@@ -161,8 +161,9 @@ def requests_as_issued(
     for day in dates[dates >= origin]:
         issue = Issue(day, forecast.horizon_days, forecast.issue_time)
         ahead = forecast_temperatures(forecasts, issue, year, str(RAW_TEMPERATURE_FORECAST))
-        days = request[(dates <= day).to_numpy()].copy()
-        rows = pd.to_datetime(days["date"]).isin(ahead.index).to_numpy()
+        upto = (dates <= day).to_numpy()
+        days = request[upto].copy()
+        rows = dates[upto].isin(ahead.index).to_numpy()
         columns = [c for c in ahead.columns if c in days.columns]
         days.loc[rows, columns] = ahead[columns].to_numpy()
         yield days

@@ -135,9 +135,9 @@ def _forecast(args: argparse.Namespace) -> None:
     if args.download and (args.consumption or args.temperature):
         raise InputError("--download fetches the exports: give it or --consumption/--temperature")
     weather = args.weather
-    if weather is None and settings.data.weather_forecast == OPENMETEO:
-        weather = OPENMETEO
-    weather = weather or settings.data.files.temperature_forecast
+    if weather is None:
+        files = settings.data.weather_forecast == "files"
+        weather = settings.data.files.temperature_forecast if files else OPENMETEO
     if weather is None:
         raise InputError(
             "no weather forecast: pass --weather FILE (or openmeteo), or set "

@@ -1,5 +1,5 @@
 """Temperature forecasts from Open-Meteo (open-meteo.com), as the forecast-temperature file that
-`parsing.read_temperature_forecast` reads (docs/forecasting.md), so that a downloaded forecast
+`parsing.read_temperature_forecasts` reads (docs/forecasting.md), so that a downloaded forecast
 and a provider's file go through one reader.
 
 Two APIs, one request shape (hourly 2 m temperature at each region's point of
@@ -32,6 +32,7 @@ from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.core.inputs import PARIS
 from energy_forecast.data import exports
 from energy_forecast.data.odre import RETRIES, session
+from energy_forecast.data.parsing import forecast_file_rows
 from energy_forecast.data.regions import POINTS
 from energy_forecast.settings import OpenMeteoSettings
 
@@ -108,26 +109,9 @@ def daily(hours: pd.Series) -> pd.DataFrame:
     return frame.assign(mean=(frame["min"] + frame["max"]) / 2)
 
 
-def _rows(days: pd.DataFrame, code: int, issued: pd.Series) -> pd.DataFrame:
-    return pd.DataFrame(
-        {
-            exports.FORECAST_ISSUED: issued.loc[days.index].to_numpy(),
-            exports.TEMPERATURE_DATE: days.index.strftime("%Y-%m-%d"),
-            exports.TEMPERATURE_REGION: code,
-            **{
-                label: days[key].round(2).to_numpy()
-                for label, key in exports.TEMPERATURE_VALUES.items()
-            },
-        }
-    )
-
-
-def _iso(instants: pd.DatetimeIndex | pd.Series) -> pd.Series:
-    """Paris-time ISO 8601 with the offset, to the second."""
-    local = pd.Series(pd.DatetimeIndex(instants).tz_convert(PARIS))
-    return local.dt.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(
-        r"(\d\d)(\d\d)$", r"\1:\2", regex=True
-    )
+def _rows(days: pd.DataFrame, code: int, issued: pd.DatetimeIndex) -> pd.DataFrame:
+    values = {key: days[key].to_numpy() for key in exports.TEMPERATURE_VALUES.values()}
+    return forecast_file_rows(issued, days.index, code, values)
 
 
 def latest(settings: OpenMeteoSettings, now: pd.Timestamp) -> pd.DataFrame:
@@ -138,8 +122,7 @@ def latest(settings: OpenMeteoSettings, now: pd.Timestamp) -> pd.DataFrame:
     frames = []
     for code, location in zip(sorted(POINTS), _get(url, query, settings), strict=True):
         days = daily(_hourly(location, LATEST, url))
-        issued = pd.Series(_iso(pd.DatetimeIndex([now] * len(days))).to_numpy(), index=days.index)
-        frames.append(_rows(days, code, issued))
+        frames.append(_rows(days, code, pd.DatetimeIndex([now] * len(days))))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -173,12 +156,11 @@ def previous_runs(
     return pd.concat(frames, ignore_index=True)
 
 
-def issued_at(days: pd.DatetimeIndex, lead: int, settings: OpenMeteoSettings) -> pd.Series:
+def issued_at(days: pd.DatetimeIndex, lead: int, settings: OpenMeteoSettings) -> pd.DatetimeIndex:
     """When a day's values forecast `lead` days ahead were public: `lead` days before its last
     hour (23:00 Paris), plus the run's publication delay."""
     last_hour = (days + pd.Timedelta(hours=23)).tz_localize(PARIS)
-    public = last_hour - pd.Timedelta(days=lead) + pd.Timedelta(hours=settings.publication_hours)
-    return pd.Series(_iso(public).to_numpy(), index=days)
+    return last_hour - pd.Timedelta(days=lead) + pd.Timedelta(hours=settings.publication_hours)
 
 
 def leads(ahead: pd.Timedelta) -> range:

@@ -544,6 +544,30 @@ def _one_row_per_region_day(long: pd.DataFrame, path: Path) -> pd.DataFrame:
     return long.drop(columns="line").sort_values(["date", "region"]).reset_index(drop=True)
 
 
+def forecast_file_rows(
+    issued: pd.DatetimeIndex,
+    dates: pd.DatetimeIndex,
+    regions: np.ndarray | int,
+    values: dict[str, np.ndarray],
+) -> pd.DataFrame:
+    """Rows of a temperature forecast file, as `read_temperature_forecasts` reads them: each
+    `issued` instant in Paris time, ISO 8601 with its offset; `values` (`min`, `max`, `mean`)
+    to 0.01 °C."""
+    return pd.DataFrame(
+        {
+            exports.FORECAST_ISSUED: pd.DatetimeIndex(issued)
+            .tz_convert(PARIS)
+            .map(pd.Timestamp.isoformat),
+            exports.TEMPERATURE_DATE: pd.DatetimeIndex(dates).strftime("%Y-%m-%d"),
+            exports.TEMPERATURE_REGION: regions,
+            **{
+                label: np.round(np.asarray(values[key], dtype=float), 2)
+                for label, key in exports.TEMPERATURE_VALUES.items()
+            },
+        }
+    )
+
+
 def read_temperature_forecasts(path: str | Path) -> pd.DataFrame:
     """Parse a temperature forecast file: the columns of a regional temperature export
     (`Date`, `Code INSEE région`, `TMin (°C)`, `TMax (°C)`, `TMoy (°C)`) after an `issued_at`
@@ -586,8 +610,3 @@ def as_issued(forecasts: pd.DataFrame, issued_by: pd.Timestamp, source: str) -> 
         )
     latest = known[known["issued"] == known.groupby(["date", "region"])["issued"].transform("max")]
     return _one_row_per_region_day(latest.drop(columns="issued"), Path(source))
-
-
-def read_temperature_forecast(path: str | Path, issued_by: pd.Timestamp) -> pd.DataFrame:
-    """The forecast file's rows as a forecaster had them at `issued_by` (see `as_issued`)."""
-    return as_issued(read_temperature_forecasts(path), issued_by, str(path))

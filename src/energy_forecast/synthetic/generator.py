@@ -19,7 +19,7 @@ import pandas as pd
 from energy_forecast.core.calendar import day_hours
 from energy_forecast.core.inputs import PARIS
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import read_consumption, read_temperature
+from energy_forecast.data.parsing import forecast_file_rows, read_consumption, read_temperature
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.synthetic import load_curve
@@ -219,18 +219,16 @@ def forecast_archive(
         error = rng.normal(0.0, sd, (len(targets), 1))
         error = error + rng.normal(0.0, regional_sd, (len(targets), len(codes)))
         issued = (targets - pd.Timedelta(days=lead, hours=-FORECAST_ISSUE_HOUR)).tz_localize(PARIS)
-        stamp = issued.strftime("%Y-%m-%dT%H:%M:%S%z").str.replace(r"(\d\d)$", r":\1", regex=True)
+        values = {
+            stat: (wide[stat][lead:] + error).ravel()
+            for stat in exports.TEMPERATURE_VALUES.values()
+        }
         frames.append(
-            pd.DataFrame(
-                {
-                    exports.FORECAST_ISSUED: np.repeat(stamp.to_numpy(), len(codes)),
-                    exports.TEMPERATURE_DATE: np.repeat(targets.strftime("%Y-%m-%d"), len(codes)),
-                    exports.TEMPERATURE_REGION: np.tile(codes, len(targets)),
-                    **{
-                        label: np.round(wide[stat][lead:] + error, 2).ravel()
-                        for label, stat in exports.TEMPERATURE_VALUES.items()
-                    },
-                }
+            forecast_file_rows(
+                issued.repeat(len(codes)),
+                targets.repeat(len(codes)),
+                np.tile(codes, len(targets)),
+                values,
             )
         )
     order = [exports.FORECAST_ISSUED, exports.TEMPERATURE_DATE]
