@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from conftest import PARAMS, ridge, settings_with, synthetic_table
 
-from energy_forecast.core.adaptation import KalmanAdaptive
+from energy_forecast.core.adaptation import NOWCAST_LAGS, KalmanAdaptive, nowcast_inputs
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.features import CONSUMPTION, build_features, checked_consumption
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
@@ -207,3 +207,21 @@ def test_a_half_hour_ending_after_the_issue_time_changes_no_forecast(
     assert whole_after == whole + 1500
     assert after == base
     assert before != pytest.approx(base, rel=1e-9)
+
+
+def test_the_nowcast_reads_a_partial_day_by_its_weekday() -> None:
+    # A day's share to the issue time differs by weekday (a Monday's morning follows a weekend):
+    # its partial error is its whole error scaled and shifted by its weekday's own amounts.
+    rng = np.random.default_rng(0)
+    days = np.arange(17532, 17532 + 210)  # from Monday 2018-01-01
+    log_error = rng.normal(0, 0.02, len(days))
+    slope, shift = np.linspace(0.6, 1.4, 7), np.linspace(-0.3, 0.3, 7)
+    weekday = pd.to_datetime(days, unit="D").day_of_week.to_numpy()
+    partial_error = log_error * slope[weekday] + shift[weekday]
+    inputs = nowcast_inputs(days, log_error, partial_error)
+    rows = np.isfinite(inputs).all(axis=1)
+    assert rows.sum() == len(days) - NOWCAST_LAGS.max()
+    coef = np.linalg.lstsq(inputs[rows], log_error[rows], rcond=None)[0]
+    np.testing.assert_allclose(inputs[rows] @ coef, log_error[rows], atol=1e-10)
+    # Only Monday's columns carry a Monday.
+    assert inputs[0, :14].nonzero()[0].tolist() == [0, 7]

@@ -111,6 +111,33 @@ def test_the_calibrated_quantiles_are_split_conformal_ranks() -> None:
     assert conformal_quantiles(errors, np.array([0.9]))[0] > np.quantile(errors, 0.9)
 
 
+def test_a_tracking_band_starts_where_the_calibration_errors_left_it(synthetic_daily) -> None:
+    config = ridge(settings_with())
+    train = synthetic_daily[pd.to_datetime(synthetic_daily["date"]) < "2017-01-01"]
+    inputs = served_inputs(config, settings_with(), train)
+    # The calibration year's last 120 days miss by 4 % more, one way then the other.
+    y = train[CONSUMPTION].to_numpy() * np.exp(
+        np.r_[np.zeros(len(train) - 120), [0.04, -0.04] * 60]
+    )
+    bands = {}
+    for method in ("split", "tracking"):
+        settings = settings_with(adapt={"method": "none"}, intervals={"method": method})
+        model = served_model(config, settings).fit(inputs, y)
+        bands[method] = model.initial_quantiles_
+        expected = conformal_quantiles(model.calibration_errors_, model.taus_)
+        if method == "tracking":
+            for error in model.calibration_errors_:
+                expected = expected + model.step_ * (model.taus_ - (error <= expected))
+        np.testing.assert_allclose(model.initial_quantiles_, np.sort(expected))
+        # A request without consumption gets the band the calibration left.
+        request = inputs.tail(3).drop(columns=CONSUMPTION, errors="ignore")
+        first = model.bands(*model.predict_quantiles(request)).iloc[0]
+        assert first["upper_80"] == pytest.approx(first[CONSUMPTION] * np.exp(expected[-2]))
+    # The recent wider errors widen the tracking band beyond the split-conformal one.
+    split, tracking = bands["split"], bands["tracking"]
+    assert tracking[-1] - tracking[0] > split[-1] - split[0]
+
+
 def test_bands_cover_about_their_level_on_a_later_year(synthetic_daily) -> None:
     settings = settings_with(adapt={"method": "none"}, intervals={"method": "split"})
     model, config, _, _ = fitted(synthetic_daily, settings)

@@ -190,8 +190,8 @@ class IntervalSettings(Frozen):
     """`intervals`: how the bands are calibrated and follow the errors (see `intervals`)."""
 
     method: Literal["tracking", "split"] = "tracking"
-    """`tracking`: calibrated, then each quantile follows the errors the request's consumption
-    shows; `split`: the calibration quantiles alone."""
+    """`tracking`: calibrated, then each quantile follows the calibration days' errors in order,
+    and those the request's consumption shows; `split`: the calibration quantiles alone."""
     learning_rate: Annotated[float, Field(gt=0)] = 0.5
     """A tracking step, in standard deviations of the calibration errors."""
     calibration_days: PositiveInt = 365

@@ -68,13 +68,18 @@ MIN_NOWCAST_DAYS = 60
 
 
 def nowcast_inputs(days: np.ndarray, log_error: np.ndarray, partial_error: np.ndarray):
-    """Per row (day x): a 1, x's partial error, then the whole and partial errors of the days
+    """Per row (day x): x's weekday (one column each), x's partial error on that weekday (one
+    column each: the share of a day used by the issue time follows its weekday, a Monday's
+    morning comes after a weekend), then the whole and partial errors of the days
     x - NOWCAST_LAGS. A day's partial error is log(its consumption to the issue time / the
     static forecast of the whole day); NaN where the request lacks a value."""
+    # Day 0 of the epoch, 1970-01-01, was a Thursday: Monday is 0 as in pandas.
+    weekday = (days + 3) % 7
+    on_weekday = [(weekday == day).astype(float) for day in range(7)]
     return np.column_stack(
         [
-            np.ones(len(days)),
-            partial_error,
+            *on_weekday,
+            *(on * partial_error for on in on_weekday),
             at_lags(days, log_error, NOWCAST_LAGS),
             at_lags(days, partial_error, NOWCAST_LAGS),
         ]

@@ -9,14 +9,15 @@ asymmetric as the errors are. A forecaster that has made those very forecasts wh
 fitted (`KalmanAdaptive` on its held-out days, when they are as many) lends its errors
 (`held_out_errors_`) instead of a copy being fitted.
 
-When a request carries consumption, the quantiles are then tracked day by day over the days
-it covers (`method: tracking`): each quantile moves by a pinball-loss gradient step with each
-day's error, the forecast for D using the errors of the days whose whole consumption it
-knows, up to D - complete_lag_days. This is the
-quantile tracker of conformal PID control (Angelopoulos, Candès and Tibshirani, NeurIPS 2023),
-whose long-run coverage is the level whatever the errors do: after a shift such as 2020's
-lockdown the band widens within days. Without consumption, or with `method: split`, the band is
-the calibration quantiles.
+With `method: tracking` each quantile moves by a pinball-loss gradient step with each day's
+error: the quantile tracker of conformal PID control (Angelopoulos, Candès and Tibshirani,
+NeurIPS 2023), whose long-run coverage is the level whatever the errors do: after a shift such
+as 2020's lockdown the band widens within days. It first runs through the calibration errors in
+their order, so that a served model starts from where the tracker stands at the end of its
+training period; then, when a request carries consumption, over the days it covers, the
+forecast for D using the errors of the days whose whole consumption it knows, up to
+D - complete_lag_days. Without consumption the band is where the calibration left it; with
+`method: split`, the split-conformal quantiles.
 
 A band tracks the levels' tails; the GEFCom2014 pinball score tracks the quantiles
 0.01..0.99 when it is asked for. Crossing quantiles are sorted (rearrangement, Chernozhukov
@@ -66,6 +67,12 @@ def conformal_quantiles(errors: np.ndarray, taus: np.ndarray) -> np.ndarray:
     return ordered[np.clip(rank.astype(int), 1, n) - 1]
 
 
+def tracked(quantiles: np.ndarray, taus: np.ndarray, error: float, step: float) -> np.ndarray:
+    """The quantiles `taus` after one day's error: the pinball loss's gradient step, up by
+    step * tau on a day above, down by step * (1 - tau) otherwise."""
+    return quantiles + step * (taus - (error <= quantiles))
+
+
 def track_quantiles(
     initial: np.ndarray,
     taus: np.ndarray,
@@ -85,8 +92,7 @@ def track_quantiles(
         while observed < row and days[observed] <= day - horizon:
             error = log_error[observed]
             if not np.isnan(error):
-                # The pinball loss's gradient: up by step * tau on a day above, down otherwise.
-                quantiles = quantiles + step * (taus - (error <= quantiles))
+                quantiles = tracked(quantiles, taus, error, step)
             observed += 1
         out[row] = np.sort(quantiles)
     return out
@@ -132,9 +138,9 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         self.forecaster_ = clone(self.forecaster).fit(X, y)
         self.calibration_errors_ = self._calibration_errors(X, y)
         self.taus_ = np.array(tails(self.levels))
-        self.initial_quantiles_ = conformal_quantiles(self.calibration_errors_, self.taus_)
         # One step scales with the errors' spread: the same learning rate suits any level.
         self.step_ = float(self.learning_rate * np.std(self.calibration_errors_))
+        self.initial_quantiles_ = self.calibrated_quantiles(self.taus_)
         # Errors on the days it was fitted on are in-sample, too small: the band tracks after.
         self.last_fitted_day_ = int(whole_days(X).max())
         self.n_features_in_ = X.shape[1]
@@ -153,6 +159,17 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         forecast = np.asarray(calibration.predict(X.assign(**{CONSUMPTION: y})), dtype=float)
         return np.log(y[first:]) - np.log(forecast[first:])
 
+    def calibrated_quantiles(self, taus: np.ndarray) -> np.ndarray:
+        """The log-error quantiles `taus` a request starts from: the split-conformal ones of the
+        calibration errors; when tracking, then tracked through those errors in their order, so
+        that a request starts where the tracker stands at the end of the training period (the
+        calibration year's recent errors weigh more than its first ones)."""
+        quantiles = conformal_quantiles(self.calibration_errors_, taus)
+        if self.method == "tracking":
+            for error in self.calibration_errors_:
+                quantiles = tracked(quantiles, taus, error, self.step_)
+        return np.sort(quantiles)
+
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         return np.asarray(self.forecaster_.predict(X), dtype=float)
 
@@ -166,7 +183,7 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
     def quantiles(self, X: pd.DataFrame, point: np.ndarray, taus: Sequence[float]) -> np.ndarray:
         """For each row of `X` (reset index) forecast `point`, the log-error quantiles `taus`."""
         taus = np.asarray(taus, dtype=float)
-        initial = conformal_quantiles(self.calibration_errors_, taus)
+        initial = self.calibrated_quantiles(taus)
         static = np.tile(initial, (len(X), 1))
         if self.method == "split" or CONSUMPTION not in X.columns:
             return static
