@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
 import stat
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -118,6 +122,66 @@ def test_a_damaged_store_is_one_line_naming_it(tmp_path: Path, monkeypatch) -> N
     message = str(caught.value)
     assert f"the MLflow store sqlite:///{tmp_path / 'mlflow.db'} cannot be used" in message
     assert "move it aside" in message and "\n" not in message
+
+
+@contextlib.contextmanager
+def unwritable(path: Path) -> Iterator[None]:
+    """`path` made read-only for this user: its mode, or for root (whom modes do not bind) the
+    file system's immutable attribute."""
+    if os.geteuid() != 0:
+        path.chmod(0o444)
+        try:
+            yield
+        finally:
+            path.chmod(0o644)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("running as root without chattr: no way to make a file read-only")
+    made = subprocess.run(["chattr", "+i", str(path)], capture_output=True, text=True)
+    if made.returncode != 0:
+        pytest.skip(f"running as root on a file system without chattr +i: {made.stderr.strip()}")
+    try:
+        yield
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+def test_a_store_that_cannot_be_written_is_one_line_before_anything_is_logged(
+    tmp_path: Path, monkeypatch, capfd
+) -> None:
+    from energy_forecast.tracking import store
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("DVC_ROOT", str(tmp_path))
+    store.configure(tmp_path, "experiment")
+    capfd.readouterr()
+    with unwritable(tmp_path / "mlflow.db"), pytest.raises(InputError) as caught:
+        store.configure(tmp_path, "experiment")
+    message = str(caught.value)
+    assert message.startswith(
+        f"the MLflow store sqlite:///{tmp_path / 'mlflow.db'} opens but cannot be written "
+        "(attempt to write a readonly database)"
+    )
+    assert "damaged file" not in message and "\n" not in message
+    assert capfd.readouterr().err == ""
+
+
+def test_an_interruption_without_a_reason_says_ctrl_c(capsys) -> None:
+    import signal
+
+    from energy_forecast.runner import run
+
+    def work() -> None:
+        raise KeyboardInterrupt
+
+    handler = signal.getsignal(signal.SIGTERM)
+    try:
+        assert run(work) == 130
+    finally:
+        signal.signal(signal.SIGTERM, handler)
+    assert capsys.readouterr().err == (
+        "error: interrupted (Ctrl-C); its open MLflow runs end FAILED\n"
+    )
 
 
 def test_a_tracking_server_that_does_not_answer_is_named_with_the_time_tried(

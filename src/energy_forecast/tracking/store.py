@@ -65,6 +65,12 @@ def configure(cwd: Path, experiment: str) -> str:
         reason = first_line(err)
         if uri.startswith(("http://", "https://")):
             raise InputError(_server_error(uri, reason, time.monotonic() - started)) from None
+        if "readonly database" in reason:
+            raise InputError(
+                f"the MLflow store {uri} opens but cannot be written ({reason}); make the file "
+                "and its folder writable by this user, or set MLFLOW_TRACKING_URI to a store "
+                "that is"
+            ) from None
         raise InputError(
             f"the MLflow store {uri} cannot be used ({type(err).__name__}: {reason}); if it is "
             "a damaged file, move it aside (a new one is made on the next run), or set "
@@ -98,8 +104,11 @@ def _configure(cwd: Path, experiment: str) -> str:
         os.environ.setdefault(POOLCLASS, "NullPool")
         # Write-ahead logging: one sync per commit instead of several; the mode is stored in
         # the database file, so every later connection (mlflow ui too) uses it.
-        with sqlite3.connect(uri.removeprefix("sqlite:///")) as connection:
+        with contextlib.closing(
+            sqlite3.connect(uri.removeprefix("sqlite:///"), isolation_level=None)
+        ) as connection:
             connection.execute("PRAGMA journal_mode=WAL")
+            _check_writable(connection)
     found = client.get_experiment_by_name(experiment)
     if found is not None:
         experiment_id = found.experiment_id
@@ -112,6 +121,17 @@ def _configure(cwd: Path, experiment: str) -> str:
         client.set_experiment_tag(experiment_id, EXPERIMENT_KIND, EXPERIMENT_TAGS[EXPERIMENT_KIND])
     mlflow.set_experiment(experiment_id=experiment_id)
     return experiment_id
+
+
+def _check_writable(connection: sqlite3.Connection) -> None:
+    """Raise sqlite3's own error if the store opens read-only (file mode, a read-only mount),
+    before MLflow logs its traceback of the first run it cannot create. The write is rolled
+    back."""
+    connection.execute("BEGIN")
+    try:
+        connection.execute("CREATE TABLE energy_forecast_write_check (x)")
+    finally:
+        connection.execute("ROLLBACK")
 
 
 # The tag naming the `dvc` process whose stages a parent run gathers.
