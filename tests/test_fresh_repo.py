@@ -42,6 +42,37 @@ def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -
     ]
 
 
+def test_a_bad_row_of_joined_exports_is_named_in_the_users_file(repo: Path) -> None:
+    run(repo, DVC, "repro", "featurize")
+    header, *rows = (repo / "data/raw/consumption.csv").read_bytes().split(b"\r\n")
+    half = len(rows) // 2
+    external = repo / "data/external"
+    (external / "consumption_a.csv").write_bytes(b"\r\n".join([header, *rows[:half]]) + b"\r\n")
+    later = [header, *rows[half:]]
+    later[10] = later[10].replace(b";D\xc3\xa9finitif;", b";oops;D\xc3\xa9finitif;", 1)
+    (external / "consumption_b.csv").write_bytes(b"\r\n".join(later))
+    (external / "temperature.csv").write_bytes((repo / "data/raw/temperature.csv").read_bytes())
+    params = yaml.safe_load((repo / "params.yaml").read_text())
+    files = {"consumption": "data/external/consumption_*.csv"}
+    params["data"] |= {
+        "source": "files",
+        "files": files | {"temperature": "data/external/temperature.csv"},
+    }
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    cli(repo, "ingest")
+    assert json.loads((repo / "data/raw/sources.json").read_text())["consumption.csv"] == [
+        {"export": "data/external/consumption_a.csv", "first_raw_line": 1, "first_line": 1},
+        {"export": "data/external/consumption_b.csv", "first_raw_line": half + 2, "first_line": 2},
+    ]
+    done = cli(repo, "featurize", check=False)
+    assert done.returncode == 2
+    (line,) = done.stderr.splitlines()
+    assert line.startswith(
+        "error: data/external/consumption_b.csv, line 11, column 'Statut - RTE': "
+    )
+    assert line.endswith("(copied to data/raw/consumption.csv by ingest)")
+
+
 @pytest.fixture
 def fails(repo: Path):
     """`energy-forecast --params bad.yaml COMMAND` in the repo: its exit code must be 2, and it

@@ -6,6 +6,8 @@ RAW_CONSUMPTION = Path("data/raw/consumption.csv")
 RAW_TEMPERATURE = Path("data/raw/temperature.csv")
 # The weather forecasts the backtest reads with `backtest.weather: forecast`.
 RAW_TEMPERATURE_FORECAST = Path("data/raw/temperature_forecast.csv")
+# Which export each line of the raw files came from (`data.sources`).
+RAW_SOURCES = Path("data/raw/sources.json")
 EXTERNAL = Path("data/external")
 DAILY = Path("data/processed/daily.parquet")
 MODELS = Path("models")

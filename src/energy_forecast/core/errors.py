@@ -24,6 +24,8 @@ class InputError(ValueError):
             if part
         )
         super().__init__(f"{where}: {message}" if where else message)
+        # What is wrong, without where: to say it again of another place (`data.sources`).
+        self.reason = message
         self.source = source
         self.line = line
         self.column = column

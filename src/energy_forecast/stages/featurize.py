@@ -11,6 +11,8 @@ import pandas as pd
 
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_path
+from energy_forecast.core.errors import InputError
+from energy_forecast.data import sources
 from energy_forecast.data.daily import daily_table
 from energy_forecast.settings import Settings
 
@@ -19,15 +21,22 @@ log = logging.getLogger(__name__)
 
 def run(settings: Settings, root: Path) -> None:
     data = settings.data
-    table, report = daily_table(
-        root / paths.RAW_CONSUMPTION,
-        root / paths.RAW_TEMPERATURE,
-        pd.Timestamp(data.start),
-        None if data.last_day is None else pd.Timestamp(data.last_day),
-        settings.features.population_year,
-        data.quality,
-        settings.forecast.issue_time,
-    )
+    raw = (paths.RAW_CONSUMPTION, paths.RAW_TEMPERATURE)
+    try:
+        table, report = daily_table(
+            *(root / path for path in raw),
+            pd.Timestamp(data.start),
+            None if data.last_day is None else pd.Timestamp(data.last_day),
+            settings.features.population_year,
+            data.quality,
+            settings.forecast.issue_time,
+        )
+    except InputError as err:
+        # Named in the export the user put in data/external/, not in ingest's copy of it.
+        parts = sources.read(root / paths.RAW_SOURCES)
+        for path in raw:
+            err = sources.located(err, root, path, parts.get(path.name, []))
+        raise err from None
     with (
         atomic_path(root / paths.DAILY) as daily,
         atomic_path(root / paths.DATA_QUALITY) as quality,

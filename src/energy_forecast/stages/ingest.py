@@ -11,7 +11,7 @@ import pandas as pd
 from energy_forecast import paths
 from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
-from energy_forecast.data import exports
+from energy_forecast.data import exports, sources
 from energy_forecast.data.parsing import read_temperature
 from energy_forecast.settings import PARAMS_FILE, Settings
 
@@ -47,12 +47,24 @@ def _external_files(value: str | list[str], key: str, root: Path) -> list[Path]:
     return files
 
 
-def _joined(files: list[Path], target: Path) -> None:
-    """One export from several of the same format: the first whole, the others' rows after it."""
+def _export_name(path: Path, root: Path) -> str:
+    """An export's path as params.yaml names it, relative to the project root."""
+    return path.relative_to(root.resolve()).as_posix()
+
+
+def _copied(path: Path, target: Path, root: Path) -> list[sources.Part]:
+    shutil.copyfile(path, target)
+    return [sources.Part(_export_name(path, root), 1, 1)]
+
+
+def _joined(files: list[Path], target: Path, root: Path) -> list[sources.Part]:
+    """One export from several of the same format: the first whole, the others' rows after it;
+    where each one's lines went."""
     if len(files) == 1:
-        shutil.copyfile(files[0], target)
-        return
+        return _copied(files[0], target, root)
     header = files[0].read_bytes().removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    parts = []
+    written = 0
     with target.open("wb") as out:
         for path in files:
             first, _, rows = path.read_bytes().removeprefix(b"\xef\xbb\xbf").partition(b"\n")
@@ -63,9 +75,16 @@ def _joined(files: list[Path], target: Path) -> None:
                     source=str(path),
                     line=1,
                 )
+            export = _export_name(path, root)
             if path == files[0]:
+                parts.append(sources.Part(export, 1, 1))
                 out.write(first + b"\n")
+                written += 1
+            else:
+                parts.append(sources.Part(export, written + 1, 2))
             out.write(rows if rows.endswith(b"\n") or not rows else rows + b"\n")
+            written += rows.count(b"\n") + (not rows.endswith(b"\n") and bool(rows))
+    return parts
 
 
 def _weather_archive(settings: Settings, root: Path, target: Path, last: pd.Timestamp) -> None:
@@ -98,18 +117,22 @@ def run(settings: Settings, root: Path) -> None:
     end = None if data.last_day is None else pd.Timestamp(data.last_day)
     targets = (root / paths.RAW_CONSUMPTION, root / paths.RAW_TEMPERATURE)
     needs_forecasts = settings.backtest.weather == "forecast"
+    parts: dict[str, list[sources.Part]] = {}
     with (
         atomic_path(targets[0]) as consumption,
         atomic_path(targets[1]) as temperature,
         atomic_path(root / paths.RAW_TEMPERATURE_FORECAST) as forecasts,
+        atomic_path(root / paths.RAW_SOURCES) as source_lines,
     ):
         # With observed weather the backtest reads no forecast: the archive is its header.
         forecasts.write_text(exports.SEPARATOR.join(exports.TEMPERATURE_FORECAST_COLUMNS) + "\n")
         if data.source == "files":
             key = "data.files.consumption"
-            _joined(_external_files(data.files.consumption, key, root), consumption)
+            files = _external_files(data.files.consumption, key, root)
+            parts[targets[0].name] = _joined(files, consumption, root)
             key = "data.files.temperature"
-            shutil.copyfile(_external_file(data.files.temperature, key, root), temperature)
+            files = [_external_file(data.files.temperature, key, root)]
+            parts[targets[1].name] = _copied(files[0], temperature, root)
         elif data.source == "synthetic":
             from energy_forecast.synthetic.generator import generate
 
@@ -135,6 +158,7 @@ def run(settings: Settings, root: Path) -> None:
         if needs_forecasts and data.source != "synthetic":
             last = end if end is not None else read_temperature(temperature)["date"].max()
             _weather_archive(settings, root, forecasts, last)
+        sources.write(parts, source_lines)
     until = data.end
     log.info("ingest: %s data for %s..%s in %s and %s", data.source, data.start, until, *targets)
     if needs_forecasts:
