@@ -171,3 +171,20 @@ def test_with_weather_forecasts_no_observed_temperature_of_a_day_forecast_is_rea
     moved = forecasts.assign(mean=forecasts["mean"].where(~day_before, forecasts["mean"] + 3))
     changed = backtest(synthetic_daily, moved) != base
     assert list(changed[changed].index) == ["2017-01-05"]
+
+
+def test_the_core_requirements_are_the_distributions_python_finds_for_its_imports() -> None:
+    import sys
+    from importlib.metadata import packages_distributions, version
+
+    from energy_forecast.modeling.saving import CORE_DIR, _imported_modules, core_requirements
+
+    modules = _imported_modules(CORE_DIR) - set(sys.stdlib_module_names) - {"energy_forecast"}
+    by_module = packages_distributions()
+    expected = set()
+    for module in modules:
+        found = by_module[module]
+        name = next((d for d in found if d.lower() == module), found[0])
+        expected.add(f"{name}=={version(name)}")
+    assert core_requirements() == sorted(expected)
+    assert any(pin.startswith("scikit-learn==") for pin in expected)
