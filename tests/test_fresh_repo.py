@@ -70,7 +70,9 @@ def test_a_bad_row_of_joined_exports_is_named_in_the_users_file(repo: Path) -> N
     assert line.startswith(
         "error: data/external/consumption_b.csv, line 11, column 'Statut - RTE': "
     )
-    assert line.endswith("(copied to data/raw/consumption.csv by ingest)")
+    assert line.endswith(
+        f"(line {half + 11} of data/raw/consumption.csv, where ingest joined the exports)"
+    )
 
 
 @pytest.fixture

@@ -177,8 +177,8 @@ def ingested(portal, tmp_path: Path) -> tuple[Portal, Path, dict[str, bytes]]:
     state.reset()
     repo = make_repo(tmp_path / "repo", odre_params(url))
     cli(repo, "ingest")
-    names = ("consumption", "temperature", "temperature_forecast")
-    raw = {f"data/raw/{n}.csv": (repo / f"data/raw/{n}.csv").read_bytes() for n in names}
+    names = ("consumption.csv", "temperature.csv", "temperature_forecast.csv", "sources.json")
+    raw = {f"data/raw/{n}": (repo / f"data/raw/{n}").read_bytes() for n in names}
     return state, repo, raw
 
 

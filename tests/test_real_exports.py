@@ -89,9 +89,10 @@ def test_the_error_rule_stops_featurize_on_the_2020_duplicate(repo: Path, real_f
     done = cli(repo, "featurize", check=False)
     assert done.returncode == 2
     assert (
-        "data/raw/consumption.csv, line 18817, column 'Consommation brute électricité (MW) - RTE': "
-        "half-hour 2020-12-05 00:00:00+01:00 appears on lines [18816, 18817] with different "
-        "values 64891, 66352" in done.stderr
+        "data/external/consommation-quotidienne-brute.csv, line 18817, column 'Consommation brute "
+        "électricité (MW) - RTE': half-hour 2020-12-05 00:00:00+01:00 appears on lines [18816, "
+        "18817] with different values 64891, 66352" in done.stderr
     )
+    assert done.stderr.rstrip().endswith("(copied to data/raw/consumption.csv by ingest)")
     assert not (repo / "data/processed/daily.parquet").exists()
     assert not (repo / "reports/data_quality.json").exists()

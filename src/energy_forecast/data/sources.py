@@ -41,10 +41,16 @@ def located(err: InputError, root: Path, raw: Path, parts: list[Part]) -> InputE
     line came from; unchanged if it names another file or `raw` has no parts."""
     if not parts or err.source is None or Path(err.source) != root / raw:
         return err
-    copied = f"copied to {raw.as_posix()} by ingest"
     if err.line is None:
         exports = ", ".join(p.export for p in parts)
-        return InputError(f"{err.reason} ({copied})", source=exports, column=err.column)
+        return InputError(f"{err.reason} (joined in {raw.as_posix()} by ingest)", source=exports)
     part = next(p for p in reversed(parts) if p.first_raw_line <= err.line)
     line = err.line - part.first_raw_line + part.first_line
-    return InputError(f"{err.reason} ({copied})", source=part.export, line=line, column=err.column)
+    # Other lines the reason names count in the raw file: where it is a join, say which line
+    # this one is there.
+    where = (
+        f"copied to {raw.as_posix()} by ingest"
+        if len(parts) == 1
+        else f"line {err.line} of {raw.as_posix()}, where ingest joined the exports"
+    )
+    return InputError(f"{err.reason} ({where})", source=part.export, line=line, column=err.column)
