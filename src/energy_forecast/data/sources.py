@@ -43,7 +43,8 @@ def located(err: InputError, root: Path, raw: Path, parts: list[Part]) -> InputE
         return err
     if err.line is None:
         exports = ", ".join(p.export for p in parts)
-        return InputError(f"{err.reason} (joined in {raw.as_posix()} by ingest)", source=exports)
+        where = f"joined in {raw.as_posix()} by ingest"
+        return InputError(f"{err.reason} ({where})", source=exports, column=err.column)
     part = next(p for p in reversed(parts) if p.first_raw_line <= err.line)
     line = err.line - part.first_raw_line + part.first_line
     # Other lines the reason names count in the raw file: where it is a join, say which line

@@ -131,8 +131,8 @@ def run(settings: Settings, root: Path) -> None:
             files = _external_files(data.files.consumption, key, root)
             parts[targets[0].name] = _joined(files, consumption, root)
             key = "data.files.temperature"
-            files = [_external_file(data.files.temperature, key, root)]
-            parts[targets[1].name] = _copied(files[0], temperature, root)
+            export = _external_file(data.files.temperature, key, root)
+            parts[targets[1].name] = _copied(export, temperature, root)
         elif data.source == "synthetic":
             from energy_forecast.synthetic.generator import generate
 
