@@ -43,13 +43,14 @@ def imported(path: Path) -> set[str]:
 
 
 def closure(roots: set[str]) -> set[Path]:
-    """Every package file importing `roots` runs, parent packages' __init__ included."""
+    """Every package file importing `roots` runs, parent packages' __init__ included (the
+    package's own: it chooses the CPU kernels every number is computed with)."""
     seen: set[Path] = set()
     todo = list(roots)
     while todo:
         name = todo.pop()
         parts = name.split(".")
-        for depth in range(2, len(parts) + 1):
+        for depth in range(1, len(parts) + 1):
             path = module_file(".".join(parts[:depth]))
             if path is not None and path not in seen:
                 seen.add(path)
