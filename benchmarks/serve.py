@@ -30,6 +30,9 @@ from energy_forecast.modeling.saving import request_frame
 from energy_forecast.serving.server import local_server
 from energy_forecast.settings import load
 
+# The variables that choose OpenBLAS's and NumPy's CPU kernels (energy_forecast/__init__.py).
+KERNEL_VARIABLES = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
+
 
 def latencies(url: str, frame: pd.DataFrame, n: int) -> np.ndarray:
     body = json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split", index=False))})
@@ -73,13 +76,18 @@ def main() -> None:
         f"family {name}, feature set {report['feature_set']} ({len(features)} features), "
         f"{args.requests} requests per case"
     )
+    # Like with like: importing energy_forecast chose the AVX2 kernels in this process's
+    # environment, and both servers start from it (the served model's code would choose them
+    # anyway; the plain model's would not).
+    both = env()
+    print("both servers: " + ", ".join(f"{name}={both.get(name)}" for name in KERNEL_VARIABLES))
     print(f"{'rows':>5} {'model':<28} {'p50 ms':>8} {'p95 ms':>8}")
     ratios = {}
     for label, model, inputs in (
         ("ours: date + temperatures", args.model, ours_in),
         ("plain: ready feature frame", folder, plain_in),
     ):
-        with local_server(model, env=env()) as url:
+        with local_server(model, env=both) as url:
             for rows in (1, 365):
                 ms = latencies(url, inputs.head(rows), args.requests)
                 p50, p95 = np.percentile(ms, [50, 95])

@@ -251,9 +251,13 @@ def trained_repo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Pa
 @pytest.fixture
 def trained_copy(trained_repo: Path, tmp_path: Path) -> Path:
     """A copy of the trained repository of the test's own, its MLflow store pointed at it."""
-    path = tmp_path / "repo"
-    shutil.copytree(trained_repo, path, symlinks=True)
     shutil.copy(trained_repo.parent / "repro.log", tmp_path / "repro.log")
+    return copy_repo(trained_repo, tmp_path / "repo")
+
+
+def copy_repo(trained_repo: Path, path: Path) -> Path:
+    """A copy of `trained_repo` at `path`, its MLflow store pointed at it."""
+    shutil.copytree(trained_repo, path, symlinks=True)
     # The store records its artifacts' absolute location: every path of the copy is its own.
     with sqlite3.connect(path / "mlflow.db") as store:
         for (table,) in store.execute("select name from sqlite_master where type = 'table'"):
@@ -422,4 +426,4 @@ def forecast_as_issued(path: Path, issued_by: pd.Timestamp) -> pd.DataFrame:
     command and the backtest read them."""
     from energy_forecast.data.parsing import as_issued, read_temperature_forecasts
 
-    return as_issued(read_temperature_forecasts(path), issued_by, str(path))
+    return as_issued(read_temperature_forecasts(path), issued_by, str(path)).drop(columns="issued")

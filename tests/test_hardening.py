@@ -86,6 +86,20 @@ def test_bad_predict_paths_are_named(tmp_path: Path) -> None:
     assert "15,000,000 MWh is outside data.quality.daily_mwh_bounds" in message
 
 
+def test_a_misspelt_column_in_a_predict_file_is_refused_not_dropped(tmp_path: Path) -> None:
+    columns = ["date", "wavg_mean_temperature"]
+    national = tmp_path / "national.csv"
+    national.write_text("date,wavg_mean_temperature,consumption_MWH\n2019-01-01,3.5,1500000\n")
+    message = refused(read_inputs, national, columns, 2019)
+    assert message == (
+        f"{national}, line 1: column 'consumption_MWH' is not read; expected 'consumption_mwh'"
+    )
+    history = tmp_path / "history.csv"
+    history.write_text("date,consumption_mwh,Consumption_To_Issue_MWh\n2019-01-01,1500000,1\n")
+    message = refused(read_consumption_history, history, QualityRules())
+    assert "column 'Consumption_To_Issue_MWh' is not read" in message
+
+
 def test_a_folder_that_cannot_be_written_is_named() -> None:
     from energy_forecast.atomic import write_text
 
@@ -121,7 +135,29 @@ def test_a_damaged_store_is_one_line_naming_it(tmp_path: Path, monkeypatch) -> N
         store.configure(tmp_path, "experiment")
     message = str(caught.value)
     assert f"the MLflow store sqlite:///{tmp_path / 'mlflow.db'} cannot be used" in message
-    assert "move it aside" in message and "\n" not in message
+    # Moving it aside would start an empty store: the runs and the registry would be lost.
+    assert "restore it from a copy" in message and "aside" not in message
+    assert "\n" not in message
+
+
+def test_a_locked_store_says_so_and_does_not_advise_moving_it(tmp_path: Path, monkeypatch) -> None:
+    import sqlite3
+
+    from energy_forecast.tracking import store
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    monkeypatch.setenv("DVC_ROOT", str(tmp_path))
+    store.configure(tmp_path, "experiment")
+    holder = sqlite3.connect(tmp_path / "mlflow.db", isolation_level=None)
+    try:
+        holder.execute("begin exclusive")
+        with pytest.raises(InputError) as caught:
+            store.configure(tmp_path, "experiment")
+    finally:
+        holder.close()
+    message = str(caught.value)
+    assert "is locked by another process" in message and "run again once" in message
+    assert "aside" not in message and "\n" not in message
 
 
 @contextlib.contextmanager
@@ -167,21 +203,73 @@ def test_a_store_that_cannot_be_written_is_one_line_before_anything_is_logged(
 
 
 def test_an_interruption_without_a_reason_says_ctrl_c(capsys) -> None:
-    import signal
 
     from energy_forecast.runner import run
 
     def work() -> None:
         raise KeyboardInterrupt
 
-    handler = signal.getsignal(signal.SIGTERM)
-    try:
+    with signals_restored():
         assert run(work) == 130
-    finally:
-        signal.signal(signal.SIGTERM, handler)
     assert capsys.readouterr().err == (
         "error: interrupted (Ctrl-C); its open MLflow runs end FAILED\n"
     )
+
+
+@contextlib.contextmanager
+def signals_restored() -> Iterator[None]:
+    """The test process's SIGINT and SIGTERM handlers back after the runner set its own."""
+    import signal
+
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+
+
+def test_ctrl_c_inside_the_csv_parser_is_an_interruption_not_a_malformed_file(capsys) -> None:
+    import io
+    import signal
+
+    from energy_forecast.runner import run
+
+    class Interrupted(io.StringIO):
+        """A source whose read is interrupted by Ctrl-C, as a user's is mid-parse."""
+
+        def read(self, size: int = -1) -> str:
+            os.kill(os.getpid(), signal.SIGINT)
+            return super().read(size)
+
+    def work() -> None:
+        # What the export readers do: pandas turns the interruption into a ParserError.
+        try:
+            pd.read_csv(Interrupted("a;b\n1;2\n"), sep=";")
+        except pd.errors.ParserError as err:
+            raise InputError(f"malformed row: {err}", source="consumption.csv") from None
+
+    with signals_restored():
+        assert run(work) == 130
+    err = capsys.readouterr().err
+    assert err == "error: interrupted (Ctrl-C); its open MLflow runs end FAILED\n"
+
+
+def test_the_run_writer_leaves_ctrl_c_to_the_stage() -> None:
+    import multiprocessing
+    import signal
+
+    from energy_forecast.tracking.store import _writer_started
+
+    def report(queue) -> None:
+        _writer_started()
+        queue.put(signal.getsignal(signal.SIGINT) == signal.SIG_IGN)
+
+    queue = multiprocessing.get_context("fork").Queue()
+    process = multiprocessing.get_context("fork").Process(target=report, args=(queue,))
+    process.start()
+    assert queue.get(timeout=30) is True
+    process.join(30)
 
 
 def test_a_tracking_server_that_does_not_answer_is_named_with_the_time_tried(

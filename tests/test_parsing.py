@@ -287,6 +287,39 @@ def test_short_temperature_gaps_are_interpolated_and_flagged(tmp_path: Path) -> 
         national_temperatures(read_temperature(path), 2019, source=str(path))
 
 
+def test_a_minimum_above_the_maximum_is_refused_with_its_line(tmp_path: Path) -> None:
+    rows = temperature_rows(["2017-01-01", "2017-01-02"])
+    rows[4] = rows[4].replace(";1.5;8.5;5.0", ";9.5;8.5;5.0")
+    message = _error(write(tmp_path / "t.csv", TEMPERATURE_HEADER, rows), read_temperature)
+    assert "TMin 9.5, TMoy 5, TMax 8.5 °C; expected TMin <= TMoy <= TMax" in message
+    # Written newest first: row 4 of 26 sits on line 1 + 26 - 4.
+    assert "line 23" in message
+
+
+def test_a_gap_at_a_window_edge_is_interpolated_from_the_days_beyond_it(tmp_path: Path) -> None:
+    days = [d.strftime("%Y-%m-%d") for d in pd.date_range("2017-01-01", "2017-01-10")]
+    # Region 11 lacks 4 January, the first day of a window, and 7 January, its last.
+    gaps = {("2017-01-04", 11), ("2017-01-07", 11)}
+    regional = read_temperature(
+        write(tmp_path / "t.csv", TEMPERATURE_HEADER, temperature_rows(days, gaps))
+    )
+    window = national_temperatures(
+        regional, 2019, pd.Timestamp("2017-01-04"), pd.Timestamp("2017-01-07"), max_gap_days=1
+    )
+    whole = national_temperatures(regional, 2019, max_gap_days=1)
+    pd.testing.assert_frame_equal(window, whole.loc["2017-01-04":"2017-01-07"])
+    assert window["temperature_imputed"].tolist() == [True, False, False, True]
+    # With nothing after the gap, the error says so rather than blaming the gap's length.
+    cut = regional[regional["date"] <= "2017-01-07"]
+    with pytest.raises(InputError) as err:
+        national_temperatures(cut, 2019, pd.Timestamp("2017-01-05"), max_gap_days=3)
+    assert "on 1 consecutive day(s) ['2017-01-07'] and none after them to interpolate" in str(
+        err.value
+    )
+    with pytest.raises(InputError, match=r"at most 0 consecutive days can be interpolated"):
+        national_temperatures(regional, 2019, max_gap_days=0)
+
+
 @pytest.mark.real_data
 def test_real_consumption_matches_the_published_totals(real_files) -> None:
     consumption, _, ddmmyy = real_files
@@ -493,3 +526,19 @@ def test_the_issue_instant_is_paris_wall_clock_on_clock_change_days() -> None:
     assert instant("2021-03-29", "02:30") == "2021-03-28T01:00:00+00:00"  # skipped: 03:00
     assert instant("2021-11-01", "02:30") == "2021-10-31T00:30:00+00:00"  # repeated: the first
     assert instant("2021-03-29", None) == "2021-03-28T22:00:00+00:00"  # the day's end
+
+
+def test_a_day_exported_twice_with_other_values_is_refused_by_name_under_every_rule(
+    tmp_path: Path,
+) -> None:
+    ninth = consumption_rows("2021-01-09", [50000] * 48)
+    tenth = consumption_rows("2021-01-10", [52000] * 48)
+    # The 10th again, 10 % higher, placed first: "first" would keep the wrong copy unnoticed.
+    again = consumption_rows("2021-01-10", [57200] * 48)
+    path = write(tmp_path / "c.csv", HEADER, [*ninth, *tenth, *again])
+    for rule in ("refile", "first", "error"):
+        with pytest.raises(InputError) as err:
+            read_consumption(path, QualityRules(conflicting_duplicates=rule))
+        message = str(err.value)
+        assert "2021-01-10 has 48 half-hours given twice with different values" in message
+        assert "lines 2-97" in message and "expected one copy of each day" in message

@@ -228,3 +228,50 @@ def test_the_pipeline_on_the_entsoe_years_sets_rte_beside_ours(tmp_path: Path) -
     assert set(metrics["mape"]) == {"static", "adaptive", "article", "rte_j1"}
     (backtest,) = [r for r in all_runs(repo) if r.info.run_name == "backtest"]
     assert backtest.data.metrics["rte_j1_2021_mape"] == pytest.approx(rte.mean(), rel=1e-6)
+
+
+def test_every_day_carries_its_consumption_to_the_issue_time_the_last_one_too(
+    tmp_path: Path,
+) -> None:
+    # Two whole Paris days, then the third to 10:00 Paris: the morning a forecast is issued.
+    rows = entsoe_rows("2021-01-04 23:00", "2021-01-07 09:00", "1h", 50000)
+    days = read_consumption(write(tmp_path / "load.csv", HEADER, rows), QualityRules(), "09:00")
+    assert list(days.table.index) == [pd.Timestamp("2021-01-05"), pd.Timestamp("2021-01-06")]
+    assert days.days[CONSUMPTION_TO_ISSUE].to_dict() == {
+        pd.Timestamp("2021-01-05"): 9 * 50000,
+        pd.Timestamp("2021-01-06"): 9 * 50000,
+        pd.Timestamp("2021-01-07"): 9 * 50000,
+    }
+
+
+@pytest.mark.real_data
+def test_an_annual_eco2mix_export_is_named_as_such_not_as_bad_utf8() -> None:
+    annual = ROOT.parent / "shared" / "data" / "eco2mix" / "eCO2mix_RTE_Annuel-Definitif_2017.xls"
+    if not annual.exists():
+        pytest.skip("the eCO2mix exports in ../shared/data/eco2mix are absent")
+    with pytest.raises(InputError) as err:
+        read_consumption(annual)
+    assert "line 1: an eCO2mix annual export" in str(err.value)
+    assert "UTF-8" not in str(err.value)
+
+
+def test_a_broken_row_of_a_joined_export_is_named_in_its_own_file(tmp_path: Path) -> None:
+    from energy_forecast.data import sources
+
+    first = entsoe_rows("2020-12-30 23:00", "2020-12-31 23:00", "1h", 50000)
+    second = entsoe_rows("2020-12-31 23:00", "2021-01-01 23:00", "1h", 50000)
+    # The second year's file, cut and run on, as a failed download leaves it: a fourth field.
+    second[5] = second[5] + ',"5"'
+    (tmp_path / "data/raw").mkdir(parents=True)
+    raw = write(tmp_path / "data/raw/consumption.csv", HEADER, [*first, *second])
+    parts = [
+        sources.Part("data/external/load_2020.csv", 2, 2),
+        sources.Part("data/external/load_2021.csv", 26, 2),
+    ]
+    with pytest.raises(InputError) as err:
+        read_consumption(raw)
+    assert err.value.line == 31
+    named = sources.located(err.value, tmp_path, Path("data/raw/consumption.csv"), parts)
+    assert str(named).startswith(
+        "data/external/load_2021.csv, line 7: malformed row: 4 fields where the header has 3"
+    )

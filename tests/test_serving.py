@@ -127,6 +127,11 @@ def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
         # A history ten times too large, or in GWh: a unit error, not a day.
         (with_consumption(good, 1, 1.5e7), "row 1: 15,000,000 MWh is outside"),
         (with_consumption(good, 1, 1.5e3), "row 1: 1,500 MWh is outside"),
+        # The morning of a day cannot hold more than the whole day.
+        (
+            with_consumption(good.assign(**{CONSUMPTION_TO_ISSUE: 1.6e6}), 2, 1.5e6),
+            "row 0: 1,600,000 MWh to the issue time is more than the whole day's 1,500,000",
+        ),
     ]
     for body, expected in cases:
         answer = requests.post(f"{url}/invocations", json=body, timeout=30)
@@ -135,7 +140,7 @@ def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
         assert expected in message, message[:500]
         assert len(answer.text) < 5_000
         if expected.startswith(("row", "'")):
-            named = (temperature, "'date'", f"'{CONSUMPTION}'")
+            named = (temperature, "'date'", f"'{CONSUMPTION}'", f"'{CONSUMPTION_TO_ISSUE}'")
             assert any(column in message for column in named), message[:300]
         if expected not in (temperature, "'warm'"):
             # Refused by the model: the reason alone, not after a dump of the request frame.
@@ -163,16 +168,53 @@ def test_a_date_with_a_utc_offset_is_its_paris_day(server) -> None:
     offsets = plain.assign(
         date=[f"{plain['date'][0]}T00:00:00+01:00", f"{second:%Y-%m-%dT%H:%M}Z", plain["date"][2]]
     )
+    assert_same_answers(url, plain, offsets)
+
+
+def assert_same_answers(url: str, plain: pd.DataFrame, other: pd.DataFrame) -> None:
+    """The server answers `other` exactly as `plain`, both with 200."""
     answers = [
         requests.post(
             f"{url}/invocations",
             json={"dataframe_split": json.loads(frame.to_json(orient="split", index=False))},
             timeout=30,
         )
-        for frame in (plain, offsets)
+        for frame in (plain, other)
     ]
     assert [a.status_code for a in answers] == [200, 200], answers[1].text[:500]
     assert answers[1].json() == answers[0].json()
+
+
+def paris_midnights(dates: pd.Series) -> list[str]:
+    """Each day as its Paris midnight with the UTC offset of that moment."""
+    midnights = pd.to_datetime(dates).dt.tz_localize("Europe/Paris")
+    return [m.isoformat() for m in midnights]
+
+
+def test_a_history_dated_with_offsets_across_a_clock_change_answers_as_plain_dates(
+    server, trained_repo: Path
+) -> None:
+    url, model = server
+    daily = pd.read_parquet(trained_repo / "data/processed/daily.parquet")
+    # 91 days to 31 October 2016: the offset goes from +02:00 to +01:00 on the 30th.
+    rows = daily[(daily["date"] > "2016-08-01") & (daily["date"] <= "2016-10-31")]
+    plain = request_frame(rows, required_columns(mlflow.models.Model.load(str(model))))
+    plain[CONSUMPTION] = [*rows[CONSUMPTION].iloc[:-1], None]
+    offsets = plain.assign(date=paris_midnights(plain["date"]))
+    assert {d[-6:] for d in offsets["date"]} == {"+02:00", "+01:00"}
+    assert_same_answers(url, plain, offsets)
+
+
+def test_a_date_in_iso_basic_form_is_refused_not_read_as_another_day(server) -> None:
+    url, model = server
+    frame = request_rows(model, 3).astype(object)
+    for written in ("20161030", 20161030):
+        frame.loc[1, "date"] = written
+        body = {"dataframe_split": {"columns": list(frame.columns), "data": frame.values.tolist()}}
+        answer = requests.post(f"{url}/invocations", json=body, timeout=30)
+        assert answer.status_code == 400, answer.text[:300]
+        message = answer.json()["message"]
+        assert f"row 1: {written!r} is not a date; expected YYYY-MM-DD" in message, message
 
 
 @pytest.mark.real_data

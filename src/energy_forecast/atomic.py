@@ -49,6 +49,11 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
         # mkstemp makes the file private (0600); outputs are for teammates and servers too.
         os.chmod(tmp_path, 0o666 & ~_umask())
         os.replace(tmp_path, target)
+    except OSError as err:
+        # A full disk or a quota: the file is not written, and the user is told where.
+        raise InputError(
+            f"cannot be written ({err.strerror}); nothing was written", source=str(target)
+        ) from err
     finally:
         tmp_path.unlink(missing_ok=True)
 

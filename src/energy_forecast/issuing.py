@@ -16,9 +16,14 @@ import pandas as pd
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import PARIS
 from energy_forecast.core.settings import issue_minutes
+from energy_forecast.data import exports
 from energy_forecast.data.parsing import as_issued
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
+
+# A weather forecast older than this at the issue time is stale: every service issues one
+# at least daily, and a file left from an earlier day would pass for today's.
+MAX_WEATHER_AGE = pd.Timedelta(hours=48)
 
 
 @dataclass(frozen=True)
@@ -60,14 +65,21 @@ class Issue:
         return f"{local:%Y-%m-%d %H:%M} Paris time"
 
 
-def forecast_temperatures(
-    forecasts: pd.DataFrame, issue: Issue, population_year: int, source: str
-) -> pd.DataFrame:
-    """The national temperatures of the issue's forecast days as forecast by its issue time,
-    from `parsing.read_temperature_forecasts` rows; an error naming a day or regions they
-    lack. A forecast day is never interpolated from its neighbours: it is forecast or refused."""
+def issued_regional(forecasts: pd.DataFrame, issue: Issue, source: str) -> pd.DataFrame:
+    """The regional temperatures of the issue's forecast days as forecast by its issue time,
+    from `parsing.read_temperature_forecasts` rows; an error naming the days the file covers
+    when it has none of them, a day or regions it lacks, or a forecast issued more than
+    `MAX_WEATHER_AGE` before the issue time. A forecast day is never interpolated from its
+    neighbours: it is forecast or refused."""
     days = issue.forecast_days
     wanted = forecasts[(forecasts["date"] >= days[0]) & (forecasts["date"] <= days[-1])]
+    if wanted.empty and len(forecasts):
+        raise InputError(
+            f"forecasts of {forecasts['date'].min().date()} to {forecasts['date'].max().date()}; "
+            f"the forecast for {issue.day.date()} needs them of {days[0].date()} to "
+            f"{issue.day.date()}",
+            source=source,
+        )
     regional = as_issued(wanted, issue.instant, source)
     for day in days:
         regions = set(regional.loc[regional["date"] == day, "region"])
@@ -78,5 +90,25 @@ def forecast_temperatures(
                 f"temperatures from {days[0].date()} to {issue.day.date()}",
                 source=source,
             )
+    oldest = regional["issued"].min()
+    if oldest < issue.instant - MAX_WEATHER_AGE:
+        raise InputError(
+            f"the latest forecast issued by {issue.describe()} was issued "
+            f"{oldest.tz_convert(PARIS):%Y-%m-%d %H:%M %Z}, more than "
+            f"{MAX_WEATHER_AGE / pd.Timedelta(hours=1):.0f} hours before; expected a current "
+            "weather forecast",
+            source=source,
+            column=exports.FORECAST_ISSUED,
+        )
+    return regional.drop(columns="issued")
+
+
+def forecast_temperatures(
+    forecasts: pd.DataFrame, issue: Issue, population_year: int, source: str
+) -> pd.DataFrame:
+    """The national temperatures of the issue's forecast days as forecast by its issue time
+    (`issued_regional`)."""
+    regional = issued_regional(forecasts, issue, source)
+    days = issue.forecast_days
     ahead = national_temperatures(regional, population_year, days[0], issue.day, source, 0)
     return ahead.drop(columns="temperature_imputed")

@@ -14,30 +14,49 @@ from collections.abc import Callable
 
 from energy_forecast.core.errors import InputError
 
+# The signals received: a library that turns the KeyboardInterrupt into its own error (pandas'
+# parser says its source failed) must not have the interruption reported as bad input.
+_received: list[int] = []
+
 
 def _interrupted(signum: int, frame: object) -> None:
     # As Ctrl-C does: open MLflow runs end FAILED on the way out, temporary files are removed.
-    raise KeyboardInterrupt(f"signal {signum}")
+    _received.append(signum)
+    raise KeyboardInterrupt(_reason(signum))
+
+
+def _reason(signum: int) -> str:
+    return "" if signum == signal.SIGINT else f"signal {signum}"
+
+
+def _report_interrupt(reason: str) -> int:
+    # The stage's MLflow runs were ended FAILED on the way out; no traceback to read.
+    print(
+        f"error: interrupted ({reason or 'Ctrl-C'}); its open MLflow runs end FAILED",
+        file=sys.stderr,
+    )
+    return 130
 
 
 def run(work: Callable[[], None]) -> int:
     """Run `work`; return the process's exit code."""
+    _received.clear()
     signal.signal(signal.SIGTERM, _interrupted)
+    signal.signal(signal.SIGINT, _interrupted)
     # What a stage did, in its own words; MLflow's and its libraries' news only if it matters.
     logging.basicConfig(level=logging.WARNING, format="%(message)s", stream=sys.stderr)
     logging.getLogger("energy_forecast").setLevel(logging.INFO)
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     try:
         work()
-    except InputError as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt as err:
-        # The stage's MLflow runs were ended FAILED on the way out; no traceback to read.
-        reason = str(err) or "Ctrl-C"
-        print(f"error: interrupted ({reason}); its open MLflow runs end FAILED", file=sys.stderr)
-        return 130
+        return _report_interrupt(str(err))
     except Exception as err:
+        if _received:
+            return _report_interrupt(_reason(_received[0]))
+        if isinstance(err, InputError):
+            print(f"error: {err}", file=sys.stderr)
+            return 2
         # A model refusing its input raises MlflowException (mlflow is loaded by then);
         # anything else is a bug and keeps its traceback.
         mlflow_errors = sys.modules.get("mlflow.exceptions")

@@ -37,8 +37,11 @@ from energy_forecast.core.features import (
     CONSUMPTION,
     at_lags,
     build_features,
+    check_part_within_day,
     checked_consumption,
+    day_numbers,
     known_consumption,
+    parse_dates,
     request_errors,
 )
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
@@ -296,6 +299,8 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
             return static
         bounds = self._feature_settings().daily_mwh_bounds
         known = checked_consumption(X[CONSUMPTION], "request", bounds=bounds)
+        part = known_consumption(X, CONSUMPTION_TO_ISSUE, "request", bounds)
+        check_part_within_day(known, part, "request")
         if np.isnan(known).all():
             return static
         days = whole_days(X)
@@ -317,6 +322,5 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
 
 
 def whole_days(X: pd.DataFrame) -> np.ndarray:
-    """The request's dates as day numbers, for the trackers' "days up to D - horizon"."""
-    dates = pd.to_datetime(X["date"], format="ISO8601")
-    return dates.to_numpy().astype("datetime64[D]").astype(np.int64)
+    """The request's Paris days as day numbers, for the trackers' "days up to D - horizon"."""
+    return day_numbers(parse_dates(X["date"], "request"))

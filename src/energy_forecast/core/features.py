@@ -32,6 +32,7 @@ from energy_forecast.core.feature_names import (
 )
 from energy_forecast.core.inputs import (
     CONSUMPTION,
+    CONSUMPTION_TO_ISSUE,
     DAILY_MWH_BOUNDS,
     PARIS,
     SUPPORTED_DATES,
@@ -91,6 +92,9 @@ def _reject_first(
 
 # An ISO 8601 time's UTC offset at its end: `Z`, `+01:00`, `-0500`.
 _OFFSET = r"(?:Z|[+-]\d{2}:?\d{2})$"
+# A date as the API takes it: YYYY-MM-DD, alone or before a time. ISO 8601's basic form
+# (`20251026`) is refused: an integer date would pass for it.
+_EXTENDED_DATE = r"^\d{4}-\d{2}-\d{2}(?:$|[T ])"
 
 
 def parse_dates(
@@ -99,11 +103,10 @@ def parse_dates(
     """The Paris day of each value: a plain date, or a time with a UTC offset read on the Paris
     clock (`2019-01-07T23:30:00Z` is 8 January)."""
     text = values.astype(str).str.strip()
-    aware = text.str.contains(_OFFSET, regex=True).to_numpy()
-    dates = pd.to_datetime(text.where(~aware), format="ISO8601", errors="coerce")
-    if aware.any():
-        utc = pd.to_datetime(text.where(aware), format="ISO8601", errors="coerce", utc=True)
-        dates = dates.where(~aware, utc.dt.tz_convert(PARIS).dt.tz_localize(None))
+    # Plain dates, what nearly every request holds, in one pass; times and offsets otherwise.
+    dates = pd.to_datetime(text.where(text.str.len() == 10), format="%Y-%m-%d", errors="coerce")
+    if dates.isna().any():
+        dates = _timed_dates(text)
     _reject_first(
         dates.isna().to_numpy(),
         "date",
@@ -123,6 +126,19 @@ def parse_dates(
             f"{SUPPORTED_DATES[1]}"
         ),
     )
+    return dates
+
+
+def _timed_dates(text: pd.Series) -> pd.Series:
+    """Each value's Paris date and time, NaT where it is not ISO 8601's extended form."""
+    aware = text.str.contains(_OFFSET, regex=True).to_numpy()
+    extended = text.str.match(_EXTENDED_DATE).to_numpy()
+    dates = pd.to_datetime(text.where(~aware & extended), format="ISO8601", errors="coerce")
+    if aware.any():
+        utc = pd.to_datetime(
+            text.where(aware & extended), format="ISO8601", errors="coerce", utc=True
+        )
+        dates = dates.where(~aware, utc.dt.tz_convert(PARIS).dt.tz_localize(None))
     return dates
 
 
@@ -178,6 +194,22 @@ def checked_consumption(
         ),
     )
     return numbers
+
+
+def check_part_within_day(whole: np.ndarray, part: np.ndarray, source: str) -> None:
+    """A day's consumption to the issue time is part of that day: at most its whole."""
+    with np.errstate(invalid="ignore"):
+        over = part > whole
+    _reject_first(
+        over,
+        CONSUMPTION_TO_ISSUE,
+        source,
+        None,
+        lambda row: (
+            f"{part[row]:,.0f} MWh to the issue time is more than the whole day's "
+            f"{whole[row]:,.0f} MWh; expected a part of the day"
+        ),
+    )
 
 
 def day_numbers(dates: pd.DatetimeIndex) -> np.ndarray:

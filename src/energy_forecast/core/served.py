@@ -67,14 +67,15 @@ class DayLengthScaled(RegressorMixin, BaseEstimator):
 
 
 def _per_day(X: pd.DataFrame) -> np.ndarray:
-    """24 / each row's day length in hours. Only the days near the clock changes (the last
-    Sundays of March and October) are parsed: the others last 24 hours, and the feature
-    builder checks every date."""
-    month_day = X["date"].astype(str).str.strip().str[5:10]
-    near = (month_day.between("03-24", "04-01") | month_day.between("10-24", "11-01")).to_numpy()
+    """24 / each row's day length in hours. Only the days that may be a clock change (the last
+    Sundays of March and October) are looked up: the others last 24 hours."""
+    dates = parse_dates(X["date"], "request")
+    month, day = dates.month.to_numpy(), dates.day.to_numpy()
+    # The last Sundays of March and October fall on the 25th to the 31st.
+    near = np.isin(month, (3, 10)) & (day >= 25)
     factor = np.ones(len(X))
     if near.any():
-        factor[near] = 24.0 / day_hours(parse_dates(X["date"][near], "request"))
+        factor[near] = 24.0 / day_hours(dates[near])
     return factor
 
 

@@ -31,13 +31,20 @@ from energy_forecast.data import exports, rte_series
 from energy_forecast.data.exports import STATUS_ORDER
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
 from energy_forecast.data.regions import REGIONS
-from energy_forecast.data.rows import fail_at
+from energy_forecast.data.rows import fail_at, malformed
 from energy_forecast.settings import QualityRules
 
 # How many days after a conflicting duplicate the half-hour it belongs to is looked for: the
 # exports have filed a midnight one day (2020) and two days (2022, 2023) before its own.
 REFILE_WINDOW_DAYS = 3
+# The exports' known conflicting duplicate is one midnight row; a day with more was exported
+# twice and is refused by name.
+MAX_CONFLICTS_PER_DAY = 1
 _HEURE = re.compile(r"^([01]\d|2[0-3]):[03]0$")
+
+
+# The first columns of RTE's annual eCO2mix exports (`eCO2mix_RTE_Annuel-Definitif_YYYY.xls`).
+ECO2MIX_ANNUAL_HEADER = "Périmètre\tNature\tDate\tHeures".encode("latin-1")
 
 
 def _decoded(path: Path) -> str:
@@ -45,6 +52,14 @@ def _decoded(path: Path) -> str:
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
+        if raw.startswith(ECO2MIX_ANNUAL_HEADER):
+            raise InputError(
+                "an eCO2mix annual export (a Latin-1, tab-separated text named .xls), which "
+                "this version does not read; expected an ODRÉ consumption export, the ODRÉ "
+                f"datasets {list(exports.ECO2MIX_DATASETS)}, or ENTSO-E's Total Load",
+                source=str(path),
+                line=1,
+            ) from None
         line = raw[: err.start].count(b"\n") + 1
         raise InputError(
             f"byte 0x{raw[err.start]:02x} is not UTF-8; expected a UTF-8 ODRÉ export",
@@ -88,7 +103,7 @@ def _read_table(
             skip_blank_lines=False,
         )
     except pd.errors.ParserError as err:
-        raise InputError(f"malformed row: {err}", source=str(path)) from None
+        raise malformed(err, path) from None
     if frame.empty:
         raise InputError("no data rows below the header", source=str(path), line=2)
     return frame
@@ -280,6 +295,25 @@ def _free_slot(
     return None
 
 
+def _refuse_repeated_days(conflicts: pd.DataFrame, path: Path) -> None:
+    """A day with more than `MAX_CONFLICTS_PER_DAY` half-hours given twice with different
+    values was exported twice (or edited): no rule can tell which copy is right."""
+    per_day = conflicts.drop_duplicates("instant").groupby("day").size()
+    repeated = per_day[per_day > MAX_CONFLICTS_PER_DAY]
+    if repeated.empty:
+        return
+    day, count = repeated.index[0], int(repeated.iloc[0])
+    lines = conflicts.loc[conflicts["day"] == day, "line"]
+    raise InputError(
+        f"{day.date()} has {count} half-hours given twice with different values (lines "
+        f"{lines.min()}-{lines.max()}): a day exported twice, not the midnight row "
+        "data.quality.conflicting_duplicates resolves; expected one copy of each day",
+        source=str(path),
+        line=int(lines.min()),
+        column=exports.CONSUMPTION_MW,
+    )
+
+
 def _resolve_duplicates(
     rows: pd.DataFrame, rule: str, path: Path
 ) -> tuple[pd.DataFrame, list[Resolution]]:
@@ -290,6 +324,7 @@ def _resolve_duplicates(
     repeats = real[identical].assign(identical_duplicate=True)
     real = real[~identical]
     dup = real.duplicated("instant", keep=False)
+    _refuse_repeated_days(real[dup], path)
     resolutions: list[Resolution] = []
     if dup.any():
         single = real[~dup]
@@ -521,7 +556,26 @@ def _temperature_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
                 line=int(row["line"]),
                 column=column,
             )
+    _ordered_temperatures(long, path)
     return long
+
+
+# The exports round each value to 0.01 °C.
+TEMPERATURE_ROUNDING = 0.01
+
+
+def _ordered_temperatures(long: pd.DataFrame, path: Path) -> None:
+    """A day's minimum is at most its mean, and its mean at most its maximum."""
+    slack = TEMPERATURE_ROUNDING
+    disordered = (long["min"] > long["mean"] + slack) | (long["mean"] > long["max"] + slack)
+    if disordered.any():
+        row = long[disordered].iloc[0]
+        raise InputError(
+            f"region {row['region']} on {row['date'].date()}: TMin {row['min']:g}, TMoy "
+            f"{row['mean']:g}, TMax {row['max']:g} °C; expected TMin <= TMoy <= TMax",
+            source=str(path),
+            line=int(row["line"]),
+        )
 
 
 def _one_row_per_region_day(long: pd.DataFrame, path: Path) -> pd.DataFrame:
@@ -594,8 +648,8 @@ def read_temperature_forecasts(path: str | Path) -> pd.DataFrame:
 
 def as_issued(forecasts: pd.DataFrame, issued_by: pd.Timestamp, source: str) -> pd.DataFrame:
     """Of `read_temperature_forecasts`' rows, each (date, region) from the latest forecast issued
-    by `issued_by`, as `read_temperature` returns observations; forecasts issued later are never
-    read."""
+    by `issued_by`, as `read_temperature` returns observations with the time it was `issued`;
+    forecasts issued later are never read."""
     known = forecasts[forecasts["issued"] <= issued_by]
     if known.empty:
         first = (
@@ -609,4 +663,4 @@ def as_issued(forecasts: pd.DataFrame, issued_by: pd.Timestamp, source: str) -> 
             column=exports.FORECAST_ISSUED,
         )
     latest = known[known["issued"] == known.groupby(["date", "region"])["issued"].transform("max")]
-    return _one_row_per_region_day(latest.drop(columns="issued"), Path(source))
+    return _one_row_per_region_day(latest, Path(source))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -24,3 +25,18 @@ def fail_at(
             line=int(frame.index[first]) + 2,
             column=column,
         )
+
+
+# pandas' C parser says where a row went wrong: "Expected 3 fields in line 4, saw 4".
+_PARSER_LINE = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def malformed(err: Exception, path: Path) -> InputError:
+    """pandas' refusal of a row as one error naming the file's line where pandas says it."""
+    found = _PARSER_LINE.search(str(err))
+    if found is None:
+        return InputError(f"malformed row: {str(err).strip()}", source=str(path))
+    expected, line, seen = (int(g) for g in found.groups())
+    return InputError(
+        f"malformed row: {seen} fields where the header has {expected}", source=str(path), line=line
+    )

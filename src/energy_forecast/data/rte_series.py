@@ -36,7 +36,7 @@ from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, PARIS, RTE_J1
 from energy_forecast.core.settings import issue_minutes
 from energy_forecast.data import exports
 from energy_forecast.data.exports import STATUS_ORDER
-from energy_forecast.data.rows import fail_at
+from energy_forecast.data.rows import fail_at, malformed
 from energy_forecast.settings import QualityRules
 
 ENTSOE_TIME = "Time (UTC)"
@@ -70,7 +70,7 @@ def _table(text: str, path: Path, sep: str, required: list[str]) -> pd.DataFrame
     try:
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except pd.errors.ParserError as err:
-        raise InputError(f"malformed row: {err}", source=str(path)) from None
+        raise malformed(err, path) from None
     for column in required:
         if column not in frame.columns:
             raise InputError(
@@ -362,6 +362,10 @@ def read_series(
         .assign(midnight_rows_refiled=0, spring_rows_dropped=0)
     )
     table_days["complete"] = energy.notna().to_numpy() & ~days.isin(dropped)
+    if issue_time is not None:
+        # Every day's part, as for ODRÉ's exports: the issue day is not complete yet.
+        to_issue = _energy_to_issue(kept, issue_time, days).to_numpy()
+        table_days[CONSUMPTION_TO_ISSUE] = np.where(days.isin(dropped), np.nan, to_issue)
     complete = table_days[table_days["complete"]]
     table = pd.DataFrame(
         {
@@ -375,5 +379,5 @@ def read_series(
         index=complete.index,
     )
     if issue_time is not None:
-        table[CONSUMPTION_TO_ISSUE] = _energy_to_issue(kept, issue_time, complete.index).to_numpy()
+        table[CONSUMPTION_TO_ISSUE] = complete[CONSUMPTION_TO_ISSUE].to_numpy()
     return table, table_days.drop(columns=["rank", "halfhours"])

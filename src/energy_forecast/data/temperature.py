@@ -24,15 +24,16 @@ def national_temperatures(
     source: str = "temperature",
     max_gap_days: int = 3,
 ) -> pd.DataFrame:
-    """Daily plain and population-weighted means over the regions, indexed by date.
+    """Daily plain and population-weighted means over the regions from `start` to `end`,
+    indexed by date.
 
-    A region's gap of up to `max_gap_days` consecutive days inside the range is filled by linear
-    interpolation and flagged in `temperature_imputed`; a longer gap, or one at an edge of the
-    range where there is nothing to interpolate from, is an error that lists the dates.
+    A region's gap of up to `max_gap_days` consecutive days is filled by linear interpolation
+    between the days either side of it, inside the range or beyond its edges where `regional`
+    has them, and flagged in `temperature_imputed`. A longer gap, or one with no day after (or
+    before) it to interpolate from, is an error that lists the dates.
     """
     start = regional["date"].min() if start is None else start
     end = regional["date"].max() if end is None else end
-    days = pd.date_range(start, end, freq="D", name="date")
     in_range = regional[(regional["date"] >= start) & (regional["date"] <= end)]
     if in_range.empty:
         raise InputError(
@@ -40,35 +41,60 @@ def national_temperatures(
             f"{regional['date'].min().date()} to {regional['date'].max().date()}",
             source=source,
         )
+    # The days a gap at an edge of the range is interpolated from lie beyond it.
+    reach = pd.Timedelta(days=max_gap_days)
+    first = max(start - reach, regional["date"].min())
+    last = min(end + reach, regional["date"].max())
+    days = pd.date_range(min(first, start), max(last, end), freq="D", name="date")
+    nearby = regional[(regional["date"] >= first) & (regional["date"] <= last)]
     codes = sorted(REGIONS)
     wide = {
-        stat: in_range.pivot(index="date", columns="region", values=stat).reindex(
+        stat: nearby.pivot(index="date", columns="region", values=stat).reindex(
             index=days, columns=codes
         )
         for stat in TEMPERATURE_STATS
     }
     missing = wide["mean"].isna().to_numpy()
-    imputed = missing.any(axis=1)
+    inside = np.asarray((days >= start) & (days <= end))
     for j, code in enumerate(codes):
         for a, b in consecutive_runs(missing[:, j]):
-            if b - a > max_gap_days or a == 0 or b == len(days):
-                dates = [d.date().isoformat() for d in days[a:b]]
-                shown = dates if len(dates) <= 10 else [*dates[:5], "...", *dates[-5:]]
-                raise InputError(
-                    f"region {code} ({REGIONS[code].name}) has no temperature on {len(dates)} "
-                    f"consecutive day(s) {shown}; at most {max_gap_days} days inside the "
-                    "range can be interpolated (data.quality.max_temperature_gap_days)",
-                    source=source,
-                )
+            if inside[a:b].any():
+                _check_gap(days[a:b], a == 0, b == len(days), max_gap_days, code, source)
     weights = pd.Series(population_weights(population_year)).reindex(codes).to_numpy()
-    out = pd.DataFrame(index=days)
     filled = {
-        stat: wide[stat].interpolate(method="linear", axis=0, limit_area="inside")
+        stat: wide[stat].interpolate(method="linear", axis=0, limit_area="inside").loc[inside]
         for stat in TEMPERATURE_STATS
     }
+    out = pd.DataFrame(index=days[inside])
     for stat in TEMPERATURE_STATS:
         out[f"avg_{stat}_temperature"] = filled[stat].mean(axis=1)
     for stat in TEMPERATURE_STATS:
         out[f"wavg_{stat}_temperature"] = filled[stat].to_numpy() @ weights
-    out["temperature_imputed"] = imputed
+    out["temperature_imputed"] = missing[inside].any(axis=1)
     return out
+
+
+def _check_gap(
+    gap: pd.DatetimeIndex, first: bool, last: bool, max_gap_days: int, code: int, source: str
+) -> None:
+    """Refuse a region's run of missing days that cannot be interpolated: longer than
+    `max_gap_days`, or with no day known before (`first`) or after (`last`) it."""
+    dates = [d.date().isoformat() for d in gap]
+    shown = dates if len(dates) <= 10 else [*dates[:5], "...", *dates[-5:]]
+    missing = (
+        f"region {code} ({REGIONS[code].name}) has no temperature on {len(dates)} "
+        f"consecutive day(s) {shown}"
+    )
+    if len(gap) > max_gap_days:
+        raise InputError(
+            f"{missing}; at most {max_gap_days} consecutive days can be interpolated "
+            "(data.quality.max_temperature_gap_days)",
+            source=source,
+        )
+    if first or last:
+        side = "before" if first else "after"
+        raise InputError(
+            f"{missing} and none {side} them to interpolate from; expected the file to "
+            f"cover the day {side} {dates[0] if first else dates[-1]}",
+            source=source,
+        )

@@ -13,14 +13,14 @@ from pathlib import Path
 import pandas as pd
 
 from energy_forecast.atomic import atomic_path
-from energy_forecast.core.errors import InputError
+from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.core.features import (
     CONSUMPTION,
     checked_consumption,
     checked_temperature,
     parse_dates,
 )
-from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, TEMPERATURE_COLUMNS
 from energy_forecast.core.served import POINT_ONLY
 from energy_forecast.data import exports
 from energy_forecast.data.parsing import read_consumption, read_temperature
@@ -32,7 +32,8 @@ from energy_forecast.tracking import store
 log = logging.getLogger(__name__)
 
 
-def _readable_file(path: Path) -> None:
+def readable_file(path: Path) -> None:
+    """Refuse a path that is not a file with something in it, by name."""
     if path.is_dir():
         raise InputError("is a directory; expected a CSV file", source=str(path))
     if not path.is_file():
@@ -41,9 +42,22 @@ def _readable_file(path: Path) -> None:
         raise InputError("the file is empty; expected a header line", source=str(path), line=1)
 
 
+def _refuse_misspelt(found: pd.Index, path: Path) -> None:
+    """A column named as a request column but for its case or spaces is a misspelling: its
+    values would be dropped unseen (the consumption known so far, for one)."""
+    known = [*TEMPERATURE_COLUMNS, "date", CONSUMPTION, CONSUMPTION_TO_ISSUE]
+    by_spelling = {name.lower(): name for name in known}
+    for column in found:
+        meant = by_spelling.get(str(column).strip().lower())
+        if meant is not None and meant != column:
+            raise InputError(
+                f"column {column!r} is not read; expected {meant!r}", source=str(path), line=1
+            )
+
+
 def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.DataFrame:
     """The model's request columns for every day in the file at `path`."""
-    _readable_file(path)
+    readable_file(path)
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline()
     if exports.TEMPERATURE_REGION in header:
@@ -56,6 +70,7 @@ def read_inputs(path: Path, columns: list[str], population_year: int) -> pd.Data
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
     if frame.empty:
         raise InputError("no data rows below the header", source=str(path), line=2)
+    _refuse_misspelt(frame.columns, path)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise InputError(
@@ -77,7 +92,7 @@ def read_consumption_history(
     """Known consumption (MWh) by date: each whole day's, and with an issue time each day's to
     then; from an ODRÉ export, or a CSV of date, consumption_mwh (and optionally
     consumption_to_issue_mwh). A day not known (whole or to the issue time) is NaN."""
-    _readable_file(path)
+    readable_file(path)
     with open(path, encoding="utf-8-sig", errors="replace") as handle:
         header = handle.readline()
     if exports.CONSUMPTION_MW in header:
@@ -88,6 +103,7 @@ def read_consumption_history(
             known[CONSUMPTION_TO_ISSUE] = days.days[CONSUMPTION_TO_ISSUE]
         return known
     frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    _refuse_misspelt(frame.columns, path)
     if "date" not in frame.columns or CONSUMPTION not in frame.columns:
         raise InputError(
             f"expected a consumption export or a CSV with columns ['date', '{CONSUMPTION}'] "
@@ -108,19 +124,34 @@ def read_consumption_history(
 
 
 def load_served_model(model_uri: str):
-    """The MLflow model at `model_uri`; a local folder that is not there is named in full."""
+    """The MLflow model at `model_uri`; a local folder that is not there is named in full, and
+    a model that does not load (a damaged folder, a store that refuses) is one error naming
+    it with the reason."""
     import mlflow
 
+    source = model_uri
     # Not a URI (`models:/`, `runs:/`, `s3://`...): a folder.
     if ":/" not in model_uri:
         folder = Path(model_uri).resolve()
+        source = str(folder)
         if not (folder / "MLmodel").is_file():
             raise InputError(
                 "holds no MLflow model (no MLmodel file); expected models/model after "
                 "`dvc repro`, a family's models/families/<family>, or a models:/ URI",
-                source=str(folder),
+                source=source,
             )
-    return mlflow.pyfunc.load_model(model_uri)
+    try:
+        model = mlflow.pyfunc.load_model(model_uri)
+        required_columns(model.metadata)
+    except Exception as err:
+        # Whatever stops the load, from a truncated file to missing credentials, is said in one
+        # line: the model cannot be used as given.
+        raise InputError(
+            f"cannot be loaded as this project's served model ({type(err).__name__}: "
+            f"{first_line(err)}); expected the folder `dvc repro` writes, or a models:/ URI",
+            source=source,
+        ) from err
+    return model
 
 
 def predict_file(

@@ -37,13 +37,13 @@ from energy_forecast.data.parsing import (
     read_temperature_forecasts,
 )
 from energy_forecast.data.temperature import national_temperatures
-from energy_forecast.issuing import Issue, forecast_temperatures
+from energy_forecast.issuing import Issue, issued_regional
 from energy_forecast.modeling.saving import (
     FORECAST_METADATA,
     forecast_metadata,
     required_columns,
 )
-from energy_forecast.serving.batch import load_served_model
+from energy_forecast.serving.batch import load_served_model, readable_file
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import lineage, store
 
@@ -84,7 +84,16 @@ def _known_consumption(path: Path, issue: Issue, settings: Settings) -> pd.DataF
         known = known.join(part[part.index <= issue.issue_day], how="outer")
         short = short or pd.isna(part.get(issue.issue_day, np.nan))
     if short:
-        ends = "holds no complete day" if last is None else f"is complete to {last.date()}"
+        covered = days.table.index
+        if last is not None:
+            ends = f"is complete to {last.date()}"
+        elif len(covered):
+            ends = (
+                f"holds no complete day up to {issue.last_whole_day.date()} (it covers "
+                f"{covered.min().date()} to {covered.max().date()})"
+            )
+        else:
+            ends = "holds no complete day"
         raise InputError(
             f"the consumption {ends}; the forecast for {issue.day.date()}, issued "
             f"{issue.describe()}, needs every half-hour to then",
@@ -97,22 +106,47 @@ def _temperatures(
     observed: Path, weather: Path, issue: Issue, first: pd.Timestamp, settings: Settings
 ) -> pd.DataFrame:
     """National temperatures from `first` to D: observed to the last whole day, then the
-    weather forecast issued by the issue time."""
+    weather forecast issued by the issue time. A region's gap in the observations is
+    interpolated between the days either side of it, the forecast's first day included."""
     rules = settings.data.quality
     gap = 0 if rules.missing_temperature_days == "error" else rules.max_temperature_gap_days
     regional = read_temperature(observed)
-    if regional["date"].max() < issue.last_whole_day:
+    known = regional[regional["date"] <= issue.last_whole_day]
+    if known.empty or known["date"].max() < issue.last_whole_day - pd.Timedelta(days=gap):
+        ends = f"end on {known['date'].max().date()}" if len(known) else "hold none of those days"
         raise InputError(
-            f"the observed temperatures end on {regional['date'].max().date()}; the forecast "
-            f"for {issue.day.date()}, issued {issue.describe()}, needs them to "
-            f"{issue.last_whole_day.date()} and the weather forecast from the day after",
+            f"the observed temperatures {ends}; the forecast for {issue.day.date()}, issued "
+            f"{issue.describe()}, needs them to {issue.last_whole_day.date()} and the weather "
+            "forecast from the day after",
             source=str(observed),
         )
+    ahead = issued_regional(read_temperature_forecasts(weather), issue, str(weather))
     year = settings.features.population_year
-    past = national_temperatures(regional, year, first, issue.last_whole_day, str(observed), gap)
-    forecasts = read_temperature_forecasts(weather)
-    ahead = forecast_temperatures(forecasts, issue, year, str(weather))
-    return pd.concat([past.drop(columns="temperature_imputed"), ahead])
+    national = national_temperatures(
+        pd.concat([known, ahead], ignore_index=True), year, first, issue.day, str(observed), gap
+    )
+    _check_day_to_day(national, issue, weather)
+    return national.drop(columns="temperature_imputed")
+
+
+# The national mean temperature moved at most 5.9 °C from one day to the next in 2016-2021:
+# twice that between the observations and the forecast is a unit error (°F), not weather.
+MAX_DAILY_CHANGE = 12.0
+
+
+def _check_day_to_day(national: pd.DataFrame, issue: Issue, weather: Path) -> None:
+    mean = national["avg_mean_temperature"]
+    change = mean.diff().abs()
+    jumps = change[(change > MAX_DAILY_CHANGE) & (change.index > issue.last_whole_day)]
+    if len(jumps):
+        day = jumps.index[0]
+        before = day - pd.Timedelta(days=1)
+        raise InputError(
+            f"the national mean temperature goes from {mean[before]:.1f} °C on {before.date()} "
+            f"to {mean[day]:.1f} °C on {day.date()}; a change over {MAX_DAILY_CHANGE:g} °C "
+            "in a day is not weather: expected temperatures in °C (not °F)",
+            source=str(weather),
+        )
 
 
 def forecast_request(
@@ -176,6 +210,9 @@ def gather(
     """The forecast's files: given, downloaded into `folder` (consumption and temperatures from
     ODRÉ when `consumption` is None, the weather from Open-Meteo for `weather: openmeteo`)."""
     origins = {}
+    for given in (consumption, temperature, None if weather == OPENMETEO else Path(weather)):
+        if given is not None:
+            readable_file(given)
     if consumption is None or temperature is None:
         first = issue.day - pd.Timedelta(days=settings.adapt.warmup_days)
         consumption, temperature = folder / "consumption.csv", folder / "temperature.csv"
@@ -197,6 +234,15 @@ def gather(
     else:
         origins["weather"] = str(weather)
     return Inputs(consumption, temperature, Path(weather), origins)
+
+
+def _write_output(table: pd.DataFrame, output: Path) -> None:
+    with atomic_path(output) as tmp:
+        if output.suffix == ".json":
+            records = table.round(1).to_dict(orient="records")
+            tmp.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
+        else:
+            table.round(1).to_csv(tmp, index=False)
 
 
 def forecast(
@@ -249,12 +295,8 @@ def forecast(
             # Downloads are gone once the command ends: the run keeps them, to score D by.
             for path in sorted(Path(folder).iterdir()):
                 mlflow.log_artifact(str(path), "inputs")
-    if output is not None:
-        with atomic_path(output) as tmp:
-            if output.suffix == ".json":
-                records = table.round(1).to_dict(orient="records")
-                tmp.write_text(json.dumps(records, indent=2) + "\n", encoding="utf-8")
-            else:
-                table.round(1).to_csv(tmp, index=False)
+            # Inside the run: an output that cannot be written ends it FAILED.
+            if output is not None:
+                _write_output(table, output)
     log.info("forecast: %s issued %s by %s", issue.day.date(), issue.describe(), model_uri)
     return table

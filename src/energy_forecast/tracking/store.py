@@ -16,6 +16,7 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import sqlite3
 import sys
 import time
@@ -71,10 +72,15 @@ def configure(cwd: Path, experiment: str) -> str:
                 "and its folder writable by this user, or set MLFLOW_TRACKING_URI to a store "
                 "that is"
             ) from None
+        if "database is locked" in reason:
+            raise InputError(
+                f"the MLflow store {uri} is locked by another process ({reason}); run again "
+                "once the other command writing to it (dvc repro, forecast, a script) has ended"
+            ) from None
         raise InputError(
             f"the MLflow store {uri} cannot be used ({type(err).__name__}: {reason}); if it is "
-            "a damaged file, move it aside (a new one is made on the next run), or set "
-            "MLFLOW_TRACKING_URI to a working store"
+            "a damaged file, restore it from a copy (the runs and the model registry live in "
+            "it), or set MLFLOW_TRACKING_URI to a working store"
         ) from None
 
 
@@ -280,6 +286,9 @@ def _writer_started() -> None:
     # A forked process holds only the thread that forked it. MLflow's telemetry thread stayed
     # behind, and the queue it drains may have been locked at the fork: record nothing here.
     os.environ["MLFLOW_DISABLE_TELEMETRY"] = "true"
+    # Ctrl-C reaches the whole process group: the stage reports it and ends this writer, which
+    # would otherwise print its own traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class ChildRuns:
