@@ -69,6 +69,16 @@ def test_a_test_period_past_the_data_is_refused_not_cut() -> None:
         split(daily, periods)
 
 
+def test_a_test_period_to_latest_ends_with_the_data() -> None:
+    daily = pd.DataFrame({"date": pd.date_range("2016-01-01", "2017-03-30")})
+    train, test = split(daily, SplitSettings(test_start="2017-01-01", test_end="latest"))
+    assert (train["date"].max(), test["date"].min(), test["date"].max()) == (
+        pd.Timestamp("2016-12-31"),
+        pd.Timestamp("2017-01-01"),
+        pd.Timestamp("2017-03-30"),
+    )
+
+
 def test_bad_predict_paths_are_named(tmp_path: Path) -> None:
     columns = ["date", "wavg_mean_temperature"]
     assert "is a directory" in refused(read_inputs, tmp_path, columns, 2019)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import importlib
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,10 @@ def test_the_backtest_window_follows_the_test_period_unless_given() -> None:
     assert [d.isoformat() for d in parse(params).backtest_window] == ["2019-03-01", "2019-06-30"]
     params["backtest"] |= {"start": "2019-10-01", "end": None}
     assert "backtest.start (2019-10-01) is after backtest.end (2019-08-30)" in refused(params)
+    # Both ends `latest`: the backtest ends with the data, whichever day that turns out to be.
+    params = with_change("data.end", "latest")
+    params["split"] = {"test_start": "2019-01-01", "test_end": "latest"}
+    assert parse(params).backtest_window == (dt.date(2019, 1, 1), None)
 
 
 def test_an_unknown_feature_is_refused_in_any_set_used_or_not() -> None:

@@ -70,6 +70,12 @@ def article_configuration(settings: Settings) -> Configuration:
     return Configuration(ARTICLE["family"], ARTICLE["feature_set"], features, ARTICLE["params"])
 
 
+def window_days(settings: Settings, dates: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first and last day the backtest forecasts, an open end at the data's last day."""
+    start, end = settings.backtest_window
+    return pd.Timestamp(start), dates.max() if end is None else pd.Timestamp(end)
+
+
 def windows(
     daily: pd.DataFrame, settings: Settings, forecasts: pd.DataFrame | None = None
 ) -> Iterator[Window]:
@@ -77,7 +83,7 @@ def windows(
     days."""
     cfg = settings.backtest
     dates = pd.to_datetime(daily["date"])
-    start, end = map(pd.Timestamp, settings.backtest_window)
+    start, end = window_days(settings, dates)
     for origin in pd.date_range(start, end, freq=f"{cfg.refit_days}D"):
         last = min(origin + pd.Timedelta(days=cfg.refit_days - 1), end)
         first_train = origin - pd.Timedelta(days=cfg.train_days) if cfg.train_days else dates.min()

@@ -1,5 +1,5 @@
-"""`energy-forecast`: forecast, predict, promote, ui and calibrate, and each pipeline stage by
-name (as `python -m energy_forecast.stages` runs it for `dvc.yaml`)."""
+"""`energy-forecast`: forecast, score, predict, promote, ui and calibrate, and each pipeline
+stage by name (as `python -m energy_forecast.stages` runs it for `dvc.yaml`)."""
 
 from __future__ import annotations
 
@@ -68,6 +68,17 @@ def _parser() -> argparse.ArgumentParser:
         help=f"observed regional temperature export (default: {paths.RAW_TEMPERATURE})",
     )
     forecast.add_argument("--output", type=Path, help="also write the forecast: .csv or .json")
+    score = sub.add_parser(
+        "score",
+        help="score the `forecast` runs whose day is now known; exit 3 if the model drifted",
+    )
+    score.add_argument(
+        "--consumption", type=Path, help=f"consumption export (default: {paths.RAW_CONSUMPTION})"
+    )
+    score.add_argument(
+        "--download", action="store_true", help="the consumption export fresh from ODRÉ"
+    )
+    score.add_argument("--output", type=Path, help="also write the scores: .csv or .json")
     promote = sub.add_parser("promote", help="point @champion at a registered model version")
     promote.add_argument("version", help="the version number, as `select` logged it")
     ui = sub.add_parser("ui", help="the MLflow UI on this project's store and experiment")
@@ -81,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _command(args: argparse.Namespace) -> None:
+def _command(args: argparse.Namespace) -> int | None:
     if args.command == "calibrate":
         from energy_forecast.atomic import write_text
         from energy_forecast.synthetic.generator import calibrate, render
@@ -100,6 +111,8 @@ def _command(args: argparse.Namespace) -> None:
         print(f"@champion -> {settings.mlflow.registered_model} version {args.version}")
     elif args.command == "forecast":
         _forecast(args)
+    elif args.command == "score":
+        return _score(args)
     elif args.command == "ui":
         from energy_forecast import ui
 
@@ -156,6 +169,22 @@ def _forecast(args: argparse.Namespace) -> None:
         args.download,
     )
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
+
+
+def _score(args: argparse.Namespace) -> int:
+    from energy_forecast.core.errors import InputError
+    from energy_forecast.serving import scoring
+
+    if args.download and args.consumption:
+        raise InputError("--download fetches the export: give it or --consumption")
+    scored = scoring.score(
+        Path.cwd(), load_settings(args.params), args.consumption, args.download, args.output
+    )
+    print(scoring.describe(scored))
+    if scored.drifted:
+        print(scoring.drift_warning(scored), file=sys.stderr)
+        return scoring.DRIFTED
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -38,8 +38,8 @@ def _report_interrupt(reason: str) -> int:
     return 130
 
 
-def run(work: Callable[[], None]) -> int:
-    """Run `work`; return the process's exit code."""
+def run(work: Callable[[], int | None]) -> int:
+    """Run `work`; return the process's exit code: `work`'s own, or 0 when it returns none."""
     _received.clear()
     signal.signal(signal.SIGTERM, _interrupted)
     signal.signal(signal.SIGINT, _interrupted)
@@ -48,7 +48,7 @@ def run(work: Callable[[], None]) -> int:
     logging.getLogger("energy_forecast").setLevel(logging.INFO)
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
     try:
-        work()
+        code = work()
     except KeyboardInterrupt as err:
         return _report_interrupt(str(err))
     except Exception as err:
@@ -64,4 +64,4 @@ def run(work: Callable[[], None]) -> int:
             raise
         print(f"error: {err.message}", file=sys.stderr)
         return 2
-    return 0
+    return code or 0

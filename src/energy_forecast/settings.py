@@ -232,7 +232,7 @@ class BacktestSettings(Frozen):
     start: dt.date | None = None
     """First day forecast by the rolling-origin backtest; null: split.test_start."""
     end: dt.date | None = None
-    """Last day forecast; null: split.test_end."""
+    """Last day forecast; null: split.test_end (the last day of the data for `latest`)."""
     refit_days: PositiveInt = 30
     """The promoted configuration is refitted every this many days."""
     train_days: PositiveInt | None = 1095
@@ -248,16 +248,22 @@ class SplitSettings(Frozen):
     test_start: dt.date
     """Training is [data.start, test_start); the test period, read once by `evaluate`, starts
     here."""
-    test_end: dt.date
-    """The last day of the test period."""
+    test_end: dt.date | Literal["latest"]
+    """The last day of the test period; `latest`: the last day of the data, as `data.end:
+    latest` finds it."""
 
     @model_validator(mode="after")
     def _start_before_end(self) -> SplitSettings:
-        if self.test_start > self.test_end:
+        if self.test_end != LATEST and self.test_start > self.test_end:
             raise ValueError(
                 f"split.test_start ({self.test_start}) is after split.test_end ({self.test_end})"
             )
         return self
+
+    @property
+    def last_day(self) -> dt.date | None:
+        """split.test_end, or None for `latest` (the last day of the data)."""
+        return None if self.test_end == LATEST else self.test_end
 
 
 class CvSettings(Frozen):
@@ -355,18 +361,18 @@ class Settings(Frozen):
         )
 
     @property
-    def backtest_window(self) -> tuple[dt.date, dt.date]:
+    def backtest_window(self) -> tuple[dt.date, dt.date | None]:
         """The days the backtest forecasts: backtest.start..backtest.end, the test period where
-        they are null."""
+        they are null; an end of None is the last day of the data."""
         return (
             self.backtest.start or self.split.test_start,
-            self.backtest.end or self.split.test_end,
+            self.backtest.end or self.split.last_day,
         )
 
     @model_validator(mode="after")
     def _backtest_window_in_order(self) -> Settings:
         start, end = self.backtest_window
-        if start > end:
+        if end is not None and start > end:
             raise ValueError(f"backtest.start ({start}) is after backtest.end ({end})")
         return self
 

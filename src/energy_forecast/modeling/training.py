@@ -131,8 +131,9 @@ def _check(config: Configuration, settings: FeatureSettings, extra: dict[str, An
 
 def split(daily: pd.DataFrame, periods: SplitSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Training [data.start, test_start) and test [test_start, test_end] periods of `daily`."""
-    test_start, test_end = pd.Timestamp(periods.test_start), pd.Timestamp(periods.test_end)
     dates = pd.to_datetime(daily["date"])
+    test_start = pd.Timestamp(periods.test_start)
+    test_end = dates.max() if periods.last_day is None else pd.Timestamp(periods.last_day)
     train = daily[dates < test_start].reset_index(drop=True)
     test = daily[(dates >= test_start) & (dates <= test_end)].reset_index(drop=True)
     span = f"the data covers {dates.min().date()} to {dates.max().date()}"

@@ -89,12 +89,12 @@ def run(settings: Settings, root: Path) -> None:
 
     daily = read_daily(root)
     dates = pd.to_datetime(daily["date"])
-    start, end = settings.backtest_window
-    window = {"start": start, "end": end}
-    if pd.Timestamp(start) <= dates.min() or pd.Timestamp(end) > dates.max():
+    start, end = backtesting.window_days(settings, dates)
+    window = {"start": start.date(), "end": end.date()}
+    if start <= dates.min() or end > dates.max():
         raise InputError(
-            f"backtest.start..backtest.end ({start} to {end}) must lie after the first "
-            f"day and within the data ({dates.min().date()} to {dates.max().date()})",
+            f"backtest.start..backtest.end ({start.date()} to {end.date()}) must lie after the "
+            f"first day and within the data ({dates.min().date()} to {dates.max().date()})",
             source=PARAMS_FILE,
         )
     promoted = promoted_configuration(settings, root)
