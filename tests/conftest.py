@@ -60,7 +60,7 @@ SMALL = {
     "data": {"start": "2016-01-01", "end": "2017-03-31"},
     "split": {"test_start": "2017-01-01", "test_end": "2017-03-31"},
     "cv": {"folds": 2, "min_train_days": 180},
-    # The first origin trains on the pipeline's training period: its model is models/model.
+    # The first origin trains on the pipeline's training period, as the promoted family does.
     "backtest": {"start": "2017-01-01", "end": "2017-03-31", "refit_days": 30, "train_days": None},
     "families": {
         "knn": {"feature_sets": ["all"], "grid": {"n_neighbors": [5], "weights": ["distance"]}},

@@ -95,8 +95,36 @@ def test_the_registry_describes_the_model_and_each_version(trained_repo: Path) -
     metrics = json.loads((trained_repo / "reports/metrics.json").read_text())
     daily_md5 = locked_md5s(trained_repo)["data/processed/daily.parquet"]
     assert version.description.startswith(metrics["model"])
-    assert daily_md5 in version.description and "366 days of synthetic data" in version.description
-    assert f"Test MAPE {metrics['test']['mape']:.2f} %" in version.description
+    assert daily_md5 in version.description
+    assert "fitted on every day of the synthetic data, 2016-01-01 to 2017-03-31" in (
+        version.description
+    )
+    assert "training period (2016-01-01 to 2016-12-31, 366 days)" in version.description
+    assert f"MAPE {metrics['test']['mape']:.2f} % served day-ahead" in version.description
+    assert f"static MAPE {metrics['test']['static']['mape']:.2f} %" in version.description
+    # A version keeps the tags users filter by; the rest of its lineage is in its description.
+    assert set(version.tags) == {"model", "data.source", "data.features.md5", "git.commit"}
+    assert "Lineage: " in version.description and "data.quality.days.kept 456;" in (
+        version.description
+    )
+    assert f"data.raw.consumption.md5 {locked_md5s(trained_repo)['data/raw/consumption.csv']}" in (
+        version.description
+    )
+
+
+def test_the_served_model_is_fitted_through_the_last_day_and_says_so(trained_repo: Path) -> None:
+    """models/model learns every day of the data; each family's model, scored on the test
+    period, the training period only. Each MLmodel says which days fitted it."""
+    metrics = json.loads((trained_repo / "reports/metrics.json").read_text())
+    served = mlflow.models.Model.load(str(trained_repo / "models/model"))
+    assert served.metadata["training"] == {"start": "2016-01-01", "end": "2017-03-31"}
+    family = mlflow.models.Model.load(str(trained_repo / "models/families" / metrics["model"]))
+    assert family.metadata["training"] == {"start": "2016-01-01", "end": "2016-12-31"}
+    # The headline is the served forecast's, as issued: adapting, it is no worse than static.
+    test = metrics["test"]
+    assert test["weather"] == "observed" and test["mape"] <= test["static"]["mape"]
+    families = json.loads((trained_repo / "reports/families.json").read_text())
+    assert families[metrics["model"]]["dayahead"]["mape"] == test["mape"]
 
 
 def test_a_default_run_warns_nothing_and_opens_on_training_runs(trained_repo: Path) -> None:

@@ -304,44 +304,49 @@ def test_served_model_agrees_with_the_pipeline_given_the_preceding_days(trained_
 
 
 def test_served_backtest_and_batch_answer_the_same_request_alike(
-    server, trained_repo: Path, tmp_path: Path
+    trained_repo: Path, tmp_path: Path
 ) -> None:
     """Day D from the request a forecaster sends at 09:00 on D - 1: the warm-up days, the
-    whole consumption up to D - 2, and each day's consumption to 09:00 up to D - 1."""
-    url, model = server
-    backtest = pd.read_csv(trained_repo / "reports/backtest.csv")
-    first_window = backtest[backtest["origin"] == backtest["origin"].iloc[0]]
-    day = first_window.iloc[20]
-    daily = pd.read_parquet(trained_repo / "data/processed/daily.parquet")
-    dates = daily["date"]
-    origin, target = pd.Timestamp(day["origin"]), pd.Timestamp(day["date"])
-    rows = daily[(dates >= origin - pd.Timedelta(days=90)) & (dates <= target)]
-    frame = request_frame(rows, required_columns(mlflow.models.Model.load(str(model))))
-    yesterday = target - pd.Timedelta(days=1)
-    known = {
-        CONSUMPTION: rows[CONSUMPTION].where(rows["date"] < yesterday).to_numpy(),
-        CONSUMPTION_TO_ISSUE: rows[CONSUMPTION_TO_ISSUE].where(rows["date"] < target).to_numpy(),
-    }
-    # Python's JSON writes floats exactly; trees split on values the history days share.
-    sent = frame.assign(**known).astype(object)
-    body = {"dataframe_split": sent.where(sent.notna(), None).to_dict(orient="split")}
-    answer = requests.post(f"{url}/invocations", json=body, timeout=30)
-    assert answer.status_code == 200, answer.text
-    served = answer.json()["predictions"][-1]
-    bands = ["lower_80", "upper_80", "lower_95", "upper_95"]
-    assert served["consumption_mwh"] == pytest.approx(day["adaptive"], abs=0.051)
-    assert [served[b] for b in bands] == pytest.approx(day[bands].tolist(), abs=0.051)
-    assert abs(day["adaptive"] - day["static"]) > 1.0
+    whole consumption up to D - 2, and each day's consumption to 09:00 up to D - 1. The
+    backtest's first origin trains on the training period, as the promoted family's model."""
+    promoted = json.loads((trained_repo / "reports/metrics.json").read_text())["model"]
+    model = trained_repo / "models/families" / promoted
+    with local_server(model, cwd=trained_repo, env=env()) as url:
+        backtest = pd.read_csv(trained_repo / "reports/backtest.csv")
+        first_window = backtest[backtest["origin"] == backtest["origin"].iloc[0]]
+        day = first_window.iloc[20]
+        daily = pd.read_parquet(trained_repo / "data/processed/daily.parquet")
+        dates = daily["date"]
+        origin, target = pd.Timestamp(day["origin"]), pd.Timestamp(day["date"])
+        rows = daily[(dates >= origin - pd.Timedelta(days=90)) & (dates <= target)]
+        frame = request_frame(rows, required_columns(mlflow.models.Model.load(str(model))))
+        yesterday = target - pd.Timedelta(days=1)
+        known = {
+            CONSUMPTION: rows[CONSUMPTION].where(rows["date"] < yesterday).to_numpy(),
+            CONSUMPTION_TO_ISSUE: rows[CONSUMPTION_TO_ISSUE]
+            .where(rows["date"] < target)
+            .to_numpy(),
+        }
+        # Python's JSON writes floats exactly; trees split on values the history days share.
+        sent = frame.assign(**known).astype(object)
+        body = {"dataframe_split": sent.where(sent.notna(), None).to_dict(orient="split")}
+        answer = requests.post(f"{url}/invocations", json=body, timeout=30)
+        assert answer.status_code == 200, answer.text
+        served = answer.json()["predictions"][-1]
+        bands = ["lower_80", "upper_80", "lower_95", "upper_95"]
+        assert served["consumption_mwh"] == pytest.approx(day["adaptive"], abs=0.051)
+        assert [served[b] for b in bands] == pytest.approx(day[bands].tolist(), abs=0.051)
+        assert abs(day["adaptive"] - day["static"]) > 1.0
 
-    temperature, history = tmp_path / "national.csv", tmp_path / "consumption.csv"
-    frame.to_csv(temperature, index=False)
-    pd.DataFrame({"date": frame["date"], **known}).iloc[:-1].to_csv(history, index=False)
-    output = tmp_path / "forecast.csv"
-    predict(trained_repo, model, temperature, output, "--consumption", str(history))
-    batch = pd.read_csv(output).iloc[-1]
-    assert batch[["consumption_mwh", *bands]].tolist() == pytest.approx(
-        [served["consumption_mwh"], *(served[b] for b in bands)], abs=0.051
-    )
+        temperature, history = tmp_path / "national.csv", tmp_path / "consumption.csv"
+        frame.to_csv(temperature, index=False)
+        pd.DataFrame({"date": frame["date"], **known}).iloc[:-1].to_csv(history, index=False)
+        output = tmp_path / "forecast.csv"
+        predict(trained_repo, model, temperature, output, "--consumption", str(history))
+        batch = pd.read_csv(output).iloc[-1]
+        assert batch[["consumption_mwh", *bands]].tolist() == pytest.approx(
+            [served["consumption_mwh"], *(served[b] for b in bands)], abs=0.051
+        )
 
 
 def test_batch_predict_takes_the_consumption_known_so_far(

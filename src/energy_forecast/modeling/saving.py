@@ -13,6 +13,7 @@ import io
 import re
 import shutil
 import sys
+import tempfile
 import zipfile
 from importlib.metadata import distributions, version
 from pathlib import Path
@@ -23,6 +24,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 import energy_forecast.core
+from energy_forecast.atomic import atomic_dir
 from energy_forecast.core.features import CONSUMPTION
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.intervals import ConformalQuantiles
@@ -33,12 +35,21 @@ from energy_forecast.core.served import (
     TRUSTED_TYPES,
     answer,
 )
+from energy_forecast.tracking import lineage
 
 CORE_DIR = Path(energy_forecast.core.__file__).parent
 
 
 # The MLmodel metadata key that says when a model's forecasts are issued.
 FORECAST_METADATA = "forecast"
+# The MLmodel metadata key that says which days fitted the model: `start`, `end` (ISO dates).
+TRAINING_METADATA = "training"
+
+
+def training_days(days: pd.DataFrame) -> dict[str, str]:
+    """The first and last day of the daily rows `days`, as a model's training metadata."""
+    dates = pd.to_datetime(days["date"])
+    return {"start": dates.min().date().isoformat(), "end": dates.max().date().isoformat()}
 
 
 def forecast_metadata(metadata: Any) -> dict[str, Any]:
@@ -193,9 +204,11 @@ def log_served_model(
     example: pd.DataFrame,
     folder: Path,
     forecast: dict[str, Any],
+    training: dict[str, str],
 ):
     """Log `model` as the run's `model`, its estimator saved with skops in `folder` first;
-    the MLmodel file's metadata say when its forecasts are issued (`forecast`)."""
+    the MLmodel file's metadata say when its forecasts are issued (`forecast`) and which days
+    fitted it (`training`)."""
     estimator = folder / ESTIMATOR_FILE
     saved = skops_bytes(model)
     estimator.write_bytes(saved)
@@ -208,5 +221,25 @@ def log_served_model(
         input_example=example.head(5),
         pip_requirements=core_requirements(),
         code_paths=[str(_core_package(folder))],
-        metadata={FORECAST_METADATA: forecast},
+        metadata={FORECAST_METADATA: forecast, TRAINING_METADATA: training},
     )
+
+
+def log_and_copy(
+    model: ConformalQuantiles,
+    allowed: list[str],
+    example: pd.DataFrame,
+    forecast: dict[str, Any],
+    training: dict[str, str],
+    target: Path,
+) -> tuple[Any, str]:
+    """Log `model` in the active run (`log_served_model`) and copy it to the folder `target`
+    less what names the run, so that the same fit gives the same files; return the logged
+    model's info and its estimator file's md5, by which the run is found again."""
+    with tempfile.TemporaryDirectory() as folder:
+        info = log_served_model(model, allowed, example, Path(folder), forecast, training)
+        estimator_md5 = lineage.md5(Path(folder) / ESTIMATOR_FILE)
+    with atomic_dir(target) as tmp:
+        mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
+        strip_run_fields(tmp)
+    return info, estimator_md5

@@ -254,6 +254,12 @@ def served_inputs(config: Configuration, settings: Settings, daily: pd.DataFrame
     return request_frame(daily, columns)
 
 
+def reported_configuration(settings: Settings, name: str, report: dict[str, Any]) -> Configuration:
+    """The configuration `train@<name>` chose, from its report (`reports/train/<name>.json`)."""
+    features = feature_set(settings, report["feature_set"], f"families.{name}.feature_sets")
+    return Configuration(name, report["feature_set"], features, report["params"])
+
+
 def refit(
     config: Configuration, train: pd.DataFrame, settings: Settings
 ) -> tuple[BaseEstimator, pd.DataFrame, list[str]]:

@@ -14,7 +14,7 @@ from energy_forecast.atomic import atomic_path, write_json
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.intervals import level_name
 from energy_forecast.data.parsing import read_temperature_forecasts
-from energy_forecast.modeling.training import Configuration, feature_set
+from energy_forecast.modeling.training import Configuration, reported_configuration
 from energy_forecast.settings import PARAMS_FILE, Settings
 from energy_forecast.stages import read_daily
 from energy_forecast.tracking import lineage, store
@@ -26,8 +26,7 @@ def promoted_configuration(settings: Settings, root: Path) -> Configuration:
     """The configuration `select` promoted, as `train` reported it."""
     name = json.loads((root / paths.METRICS).read_text("utf-8"))["model"]
     report = json.loads((root / paths.TRAIN_REPORTS / f"{name}.json").read_text("utf-8"))
-    features = feature_set(settings, report["feature_set"], f"families.{name}.feature_sets")
-    return Configuration(name, report["feature_set"], features, report["params"])
+    return reported_configuration(settings, name, report)
 
 
 def _figure(table: pd.DataFrame, monthly: pd.DataFrame):

@@ -1,4 +1,5 @@
-"""`select`: promote one family's model, report its metrics, register it, point @champion at it."""
+"""`select`: promote one family, refit its configuration on every day of the data, report its
+test figures, register the refitted model, point @champion at it."""
 
 from __future__ import annotations
 
@@ -6,20 +7,29 @@ import contextlib
 import io
 import json
 import logging
-import shutil
 from pathlib import Path
 from typing import Any
 
 from energy_forecast import paths
-from energy_forecast.atomic import atomic_dir, write_json
+from energy_forecast.atomic import write_json
 from energy_forecast.core.errors import InputError
-from energy_forecast.core.served import ESTIMATOR_FILE
-from energy_forecast.modeling.training import promoted_family
+from energy_forecast.core.families import family
+from energy_forecast.modeling.saving import log_and_copy, training_days
+from energy_forecast.modeling.training import (
+    promoted_family,
+    refit,
+    reported_configuration,
+    split,
+)
 from energy_forecast.settings import Settings
+from energy_forecast.stages import read_daily
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
 ALIAS = "champion"
+# The tags a registry version keeps: those users filter versions by. The rest of its lineage
+# (the raw files' md5s, the data-quality counts) is in its description.
+VERSION_TAGS = ("model", "data.source", "data.features.md5", "git.commit", "dvc.exp_name")
 
 
 def run(settings: Settings, root: Path) -> None:
@@ -34,41 +44,67 @@ def run(settings: Settings, root: Path) -> None:
     name = promoted_family(settings, train)
     families = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))
     test = families[name]
-    source = root / paths.FAMILY_MODELS / name
-    trained = store.logged_run(
-        experiment_id, f"train@{name}", source / "artifacts" / ESTIMATOR_FILE
-    )
-
-    with atomic_dir(root / paths.PROMOTED) as tmp:
-        shutil.copytree(source, tmp, dirs_exist_ok=True)
-    # The headline figures `dvc exp show` and `dvc metrics diff` compare.
+    daily = read_daily(root)
+    fitted = training_days(split(daily, settings.split)[0])
+    # The headline figures `dvc exp show` and `dvc metrics diff` compare: the served forecast's
+    # first, as issued at the issue time; the static model's beside it.
     metrics = {
         "model": name,
-        "test": {"mape": test["mape"], "rmse": test["rmse"]},
-        "families": {family: {"test_mape": families[family]["mape"]} for family in names},
+        "test": {
+            "mape": test["dayahead"]["mape"],
+            "rmse": test["dayahead"]["rmse"],
+            "static": {"mape": test["static"]["mape"], "rmse": test["static"]["rmse"]},
+            "weather": "observed",
+        },
+        "families": {
+            family: {
+                "test_mape": families[family]["dayahead"]["mape"],
+                "test_static_mape": families[family]["static"]["mape"],
+            }
+            for family in names
+        },
     }
-    write_json(root / paths.METRICS, metrics)
 
     registered = settings.mlflow.registered_model
     tags = lineage.tags(root, settings.data.source, "select") | {"model": name}
+    config = reported_configuration(settings, name, train[name])
     with store.stage_run(experiment_id, "select", tags):
         mlflow.log_params({"model": settings.model, "promoted": name})
-        mlflow.log_metrics({f"test_{k}": v for k, v in test.items()})
+        mlflow.log_metrics(
+            {f"test_{k}": v for k, v in test["dayahead"].items()}
+            | {f"test_static_{k}": v for k, v in test["static"].items()}
+        )
+        # What is served learns the latest days too: the promoted configuration refitted on
+        # every day of the data; the test figures are those of its fit on the training period.
+        model, inputs, _ = refit(config, daily, settings)
+        latest = training_days(daily)
+        forecast = settings.forecast.model_dump(include={"horizon_days", "issue_time"})
+        info, _ = log_and_copy(
+            model, family(name).TRUSTED_TYPES, inputs, forecast, latest, root / paths.PROMOTED
+        )
+        mlflow.log_params({"training.start": latest["start"], "training.end": latest["end"]})
         # MLflow prints its own two lines for this; the stage's log line says it once.
         with contextlib.redirect_stderr(io.StringIO()):
             version = mlflow.register_model(
-                f"models:/{trained.data.tags[lineage.MODEL_ID_TAG]}", registered, tags=tags
+                f"models:/{info.model_id}",
+                registered,
+                tags={k: tags[k] for k in VERSION_TAGS if k in tags},
             )
         mlflow.log_param("registered_version", version.version)
-    _describe(registered, version.version, name, test, train[name], tags)
+    write_json(root / paths.METRICS, metrics)
+    _describe(registered, version.version, name, test, train[name], tags, fitted, latest)
+    summary = (
+        f"{name} (test MAPE {test['dayahead']['mape']:.2f} % served day-ahead, static "
+        f"{test['static']['mape']:.2f} %, observed weather, fitted on {fitted['start']} to "
+        f"{fitted['end']}) refitted on {latest['start']} to {latest['end']}"
+    )
     experiment = tags.get("dvc.exp_name")
     if experiment and not settings.select.promote_experiments:
         # An experiment is a question, not a release: production moves when a person says so.
         log.info(
-            "select: %s (test MAPE %.2f %%) registered as %s version %s by experiment %s; "
-            "@%s unchanged (promote it with: energy-forecast promote %s)",
-            name,
-            test["mape"],
+            "select: %s, registered as %s version %s by experiment %s; @%s unchanged (promote "
+            "it with: energy-forecast promote %s)",
+            summary,
             registered,
             version.version,
             experiment,
@@ -78,9 +114,8 @@ def run(settings: Settings, root: Path) -> None:
         return
     promote(registered, version.version)
     log.info(
-        "select: promoted %s (test MAPE %.2f %%) as %s version %s, alias @%s",
-        name,
-        test["mape"],
+        "select: promoted %s as %s version %s, alias @%s",
+        summary,
         registered,
         version.version,
         ALIAS,
@@ -91,9 +126,11 @@ def _describe(
     registered: str,
     version: str,
     name: str,
-    test: dict[str, float],
+    test: dict[str, dict[str, float]],
     train: dict[str, Any],
     tags: dict[str, str],
+    fitted: dict[str, str],
+    latest: dict[str, str],
 ) -> None:
     """What the registry shows of the model and of this version: what it is, the data that
     trained it, and how it scored."""
@@ -109,15 +146,26 @@ def _describe(
         ),
     )
     held_out = train["dayahead"].get("holdout_mape")
+    dayahead, static = test["dayahead"], test["static"]
     client.update_model_version(
         registered,
         version,
         description=(
-            f"{name} ({train['feature_set']} features, {train['params']}), trained on "
-            f"{train['n_train']} days of {tags['data.source']} data "
+            f"{name} ({train['feature_set']} features, {train['params']}), fitted on every "
+            f"day of the {tags['data.source']} data, {latest['start']} to {latest['end']} "
             f"(data.features.md5 {tags['data.features.md5']}, git {tags.get('git.commit')}). "
-            f"Test MAPE {test['mape']:.2f} %, RMSE {test['rmse']:,.0f} MWh"
-            + (f"; day-ahead held-out MAPE {held_out:.2f} %." if held_out is not None else ".")
+            f"Fitted on the training period ({fitted['start']} to {fitted['end']}, "
+            f"{train['n_train']} days), the same configuration scored on the test period, "
+            f"with its observed weather: MAPE {dayahead['mape']:.2f} % served day-ahead, "
+            f"RMSE {dayahead['rmse']:,.0f} MWh; static MAPE {static['mape']:.2f} %"
+            + (
+                f"; held-out day-ahead MAPE on training days {held_out:.2f} %."
+                if held_out is not None
+                else "."
+            )
+            + " Lineage: "
+            + "; ".join(f"{k} {v}" for k, v in sorted(tags.items()) if k not in VERSION_TAGS)
+            + "."
         ),
     )
 

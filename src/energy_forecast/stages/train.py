@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import tempfile
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -12,10 +11,9 @@ from typing import Any
 import pandas as pd
 
 from energy_forecast import paths
-from energy_forecast.atomic import atomic_dir, write_json
+from energy_forecast.atomic import write_json
 from energy_forecast.core.families import family
-from energy_forecast.core.served import ESTIMATOR_FILE
-from energy_forecast.modeling.saving import log_served_model, strip_run_fields
+from energy_forecast.modeling.saving import log_and_copy, training_days
 from energy_forecast.modeling.training import (
     Result,
     best_configuration,
@@ -88,15 +86,15 @@ def _log_best(
 
     config = best.configuration
     model, inputs, fit_warnings = refit(config, train, settings)
-    with tempfile.TemporaryDirectory() as folder:
-        forecast = settings.forecast.model_dump(include={"horizon_days", "issue_time"})
-        info = log_served_model(model, family(name).TRUSTED_TYPES, inputs, Path(folder), forecast)
-        estimator_md5 = lineage.md5(Path(folder) / ESTIMATOR_FILE)
-    # models/families/<family> is the logged model less what names the run: the same fit gives the
-    # same files, and the run is found again by the estimator's md5 (`store.logged_run`).
-    with atomic_dir(root / paths.FAMILY_MODELS / name) as tmp:
-        mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))
-        strip_run_fields(tmp)
+    forecast = settings.forecast.model_dump(include={"horizon_days", "issue_time"})
+    info, estimator_md5 = log_and_copy(
+        model,
+        family(name).TRUSTED_TYPES,
+        inputs,
+        forecast,
+        training_days(train),
+        root / paths.FAMILY_MODELS / name,
+    )
     mlflow.log_params(_run_params(best))
     mlflow.log_metrics(best.metrics)
     mlflow.set_tags(

@@ -206,31 +206,6 @@ def stage_run(experiment_id: str, stage: str, tags: dict[str, str]) -> Iterator[
             mlflow.MlflowClient().set_terminated(parent, status)
 
 
-def logged_run(experiment_id: str, stage: str, estimator: Path) -> Any:
-    """The finished run of `stage` that logged the model whose estimator file is `estimator`,
-    the latest if several did (the same data and settings give the same file)."""
-    import mlflow
-
-    from energy_forecast.tracking import lineage
-
-    estimator_md5 = lineage.md5(estimator)
-    found = mlflow.MlflowClient().search_runs(
-        [experiment_id],
-        filter_string=(
-            f"tags.`dvc.stage` = '{stage}' and tags.`{lineage.ESTIMATOR_TAG}` = "
-            f"'{estimator_md5}' and attributes.status = 'FINISHED'"
-        ),
-        order_by=["attributes.start_time DESC"],
-        max_results=1,
-    )
-    if not found:
-        raise InputError(
-            f"no finished {stage} run in the MLflow store {mlflow.get_tracking_uri()} logged "
-            f"{estimator} (md5 {estimator_md5}); train it again: dvc repro -f {stage}"
-        )
-    return found[0]
-
-
 def close_interrupted(experiment_id: str, stage: str) -> int:
     """Mark FAILED the runs an interrupted earlier run of `stage` left RUNNING; return how many.
 
