@@ -427,3 +427,23 @@ def forecast_as_issued(path: Path, issued_by: pd.Timestamp) -> pd.DataFrame:
     from energy_forecast.data.parsing import as_issued, read_temperature_forecasts
 
     return as_issued(read_temperature_forecasts(path), issued_by, str(path)).drop(columns="issued")
+
+
+def weather_archive(observed: Path, first: pd.Timestamp, path: Path) -> Path:
+    """A weather-forecast file of each day from `first` on, as forecast at 06:00 Paris on the
+    day before and on the day: the observed temperatures of `observed`, the regional export."""
+    from energy_forecast.data.parsing import forecast_file_rows, read_temperature
+
+    rows = read_temperature(observed)
+    rows = rows[rows["date"] >= first]
+    frames = []
+    for lead in (0, 1):
+        issued = (rows["date"] - pd.Timedelta(days=lead, hours=-6)).dt.tz_localize("Europe/Paris")
+        values = {stat: rows[stat].to_numpy() for stat in ("min", "max", "mean")}
+        frames.append(
+            forecast_file_rows(
+                pd.DatetimeIndex(issued), pd.DatetimeIndex(rows["date"]), rows["region"], values
+            )
+        )
+    pd.concat(frames).to_csv(path, sep=";", index=False)
+    return path

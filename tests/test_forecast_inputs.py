@@ -12,7 +12,7 @@ import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import PARAMS, cli, copy_repo
+from conftest import PARAMS, cli, copy_repo, weather_archive
 
 from energy_forecast.core.inputs import CONSUMPTION
 from energy_forecast.data.parsing import read_temperature
@@ -310,3 +310,34 @@ def test_a_full_disk_is_one_error_naming_the_output(repo: Path, tomorrow, tmp_pa
         assert sorted(p.name for p in disk.iterdir()) == ["filler"]
     finally:
         subprocess.run(["umount", str(disk)], check=False)
+
+
+def test_every_day_of_a_month_is_forecast_from_an_export_without_month_ends(
+    repo: Path, tmp_path: Path
+) -> None:
+    """The real export lacks most month-end days since 2024: every window of March 2017 starts,
+    ends or runs through such gaps (31 December, 31 January, 28 February, D-1 on 1 March)."""
+    from energy_forecast.issuing import Issue
+    from energy_forecast.modeling.saving import required_columns
+    from energy_forecast.serving.forecast import forecast_request
+    from energy_forecast.settings import load
+
+    observed = repo / "data/raw/temperature.csv"
+    lines = observed.read_text(encoding="utf-8-sig").splitlines()
+    month_ends = pd.date_range("2016-06-30", "2017-03-31", freq="ME")
+    ends = tuple(f";{d:%Y-%m-%d};" for d in month_ends)
+    gapped = tmp_path / "temperature.csv"
+    kept = [line for line in lines if not any(end in line for end in ends)]
+    assert len(lines) - len(kept) == 13 * len(month_ends)
+    gapped.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    weather = weather_archive(observed, pd.Timestamp("2017-02-27"), tmp_path / "weather.csv")
+    settings = load(repo / "params.yaml")
+    columns = required_columns(mlflow.models.Model.load(str(repo / "models/model")))
+    consumption = repo / "data/raw/consumption.csv"
+    for day in pd.date_range("2017-03-01", "2017-03-31"):
+        issue = Issue(day, 1, "09:00")
+        request = forecast_request(issue, columns, consumption, gapped, weather, settings)
+        assert len(request) == 91 and request[columns[1:]].notna().all().all(), day
+        # A month-end day is interpolated between the days either side of it.
+        inside = request[request["date"].isin(month_ends.strftime("%Y-%m-%d"))]
+        assert len(inside) >= 2, day

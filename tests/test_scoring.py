@@ -10,11 +10,10 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PARAMS, cli, copy_repo
+from conftest import PARAMS, cli, copy_repo, weather_archive
 
 from energy_forecast.core.inputs import RTE_J1
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import forecast_file_rows, read_temperature
 from energy_forecast.serving.scoring import SCORE_COLUMNS, drift_bound, score_table, summarize
 
 PARIS = "Europe/Paris"
@@ -61,27 +60,14 @@ def test_scores_and_summary_on_known_numbers() -> None:
 def forecast_repo(trained_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A copy of the trained repository with a `forecast` run for each of DAYS."""
     repo = copy_repo(trained_repo, tmp_path_factory.mktemp("scoring") / "repo")
-    weather = weather_archive(repo, repo.parent / "weather.csv")
+    weather = weather_archive(
+        repo / "data/raw/temperature.csv",
+        DAYS[0] - pd.Timedelta(days=1),
+        repo.parent / "weather.csv",
+    )
     for day in DAYS:
         cli(repo, "forecast", "--date", day.strftime("%Y-%m-%d"), "--weather", str(weather))
     return repo
-
-
-def weather_archive(repo: Path, path: Path) -> Path:
-    """Each day's observed temperatures as forecast at 06:00 on the day before and the day."""
-    observed = read_temperature(repo / "data/raw/temperature.csv")
-    frames = []
-    for lead in (0, 1):
-        rows = observed[observed["date"] >= DAYS[0] - pd.Timedelta(days=1)]
-        issued = (rows["date"] - pd.Timedelta(days=lead, hours=-6)).dt.tz_localize(PARIS)
-        values = {stat: rows[stat].to_numpy() for stat in ("min", "max", "mean")}
-        frames.append(
-            forecast_file_rows(
-                pd.DatetimeIndex(issued), pd.DatetimeIndex(rows["date"]), rows["region"], values
-            )
-        )
-    pd.concat(frames).to_csv(path, sep=";", index=False)
-    return path
 
 
 def runs_named(repo: Path, name: str) -> list:
