@@ -46,6 +46,12 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
         assert r.data.tags["git.dirty"] == "false"
         # As MLflow sets them on a run it starts itself: who ran it, and what.
         assert r.data.tags["mlflow.user"] and r.data.tags["mlflow.source.name"], r.info.run_name
+    for stage in stages:
+        # Named by their place in the grid first: the UI's 30 characters tell them apart.
+        names = sorted(r.info.run_name for r in by_parent.get(stage.info.run_id, []))
+        total = len(names)
+        assert [n.split(" ", 1)[0] for n in names] == [f"{i}/{total}" for i in range(1, total + 1)]
+        assert len({n[:30] for n in names}) == total
     for r in configurations:
         assert r.data.tags["model"] in SMALL["families"]
         assert r.data.tags["inputs"] in ("all", "mean_avg", "mean_wavg", "load")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import warnings
 from collections.abc import Callable
@@ -56,9 +57,12 @@ def _log_training_data(train: pd.DataFrame, source: Path, digest: str) -> None:
 
 
 def _child_run_reporter(
-    children: store.ChildRuns, tags: dict[str, str], name: str
+    children: store.ChildRuns, tags: dict[str, str], name: str, total: int
 ) -> Callable[[Result], None]:
-    """What `search` calls with each configuration's result: one child run, FAILED if it raised."""
+    """What `search` calls with each configuration's result, in grid order: one child run,
+    FAILED if it raised, named by its place in the grid first (`07/32 blend[special]...`): the
+    MLflow UI cuts run names at about 30 characters, where configurations still read alike."""
+    place = itertools.count(1)
 
     def report(result: Result) -> None:
         config = result.configuration
@@ -66,7 +70,7 @@ def _child_run_reporter(
         if result.warnings:
             extra["warnings"] = "\n".join(result.warnings)[:5000]
         children.log(
-            config.name,
+            f"{next(place):0{len(str(total))}d}/{total} {config.name}",
             _run_params(result),
             result.metrics,
             {**tags, "model": name, "inputs": config.feature_set, **extra},
@@ -141,7 +145,8 @@ def run(settings: Settings, root: Path, name: str) -> None:
     with store.stage_run(experiment_id, stage, {**tags, "model": name}) as parent:
         _log_training_data(train, root / paths.DAILY, tags["data.features.md5"])
         with store.ChildRuns(experiment_id, parent.info.run_id) as children:
-            results = search(configs, train, settings, _child_run_reporter(children, tags, name))
+            reporter = _child_run_reporter(children, tags, name, len(configs))
+            results = search(configs, train, settings, reporter)
         best = best_configuration(results, metric)
         dayahead = _log_best(best, train, settings, root, name)
 
