@@ -12,7 +12,7 @@ import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import PARAMS, cli, copy_repo, weather_archive
+from conftest import PARAMS, ROOT, cli, copy_repo, weather_archive
 
 from energy_forecast.core.inputs import CONSUMPTION
 from energy_forecast.data.parsing import read_temperature
@@ -341,3 +341,41 @@ def test_every_day_of_a_month_is_forecast_from_an_export_without_month_ends(
         # A month-end day is interpolated between the days either side of it.
         inside = request[request["date"].isin(month_ends.strftime("%Y-%m-%d"))]
         assert len(inside) >= 2, day
+
+
+@pytest.mark.real_data
+def test_every_day_of_may_2021_is_forecast_from_the_real_exports(
+    real_files_2021, tmp_path: Path
+) -> None:
+    """The real temperature export lacks 2021-04-30 in every region: windows run through it,
+    and on 2 May it is the last whole day, interpolated up to the forecast of 1 May."""
+    from energy_forecast.issuing import Issue
+    from energy_forecast.serving.forecast import forecast_request
+    from energy_forecast.settings import load
+
+    consumption, temperature = real_files_2021
+    observed = read_temperature(temperature)
+    assert not (observed["date"] == "2021-04-30").any()
+    # The 2021 rows of the consumption export: the windows need nothing older.
+    lines = consumption.read_text(encoding="utf-8-sig").splitlines()
+    recent = tmp_path / "consumption.csv"
+    kept = [lines[0], *(line for line in lines[1:] if line.startswith("2021-"))]
+    recent.write_text("\n".join(kept) + "\n", encoding="utf-8")
+    # Forecasts of each day of May, issued the day before and on the day: its observations.
+    weather = tmp_path / "weather.csv"
+    temperature_may = tmp_path / "observed_may.csv"
+    may = [
+        line
+        for line in temperature.read_text(encoding="utf-8-sig").splitlines()
+        if line.startswith("ID") or "/05/21;" in line
+    ]
+    temperature_may.write_text("\n".join(may) + "\n", encoding="utf-8")
+    weather_archive(temperature_may, pd.Timestamp("2021-05-01"), weather)
+    settings = load(ROOT / "params.yaml")
+    columns = ["date", "wavg_min_temperature", "wavg_mean_temperature"]
+    for day in pd.date_range("2021-05-02", "2021-05-31"):
+        request = forecast_request(
+            Issue(day, 1, "09:00"), columns, recent, temperature, weather, settings
+        )
+        assert len(request) == 91 and request[columns[1:]].notna().all().all(), day
+        assert (request["date"] == "2021-04-30").any(), day
