@@ -10,7 +10,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PARAMS, cli, copy_repo, weather_archive
+from conftest import BIN, PARAMS, cli, copy_repo, run, weather_archive
 
 from energy_forecast.core.inputs import RTE_J1
 from energy_forecast.data import exports
@@ -98,7 +98,8 @@ def test_each_forecast_is_scored_against_its_day_once_known(
 ) -> None:
     repo = forecast_repo
     output = tmp_path / "scores.csv"
-    done = cli(repo, "score", "--output", str(output), check=False)
+    # As a user runs it: its log lines, the run's link among them, on stderr.
+    done = run(repo, str(BIN / "energy-forecast"), "score", "--output", str(output), check=False)
     daily = pd.read_parquet(repo / "data/processed/daily.parquet").set_index("date")
     forecasts = {
         pd.Timestamp(r.data.params["date"]): r.data.metrics for r in runs_named(repo, "forecast")
@@ -120,10 +121,11 @@ def test_each_forecast_is_scored_against_its_day_once_known(
     assert written["in_80"].tolist() == in_80
 
     # Each forecast run carries its score; the summary run the last 7 and 30 days' MAPE.
-    for run in runs_named(repo, "forecast"):
-        day = pd.Timestamp(run.data.params["date"])
-        assert run.data.metrics["ape"] == pytest.approx(ape[DAYS.get_loc(day)])
+    for scored in runs_named(repo, "forecast"):
+        day = pd.Timestamp(scored.data.params["date"])
+        assert scored.data.metrics["ape"] == pytest.approx(ape[DAYS.get_loc(day)])
     (summary,) = runs_named(repo, "score")
+    assert f"/runs/{summary.info.run_id}?workflowType=machine_learning" in done.stderr
     assert summary.data.metrics["mape_7d"] == pytest.approx(ape[-7:].mean())
     assert summary.data.metrics["mape_30d"] == pytest.approx(ape.mean())
     assert summary.data.metrics["coverage_80"] == pytest.approx(np.mean(in_80) * 100)

@@ -457,6 +457,9 @@ def test_the_forecast_command_answers_as_the_served_model_from_what_was_known_at
     store = mlflow.MlflowClient(f"sqlite:///{repo / 'mlflow.db'}")
     experiment = store.get_experiment_by_name(PARAMS["mlflow"]["experiment"])
     (logged,) = store.search_runs([experiment.experiment_id], "attributes.run_name = 'forecast'")
+    # Its link opens the run in the UI's training view, not the GenAI one.
+    page = f"#/experiments/{experiment.experiment_id}/runs/{logged.info.run_id}"
+    assert f"logged as http://127.0.0.1:5000/{page}?workflowType=machine_learning" in done.stderr
     assert logged.data.params["date"] == day.strftime("%Y-%m-%d")
     assert logged.data.params["issue_time"] == "09:00"
     assert logged.data.tags["forecast.weather.md5"] == lineage.md5(weather)

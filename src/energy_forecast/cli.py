@@ -11,6 +11,7 @@ from pathlib import Path
 from energy_forecast import paths, runner
 from energy_forecast.settings import load as load_settings
 from energy_forecast.stages import STAGES, run_stage
+from energy_forecast.ui import DEFAULT_PORT
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -82,7 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     promote = sub.add_parser("promote", help="point @champion at a registered model version")
     promote.add_argument("version", help="the version number, as `select` logged it")
     ui = sub.add_parser("ui", help="the MLflow UI on this project's store and experiment")
-    ui.add_argument("--port", type=int, default=5000, help="port on 127.0.0.1 (5000)")
+    ui.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 ({DEFAULT_PORT})"
+    )
     calibrate = sub.add_parser("calibrate", help="fit the synthetic generator on real exports")
     calibrate.add_argument("--consumption", required=True, type=Path)
     calibrate.add_argument("--temperature", required=True, type=Path)

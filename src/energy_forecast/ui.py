@@ -11,12 +11,24 @@ from energy_forecast.tracking import store
 
 # The variable that turns MLflow's job runner (seven `huey` worker processes) on or off.
 JOB_EXECUTION = "MLFLOW_SERVER_ENABLE_JOB_EXECUTION"
+# Where `energy-forecast ui` serves the local store by default.
+DEFAULT_PORT = 5000
+# The UI remembers its GenAI/training switch in the browser and opens a page it has no memory
+# for (a run's page too) in the GenAI view: every link the commands print selects training.
+TRAINING_VIEW = "workflowType=machine_learning"
 
 
 def experiment_url(base: str, experiment_id: str) -> str:
-    """The UI's page of the experiment's runs, in its model-training view: the UI remembers
-    its GenAI/training switch in the browser, and this query selects the training one."""
-    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs?workflowType=machine_learning"
+    """The UI's page of the experiment's runs, in its model-training view."""
+    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs?{TRAINING_VIEW}"
+
+
+def run_url(cwd: Path, experiment_id: str, run_id: str) -> str:
+    """A run's page in the UI that serves the store of `cwd`, in its model-training view: the
+    tracking server's own, or `energy-forecast ui`'s on its default port."""
+    uri = store.tracking_uri(cwd)
+    base = uri if uri.startswith(("http://", "https://")) else f"http://127.0.0.1:{DEFAULT_PORT}"
+    return f"{base.rstrip('/')}/#/experiments/{experiment_id}/runs/{run_id}?{TRAINING_VIEW}"
 
 
 def open_ui(cwd: Path, experiment: str, port: int) -> None:

@@ -46,6 +46,7 @@ from energy_forecast.modeling.saving import (
 from energy_forecast.serving.batch import load_served_model, readable_file
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import lineage, store
+from energy_forecast.ui import run_url
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +279,7 @@ def forecast(
         answer = model.predict(request).iloc[[-1]].reset_index(drop=True)
         table = pd.concat([request[["date"]].iloc[[-1]].reset_index(drop=True), answer], axis=1)
         issued = issue.instant.tz_convert(PARIS).isoformat()
-        with mlflow.start_run(experiment_id=experiment_id, run_name="forecast"):
+        with mlflow.start_run(experiment_id=experiment_id, run_name="forecast") as run:
             mlflow.set_tags(inputs.tags())
             mlflow.log_params(
                 {
@@ -299,4 +300,5 @@ def forecast(
             if output is not None:
                 _write_output(table, output)
     log.info("forecast: %s issued %s by %s", issue.day.date(), issue.describe(), model_uri)
+    log.info("forecast: logged as %s", run_url(root, experiment_id, run.info.run_id))
     return table

@@ -31,6 +31,7 @@ from energy_forecast.data import odre
 from energy_forecast.data.parsing import read_consumption
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
+from energy_forecast.ui import run_url
 
 log = logging.getLogger(__name__)
 
@@ -171,13 +172,15 @@ def score(
             source=str(source),
         )
     summary, drifted = summarize(scored, backtest)
-    _log(experiment_id, scored, summary, str(source))
+    run_id = _log(experiment_id, scored, summary, str(source))
+    log.info("score: logged as %s", run_url(root, experiment_id, run_id))
     if output is not None:
         _write(scored, output)
     return Scored(scored, summary, drifted)
 
 
-def _log(experiment_id: str, scored: pd.DataFrame, summary: dict[str, float], source: str) -> None:
+def _log(experiment_id: str, scored: pd.DataFrame, summary: dict[str, float], source: str) -> str:
+    """Log the scores on each forecast run and the summary run; return the summary run's id."""
     import mlflow
     from mlflow.entities import Metric
 
@@ -192,11 +195,12 @@ def _log(experiment_id: str, scored: pd.DataFrame, summary: dict[str, float], so
             "in_95": float(row.in_95),
         }
         client.log_batch(row.run_id, metrics=[Metric(k, v, now, 0) for k, v in values.items()])
-    with mlflow.start_run(experiment_id=experiment_id, run_name="score"):
+    with mlflow.start_run(experiment_id=experiment_id, run_name="score") as run:
         mlflow.log_params({"consumption": source, "runs_scored": len(scored)})
         mlflow.log_metrics(summary)
         mlflow.log_table(_output_frame(scored), "scores.json")
         mlflow.log_figure(_figure(scored), "forecasts.png")
+    return run.info.run_id
 
 
 def _output_frame(scored: pd.DataFrame) -> pd.DataFrame:
