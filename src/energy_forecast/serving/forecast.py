@@ -55,6 +55,12 @@ OUTPUT_FORMATS = (".csv", ".json")
 OPENMETEO = "openmeteo"
 
 
+def check_output_format(output: Path | None) -> None:
+    """An `--output` the command can write: a path ending in one of OUTPUT_FORMATS."""
+    if output is not None and output.suffix not in OUTPUT_FORMATS:
+        raise InputError(f"expected a file ending in {OUTPUT_FORMATS}", source=str(output))
+
+
 def issue_of(day: pd.Timestamp | None, metadata: Any) -> Issue:
     """The issue of the forecast for `day` by a model whose MLmodel is `metadata`; for None, of
     the day it forecasts when issued today (Paris), tomorrow at horizon 1."""
@@ -262,8 +268,7 @@ def forecast(
     `weather`: a forecast file, or `openmeteo`. What was downloaded is logged with the run."""
     import mlflow
 
-    if output is not None and output.suffix not in OUTPUT_FORMATS:
-        raise InputError(f"expected a file ending in {OUTPUT_FORMATS}", source=str(output))
+    check_output_format(output)
     if not download:
         consumption = consumption or root / paths.RAW_CONSUMPTION
         temperature = temperature or root / paths.RAW_TEMPERATURE

@@ -29,6 +29,7 @@ from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION, RTE_J1
 from energy_forecast.data import odre
 from energy_forecast.data.parsing import read_consumption
+from energy_forecast.serving.forecast import check_output_format
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
 from energy_forecast.ui import run_url
@@ -43,7 +44,8 @@ WINDOWS = (7, 30)
 DRIFT_QUANTILE = 0.95
 # The exit code of a `score` that finds the model drifted.
 DRIFTED = 3
-OUTPUT_FORMATS = (".csv", ".json")
+# The bands a `forecast` run logs beside its forecast.
+BANDS = ("lower_80", "upper_80", "lower_95", "upper_95")
 
 
 @dataclass(frozen=True)
@@ -72,13 +74,12 @@ def forecast_runs(experiment_id: str) -> pd.DataFrame:
             "issued_at": run.data.params["issued_at"],
             "started": run.info.start_time,
             "forecast_mwh": run.data.metrics[CONSUMPTION],
-            **{band: run.data.metrics[band] for band in ("lower_80", "upper_80")},
-            **{band: run.data.metrics[band] for band in ("lower_95", "upper_95")},
+            **{band: run.data.metrics[band] for band in BANDS},
         }
         for run in runs
     ]
-    columns = ["run_id", "date", "issued_at", "started", "forecast_mwh"]
-    frame = pd.DataFrame(rows, columns=[*columns, "lower_80", "upper_80", "lower_95", "upper_95"])
+    columns = ["run_id", "date", "issued_at", "started", "forecast_mwh", *BANDS]
+    frame = pd.DataFrame(rows, columns=columns)
     return frame.sort_values(["date", "started"], kind="stable").reset_index(drop=True)
 
 
@@ -123,11 +124,6 @@ def summarize(scored: pd.DataFrame, backtest: pd.DataFrame) -> tuple[dict[str, f
     return summary, drifted
 
 
-def _known_days(path: Path, settings: Settings) -> pd.DataFrame:
-    """The complete days of a consumption export: their energy, and RTE's J-1 where carried."""
-    return read_consumption(path, settings.data.quality).table
-
-
 def _backtest(root: Path) -> pd.DataFrame:
     path = root / paths.BACKTEST
     if not path.is_file():
@@ -146,8 +142,7 @@ def score(
 ) -> Scored:
     """Score every `forecast` run whose day the export holds complete; log the scores on each
     run and a `score` run with the summary and its figure; write `output` (.csv or .json)."""
-    if output is not None and output.suffix not in OUTPUT_FORMATS:
-        raise InputError(f"expected a file ending in {OUTPUT_FORMATS}", source=str(output))
+    check_output_format(output)
     experiment_id = store.configure(root, settings.mlflow.experiment)
     runs = forecast_runs(experiment_id)
     if runs.empty:
@@ -164,7 +159,8 @@ def score(
                 settings.data.odre, consumption, Path(folder) / "temperature.csv", first, None
             )
         source = consumption or root / paths.RAW_CONSUMPTION
-        scored = score_table(runs, _known_days(source, settings))
+        # The export's complete days: their energy, and RTE's J-1 where it carries it.
+        scored = score_table(runs, read_consumption(source, settings.data.quality).table)
     if scored.empty:
         raise InputError(
             f"none of the {len(runs)} forecast days ({runs['date'].min().date()} to "
