@@ -92,7 +92,7 @@ def promoted_before(daily: pd.DataFrame, settings: Settings, year: int) -> Confi
         found = best_configuration(search(configurations(settings, name), train, settings), metric)
         best[name] = found.configuration
         cv = {k.removeprefix("cv_"): v for k, v in found.metrics.items()}
-        served, _, _ = refit(found.configuration, train, settings)
+        served, _, _ = refit(found.configuration, train, settings, None)
         reports[name] = {"cv": cv, "dayahead": dayahead_report(served)}
     return best[promoted_family(settings, reports)]
 
@@ -104,7 +104,7 @@ def naive_band_scores(
     served model's in-sample log errors, around the backtest's forecasts."""
     parts = []
     for window in backtesting.windows(daily, settings):
-        model, inputs, _ = refit(promoted, window.train, settings)
+        model, inputs, _ = refit(promoted, window.train, settings, None)
         actual = window.train["consumption_mwh"].to_numpy()
         residuals = np.log(actual) - np.log(model.predict(inputs))
         days = table[table["origin"] == window.origin.strftime("%Y-%m-%d")]
@@ -155,7 +155,9 @@ def figure(table: pd.DataFrame, path: Path) -> None:
     fig.savefig(path, dpi=90)
 
 
-def main() -> None:
+def real_exports() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The daily table of the real 2016-2021 exports, as the pipeline makes it, and the
+    regional temperatures; exits when ../shared is absent."""
     consumption = SHARED / "consommation-quotidienne-brute_2012-2021.csv"
     temperature = SHARED / "temperature-quotidienne-regionale_2016-2021_ddmmyy.csv"
     if not consumption.exists():
@@ -170,8 +172,12 @@ def main() -> None:
         base.data.quality,
         base.forecast.issue_time,
     )
-    article = backtesting.article_configuration(base)
-    regional = read_temperature(temperature)
+    return daily, read_temperature(temperature)
+
+
+def main() -> None:
+    daily, regional = real_exports()
+    article = backtesting.article_configuration(settings_for(YEARS[0]))
     archives = {sd: weather_archive(regional, sd) for sd in WEATHER_ERRORS}
     print("year  promoted configuration (CV on the 3 years before)")
     rows = []

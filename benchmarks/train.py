@@ -27,6 +27,7 @@ import time
 import pandas as pd
 from _workspace import BIN, env, workspace
 
+from energy_forecast.data.weather_forecasts import calibration_weather
 from energy_forecast.modeling.training import (
     best_configuration,
     configurations,
@@ -115,8 +116,10 @@ def main() -> None:
             train.run(settings, repo, name)
             tracked[name].append(time.perf_counter() - start)
     start = time.perf_counter()
+    weather = calibration_weather(settings, training, None)
     for found in results.values():
-        refit(best_configuration(found, settings.select.metric).configuration, training, settings)
+        best = best_configuration(found, settings.select.metric).configuration
+        refit(best, training, settings, weather)
     refit_seconds = time.perf_counter() - start
     n = sum(len(found) for found in results.values())
     # Each family's fastest round, bare and tracked.

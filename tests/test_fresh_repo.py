@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import mlflow
 import pandas as pd
 import pytest
 import yaml
@@ -131,8 +132,12 @@ def test_the_backtest_with_weather_forecasts_from_each_source(repo: Path) -> Non
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["families"] = {"ridge": SMALL["families"]["ridge"]}
     params["backtest"]["weather"] = "forecast"
+    params["intervals"]["weather"] = "forecast"
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(repo, DVC, "repro")
+    # The served model's bands were calibrated on the archive's forecasts, and say so.
+    served = mlflow.models.Model.load(str(repo / "models/model"))
+    assert served.metadata["forecast"]["bands"] == {"weather": "forecast"}
     archive = repo / "data/raw/temperature_forecast.csv"
     head, *rows = archive.read_text().splitlines()
     assert head == "issued_at;Date;Code INSEE région;TMin (°C);TMax (°C);TMoy (°C)"
@@ -158,13 +163,17 @@ def test_the_backtest_with_weather_forecasts_from_each_source(repo: Path) -> Non
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     done = cli(repo, "ingest", check=False)
     assert done.returncode == 2
-    assert "backtest.weather: forecast needs weather forecasts" in done.stderr
+    assert "backtest.weather: forecast and intervals.weather: forecast need weather" in done.stderr
     assert archive.read_text().splitlines()[1:] == rows  # nothing half-written
     files["temperature_forecast"] = "data/external/temperature_forecast.csv"
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     cli(repo, "ingest")
     assert archive.read_text().splitlines() == [head, *rows]
     params["backtest"]["weather"] = "observed"
+    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    cli(repo, "ingest")
+    assert archive.read_text().splitlines() == [head, *rows]  # the bands still read it
+    params["intervals"]["weather"] = "simulated"
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     cli(repo, "ingest")
     assert archive.read_text().splitlines() == [head]

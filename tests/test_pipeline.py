@@ -75,6 +75,9 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     assert {f"{f}_test_rmse" for f in SMALL["families"]} <= set(evaluate.data.metrics)
     artifacts = [a.path for a in client(trained_repo).list_artifacts(evaluate.info.run_id)]
     assert "test_predictions_knn.png" in artifacts
+    # The test figures were measured with the target days' observed temperatures, and say so.
+    assert evaluate.data.params["test.weather"] == "observed"
+    assert named["select"].data.params["test.weather"] == "observed"
 
 
 def test_each_stage_run_lasts_as_long_as_its_stage(trained_repo: Path) -> None:
@@ -126,6 +129,9 @@ def test_the_served_model_is_fitted_through_the_last_day_and_says_so(trained_rep
     assert served.metadata["training"] == {"start": "2016-01-01", "end": "2017-03-31"}
     family = mlflow.models.Model.load(str(trained_repo / "models/families" / metrics["model"]))
     assert family.metadata["training"] == {"start": "2016-01-01", "end": "2016-12-31"}
+    # Its bands were calibrated on forecasts made with the weather-forecast error model's.
+    bands = {"weather": "simulated", "weather_error": 0.7}
+    assert served.metadata["forecast"] == {"horizon_days": 1, "issue_time": "09:00", "bands": bands}
     # The headline is the served forecast's, as issued: adapting, it is no worse than static.
     test = metrics["test"]
     assert test["weather"] == "observed" and test["mape"] <= test["static"]["mape"]

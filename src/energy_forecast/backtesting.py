@@ -30,7 +30,8 @@ from energy_forecast.core.calendar import special_days
 from energy_forecast.core.features import CONSUMPTION
 from energy_forecast.core.inputs import RTE_J1
 from energy_forecast.core.intervals import ConformalQuantiles, level_name
-from energy_forecast.issuing import Issue, forecast_temperatures
+from energy_forecast.data.weather_forecasts import archived_weather, calibration_weather
+from energy_forecast.issuing import requests_as_issued
 from energy_forecast.modeling import compute
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.training import (
@@ -38,7 +39,7 @@ from energy_forecast.modeling.training import (
     family_extra,
     feature_set,
     refit,
-    served_inputs,
+    served_request,
 )
 from energy_forecast.paths import RAW_TEMPERATURE_FORECAST
 from energy_forecast.progress import progress_bar
@@ -59,8 +60,9 @@ class Window:
     origin: pd.Timestamp
     train: pd.DataFrame
     request: pd.DataFrame  # warm-up days and forecast days, consumption of every day
-    # With `backtest.weather: forecast`, the weather forecasts of the forecast days (rows of
-    # `parsing.read_temperature_forecasts`); None: the observed temperatures.
+    # The weather forecasts of its days (rows of `parsing.read_temperature_forecasts`), with
+    # `backtest.weather: forecast` and for the bands' calibration days with `intervals.weather:
+    # forecast`; None: neither asks for them.
     forecasts: pd.DataFrame | None = None
 
 
@@ -91,6 +93,9 @@ def windows(
         ahead = None
         if forecasts is not None:
             first = origin - pd.Timedelta(days=settings.forecast.horizon_days)
+            if settings.intervals.weather == "forecast":
+                # The bands' calibration days, before the origin, are asked as issued too.
+                first -= pd.Timedelta(days=settings.intervals.calibration_days)
             ahead = forecasts[(forecasts["date"] >= first) & (forecasts["date"] <= last)]
         yield Window(
             origin,
@@ -98,11 +103,6 @@ def windows(
             daily[(dates >= warmup) & (dates <= last)].reset_index(drop=True),
             ahead,
         )
-
-
-def request(inputs: pd.DataFrame, days: pd.DataFrame) -> pd.DataFrame:
-    """The served request for `days`: the model's columns, and the consumption it is told."""
-    return inputs.assign(**{CONSUMPTION: days[CONSUMPTION].to_numpy()})
 
 
 def static_forecast(model: ConformalQuantiles, frame: pd.DataFrame) -> np.ndarray:
@@ -137,42 +137,37 @@ def forecast_window(
 ) -> pd.DataFrame:
     """The window's days, forecast by the served model and the article's KNN refitted at its
     origin."""
-    model, _, _ = refit(promoted, window.train, settings)
+    # The bands are calibrated on the weather the backtest forecasts with.
+    weather = None
+    if settings.backtest.weather == "forecast":
+        weather = calibration_weather(settings, window.train, window.forecasts)
+    model, _, _ = refit(promoted, window.train, settings, weather)
     # The article's model is static and has no bands: its pipeline alone.
     knn = article.build(settings.computation, family_extra(settings, article.family))
     knn.fit(article.inputs(window.train), window.train[CONSUMPTION].to_numpy())
     origin = window.origin
     context = (settings, promoted, article, origin)
-    if window.forecasts is None:
+    if settings.backtest.weather == "observed":
         kept = (pd.to_datetime(window.request["date"]) >= origin).to_numpy()
         return answers(model, knn, window.request, kept, *context)
     return pd.concat(
         [
             # Each request's last day is the one it was issued for.
             answers(model, knn, days, np.arange(len(days)) == len(days) - 1, *context)
-            for days in requests_as_issued(window.request, window.forecasts, origin, settings)
+            for days in requests_as_issued(
+                window.request,
+                origin,
+                settings.forecast,
+                settings.adapt.warmup_days,
+                archived_weather(
+                    window.forecasts,
+                    settings.features.population_year,
+                    str(RAW_TEMPERATURE_FORECAST),
+                ),
+            )
         ],
         ignore_index=True,
     )
-
-
-def requests_as_issued(
-    request: pd.DataFrame, forecasts: pd.DataFrame, origin: pd.Timestamp, settings: Settings
-) -> Iterator[pd.DataFrame]:
-    """Per day D of `request` from `origin` on: the days before D and D, the temperatures of
-    D's forecast days replaced by the weather forecast issued by D's issue time."""
-    dates = pd.to_datetime(request["date"])
-    forecast = settings.forecast
-    year = settings.features.population_year
-    for day in dates[dates >= origin]:
-        issue = Issue(day, forecast.horizon_days, forecast.issue_time)
-        ahead = forecast_temperatures(forecasts, issue, year, str(RAW_TEMPERATURE_FORECAST))
-        upto = (dates <= day).to_numpy()
-        days = request[upto].copy()
-        rows = dates[upto].isin(ahead.index).to_numpy()
-        columns = [c for c in ahead.columns if c in days.columns]
-        days.loc[rows, columns] = ahead[columns].to_numpy()
-        yield days
 
 
 def answers(
@@ -186,7 +181,7 @@ def answers(
     origin: pd.Timestamp,
 ) -> pd.DataFrame:
     """The `kept` days of the request `days`: actual, each forecast, bands, pinball, origin."""
-    frame = request(served_inputs(promoted, settings, days), days)
+    frame = served_request(promoted, settings, days)
     actual = days[CONSUMPTION].to_numpy()
     point, quantiles = model.predict_quantiles(frame)
     served = model.bands(point, quantiles)

@@ -197,6 +197,15 @@ class IntervalSettings(Frozen):
     calibration_days: PositiveInt = 365
     """The training period's last days, forecast by a copy fitted on the days before them,
     calibrate the bands."""
+    weather: Literal["observed", "simulated", "forecast"] = "simulated"
+    """The temperatures the calibration days are forecast with, each day asked as issued:
+    `simulated`, the observed ones plus the weather-forecast error model's errors
+    (`weather_error`); `forecast`, the archive `ingest` writes
+    (data/raw/temperature_forecast.csv); `observed`, the observed ones (bands too narrow for a
+    forecast made with a weather forecast)."""
+    weather_error: Annotated[float, Field(gt=0)] = 0.7
+    """°C: the standard deviation of the error model's day-ahead forecast of the national
+    temperature (`weather: simulated`); the day of issue's is 5/7 of it, two days ahead 10/7."""
 
 
 class AdaptSettings(Frozen):
@@ -374,6 +383,16 @@ class Settings(Frozen):
         start, end = self.backtest_window
         if end is not None and start > end:
             raise ValueError(f"backtest.start ({start}) is after backtest.end ({end})")
+        return self
+
+    @model_validator(mode="after")
+    def _simulated_leads(self) -> Settings:
+        if self.intervals.weather == "simulated" and self.forecast.horizon_days > 2:
+            raise ValueError(
+                "intervals.weather: simulated models weather forecasts up to 2 days ahead, "
+                f"forecast.horizon_days is {self.forecast.horizon_days}: set intervals.weather "
+                "to forecast (an archive of real forecasts) or observed"
+            )
         return self
 
     @model_validator(mode="after")

@@ -5,9 +5,14 @@ training period alone: a copy fitted on all but its last `calibration_days` fore
 days as it is served (day-ahead, tracking the consumption it is told, if it adapts), and the
 empirical quantiles of their log errors, log(actual / forecast), give the band: split
 conformal prediction (Vovk et al. 2005), one quantile per level's tail, so the band can be
-asymmetric as the errors are. A forecaster that has made those very forecasts while it was
-fitted (`KalmanAdaptive` on its held-out days, when they are as many) lends its errors
-(`held_out_errors_`) instead of a copy being fitted.
+asymmetric as the errors are. A served forecast is made with a weather forecast: given
+`calibration_requests`, requests in which each calibration day is asked as it was issued, its
+weather as forecast then, the copy answers those, so that the band holds the weather's error
+too.
+Without them the calibration days are asked in one request with the training frame's weather;
+a forecaster that has made those very forecasts while it was fitted (`KalmanAdaptive` on its
+held-out days, when they are as many) then lends its errors (`held_out_errors_`) instead of a
+copy being fitted.
 
 With `method: tracking` each quantile moves by a pinball-loss gradient step with each day's
 error: the quantile tracker of conformal PID control (Angelopoulos, Candès and Tibshirani,
@@ -16,8 +21,12 @@ as 2020's lockdown the band widens within days. It first runs through the calibr
 their order, so that a served model starts from where the tracker stands at the end of its
 training period; then, when a request carries consumption, over the days it covers, the
 forecast for D using the errors of the days whose whole consumption it knows, up to
-D - complete_lag_days. Without consumption the band is where the calibration left it; with
-`method: split`, the split-conformal quantiles.
+D - complete_lag_days. The days of a request carry observed temperatures, so their errors
+hold none of a weather forecast's: when the calibration asked its days as issued, each
+request day's error gets a calibration day's weather error (its error as issued less its
+error with observed temperatures, `weather_errors_`, the day number picking which), and the
+band follows errors the size of a forecast's as issued. Without consumption the band is where
+the calibration left it; with `method: split`, the split-conformal quantiles.
 
 A band tracks the levels' tails; the GEFCom2014 pinball score tracks the quantiles
 0.01..0.99 when it is asked for. Crossing quantiles are sorted (rearrangement, Chernozhukov
@@ -54,6 +63,11 @@ def interval_columns(levels: Sequence[float]) -> list[str]:
 def tails(levels: Sequence[float]) -> list[float]:
     """The quantiles the levels' bands are made of: (1 - level) / 2 and (1 + level) / 2."""
     return sorted({round((1 + side * lv) / 2, 6) for lv in levels for side in (-1, 1)})
+
+
+def calibration_size(calibration_days: int, n_rows: int) -> int:
+    """How many of `n_rows` training days calibrate: the last `calibration_days`, at most half."""
+    return min(int(calibration_days), n_rows // 2)
 
 
 def conformal_quantiles(errors: np.ndarray, taus: np.ndarray) -> np.ndarray:
@@ -126,7 +140,17 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         self.calibration_days = calibration_days
         self.complete_lag_days = complete_lag_days
 
-    def fit(self, X: pd.DataFrame, y: Any) -> ConformalQuantiles:
+    def fit(
+        self,
+        X: pd.DataFrame,
+        y: Any,
+        *,
+        calibration_requests: Sequence[tuple[pd.DataFrame, np.ndarray]] | None = None,
+    ) -> ConformalQuantiles:
+        """Fit the forecaster on `X`, `y` and calibrate the bands on the training period's last
+        days (`calibration_size`). `calibration_requests`: pairs of a request and the positions
+        of its rows that answer calibration days as issued; together they answer each
+        calibration day once."""
         self._validate_params()
         levels = np.asarray(self.levels, dtype=float)
         if levels.size == 0 or not ((levels > 0) & (levels < 1)).all():
@@ -136,7 +160,9 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         y = np.asarray(y, dtype=float)
         X = X.reset_index(drop=True)
         self.forecaster_ = clone(self.forecaster).fit(X, y)
-        self.calibration_errors_ = self._calibration_errors(X, y)
+        self.calibration_errors_, self.weather_errors_ = self._calibration_errors(
+            X, y, calibration_requests
+        )
         self.taus_ = np.array(tails(self.levels))
         # One step scales with the errors' spread: the same learning rate suits any level.
         self.step_ = float(self.learning_rate * np.std(self.calibration_errors_))
@@ -146,18 +172,43 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def _calibration_errors(self, X: pd.DataFrame, y: np.ndarray) -> np.ndarray:
-        """The log errors of the last `calibration_days` forecast as served by a copy fitted on
-        the days before them."""
-        held = min(int(self.calibration_days), len(X) // 2)
-        lent = getattr(self.forecaster_, "held_out_errors_", None)
-        if lent is not None and len(lent) == held:
-            return np.asarray(lent, dtype=float)
+    def _calibration_errors(
+        self,
+        X: pd.DataFrame,
+        y: np.ndarray,
+        requests: Sequence[tuple[pd.DataFrame, np.ndarray]] | None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The log errors of the calibration days forecast as served by a copy fitted on the
+        days before them; with `requests`, also each day's weather error: its log error as
+        issued less its log error with the observed temperatures (else none)."""
+        held = calibration_size(self.calibration_days, len(X))
         first = len(X) - held
+        lent = getattr(self.forecaster_, "held_out_errors_", None)
+        none = np.zeros(0)
+        if requests is None and lent is not None and len(lent) == held:
+            return np.asarray(lent, dtype=float), none
         calibration = clone(self.forecaster).fit(X.iloc[:first], y[:first])
         # Served as it would have been: told the consumption of the days before each day.
         forecast = np.asarray(calibration.predict(X.assign(**{CONSUMPTION: y})), dtype=float)
-        return np.log(y[first:]) - np.log(forecast[first:])
+        observed = np.log(y[first:]) - np.log(forecast[first:])
+        if requests is None:
+            return observed, none
+        calibration_days = whole_days(X.iloc[first:])
+        answers = pd.Series(np.nan, index=calibration_days)
+        for request, rows in requests:
+            days = whole_days(request)[rows]
+            if not np.isin(days, calibration_days).all() or answers[days].notna().any():
+                raise ValueError(
+                    "calibration_requests: expected each of the last "
+                    f"{held} training days answered once"
+                )
+            answers[days] = np.asarray(calibration.predict(request), dtype=float)[rows]
+        if answers.isna().any():
+            raise ValueError(
+                f"calibration_requests: {int(answers.isna().sum())} calibration days unanswered"
+            )
+        as_issued = np.log(y[first:]) - np.log(answers.to_numpy())
+        return as_issued, as_issued - observed
 
     def calibrated_quantiles(self, taus: np.ndarray) -> np.ndarray:
         """The log-error quantiles `taus` a request starts from: the split-conformal ones of the
@@ -196,6 +247,10 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
         days = whole_days(X)
         out_of_sample = days > self.last_fitted_day_
         log_error = np.where(out_of_sample, np.log(known) - np.log(point), np.nan)
+        if len(self.weather_errors_):
+            # A request's days carry observed temperatures: each error gets a calibration
+            # day's weather error, so that the band follows errors of forecasts as issued.
+            log_error = log_error + self.weather_errors_[days % len(self.weather_errors_)]
         order = np.argsort(days, kind="stable")
         quantiles = np.empty_like(static)
         quantiles[order] = track_quantiles(

@@ -1,0 +1,1 @@
+"""RTE's exports and weather forecasts: their formats, parsing, quality rules and clients."""

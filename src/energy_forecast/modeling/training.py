@@ -21,12 +21,13 @@ from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import Pipeline
 
+from energy_forecast import issuing
 from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import family
 from energy_forecast.core.features import history_days, required_inputs
-from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
-from energy_forecast.core.intervals import ConformalQuantiles, level_name
+from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE
+from energy_forecast.core.intervals import ConformalQuantiles, calibration_size, level_name
 from energy_forecast.core.served import make_model
 from energy_forecast.modeling import compute
 from energy_forecast.modeling.metrics import scores
@@ -260,13 +261,47 @@ def reported_configuration(settings: Settings, name: str, report: dict[str, Any]
     return Configuration(name, report["feature_set"], features, report["params"])
 
 
+def forecast_description(settings: Settings) -> dict[str, Any]:
+    """What a served model's MLmodel metadata say of its forecasts: when they are issued, and
+    the weather its bands were calibrated with (`intervals.weather`)."""
+    bands = settings.intervals
+    weather: dict[str, str | float] = {"weather": bands.weather}
+    if bands.weather == "simulated":
+        weather["weather_error"] = bands.weather_error
+    issued = settings.forecast.model_dump(include={"horizon_days", "issue_time"})
+    return issued | {"bands": weather}
+
+
+def served_request(config: Configuration, settings: Settings, days: pd.DataFrame) -> pd.DataFrame:
+    """The request a forecaster sends the served model of `config` for `days`: its columns, and
+    the consumption of every day, of which the model reads what its issue time knows."""
+    inputs = served_inputs(config, settings, days)
+    return inputs.assign(**{CONSUMPTION: days[CONSUMPTION].to_numpy()})
+
+
 def refit(
-    config: Configuration, train: pd.DataFrame, settings: Settings
+    config: Configuration,
+    train: pd.DataFrame,
+    settings: Settings,
+    weather: issuing.Weather | None,
 ) -> tuple[BaseEstimator, pd.DataFrame, list[str]]:
-    """`config`'s served model fitted on the whole training period, its inputs, its warnings."""
+    """`config`'s served model fitted on the whole training period, its inputs, its warnings;
+    its bands calibrated on days asked as issued with the forecast days' temperatures that
+    `weather` gives (None: the observed ones)."""
     inputs = served_inputs(config, settings, train)
+    requests = None
+    if weather is not None:
+        held = calibration_size(settings.intervals.calibration_days, len(train))
+        first = pd.Timestamp(train["date"].iloc[len(train) - held])
+        look_back = history_days(settings.computation)
+        issued = issuing.interleaved_requests(
+            train, first, settings.forecast, settings.adapt.warmup_days, look_back, weather
+        )
+        requests = [(served_request(config, settings, days), rows) for days, rows in issued]
     with recorded_warnings() as caught:
-        model = served_model(config, settings).fit(inputs, train["consumption_mwh"].to_numpy())
+        model = served_model(config, settings).fit(
+            inputs, train[CONSUMPTION].to_numpy(), calibration_requests=requests
+        )
     return model, inputs, caught
 
 

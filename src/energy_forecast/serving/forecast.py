@@ -37,7 +37,8 @@ from energy_forecast.data.parsing import (
     read_temperature_forecasts,
 )
 from energy_forecast.data.temperature import national_temperatures
-from energy_forecast.issuing import Issue, issued_regional
+from energy_forecast.data.weather_forecasts import issued_regional
+from energy_forecast.issuing import Issue
 from energy_forecast.modeling.saving import (
     FORECAST_METADATA,
     forecast_metadata,

@@ -98,7 +98,7 @@ def run(settings: Settings, root: Path) -> None:
         )
     promoted = promoted_configuration(settings, root)
     forecasts = None
-    if settings.backtest.weather == "forecast":
+    if "forecast" in (settings.backtest.weather, settings.intervals.weather):
         forecasts = read_temperature_forecasts(root / paths.RAW_TEMPERATURE_FORECAST)
     levels = list(settings.forecast.interval_levels)
     information = backtesting.information(settings)

@@ -103,6 +103,8 @@ def run(settings: Settings, root: Path) -> None:
     train_reports = {}
     tags = lineage.tags(root, settings.data.source, "evaluate")
     with store.stage_run(experiment_id, "evaluate", tags):
+        # The test days are forecast with their observed temperatures: an upper bound.
+        mlflow.log_param("test.weather", "observed")
         for name in names:
             model = mlflow.pyfunc.load_model(str(root / paths.FAMILY_MODELS / name))
             # The static forecast: the test period's consumption stays unknown to the model.

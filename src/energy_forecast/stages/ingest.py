@@ -101,7 +101,8 @@ def _weather_archive(settings: Settings, root: Path, target: Path, last: pd.Time
         archive.to_csv(target, sep=exports.SEPARATOR, index=False)
     elif data.files.temperature_forecast is None:
         raise InputError(
-            "backtest.weather: forecast needs weather forecasts of the backtest's days: set "
+            "backtest.weather: forecast and intervals.weather: forecast need weather "
+            "forecasts of the days they forecast: set "
             "data.files.temperature_forecast (a file under data/external/) or "
             "data.weather_forecast: openmeteo",
             source=PARAMS_FILE,
@@ -116,7 +117,7 @@ def run(settings: Settings, root: Path) -> None:
     start = pd.Timestamp(data.start)
     end = None if data.last_day is None else pd.Timestamp(data.last_day)
     targets = (root / paths.RAW_CONSUMPTION, root / paths.RAW_TEMPERATURE)
-    needs_forecasts = settings.backtest.weather == "forecast"
+    needs_forecasts = "forecast" in (settings.backtest.weather, settings.intervals.weather)
     parts: dict[str, list[sources.Part]] = {}
     with (
         atomic_path(targets[0]) as consumption,
@@ -124,7 +125,7 @@ def run(settings: Settings, root: Path) -> None:
         atomic_path(root / paths.RAW_TEMPERATURE_FORECAST) as forecasts,
         atomic_path(root / paths.RAW_SOURCES) as source_lines,
     ):
-        # With observed weather the backtest reads no forecast: the archive is its header.
+        # When neither the backtest nor the bands read forecasts, the archive is its header.
         forecasts.write_text(exports.SEPARATOR.join(exports.TEMPERATURE_FORECAST_COLUMNS) + "\n")
         if data.source == "files":
             key = "data.files.consumption"

@@ -14,8 +14,10 @@ from energy_forecast import paths
 from energy_forecast.atomic import write_json
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import family
+from energy_forecast.data.weather_forecasts import calibration_archive, calibration_weather
 from energy_forecast.modeling.saving import log_and_copy, training_days
 from energy_forecast.modeling.training import (
+    forecast_description,
     promoted_family,
     refit,
     reported_configuration,
@@ -69,16 +71,17 @@ def run(settings: Settings, root: Path) -> None:
     tags = lineage.tags(root, settings.data.source, "select") | {"model": name}
     config = reported_configuration(settings, name, train[name])
     with store.stage_run(experiment_id, "select", tags):
-        mlflow.log_params({"model": settings.model, "promoted": name})
+        mlflow.log_params({"model": settings.model, "promoted": name, "test.weather": "observed"})
         mlflow.log_metrics(
             {f"test_{k}": v for k, v in test["dayahead"].items()}
             | {f"test_static_{k}": v for k, v in test["static"].items()}
         )
         # What is served learns the latest days too: the promoted configuration refitted on
         # every day of the data; the test figures are those of its fit on the training period.
-        model, inputs, _ = refit(config, daily, settings)
+        weather = calibration_weather(settings, daily, calibration_archive(settings, root))
+        model, inputs, _ = refit(config, daily, settings, weather)
         latest = training_days(daily)
-        forecast = settings.forecast.model_dump(include={"horizon_days", "issue_time"})
+        forecast = forecast_description(settings)
         info, _ = log_and_copy(
             model, family(name).TRUSTED_TYPES, inputs, forecast, latest, root / paths.PROMOTED
         )

@@ -14,6 +14,7 @@ import pandas as pd
 from energy_forecast import paths
 from energy_forecast.atomic import write_json
 from energy_forecast.core.families import family
+from energy_forecast.data.weather_forecasts import calibration_archive, calibration_weather
 from energy_forecast.modeling.saving import log_and_copy, training_days
 from energy_forecast.modeling.training import (
     Result,
@@ -21,6 +22,7 @@ from energy_forecast.modeling.training import (
     configurations,
     dayahead_report,
     folds,
+    forecast_description,
     refit,
     search,
     split,
@@ -89,8 +91,9 @@ def _log_best(
     import mlflow
 
     config = best.configuration
-    model, inputs, fit_warnings = refit(config, train, settings)
-    forecast = settings.forecast.model_dump(include={"horizon_days", "issue_time"})
+    weather = calibration_weather(settings, train, calibration_archive(settings, root))
+    model, inputs, fit_warnings = refit(config, train, settings, weather)
+    forecast = forecast_description(settings)
     info, estimator_md5 = log_and_copy(
         model,
         family(name).TRUSTED_TYPES,
