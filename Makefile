@@ -32,3 +32,4 @@ test-quick: $(BIN)/energy-forecast
 lint: $(BIN)/energy-forecast
 	ruff check .
 	ruff format --check src tests benchmarks
+	mypy

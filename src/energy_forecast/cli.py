@@ -131,6 +131,7 @@ def _command(args: argparse.Namespace) -> int | None:
             args.consumption,
             args.point_only,
         )
+    return None
 
 
 def date(value: str):

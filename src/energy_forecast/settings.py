@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic_core import ErrorDetails
 
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import DAILY_MWH_BOUNDS
@@ -137,14 +138,14 @@ class DataSettings(Frozen):
 
     @model_validator(mode="after")
     def _start_before_end(self) -> DataSettings:
-        if self.end != LATEST and self.start > self.end:
+        if isinstance(self.end, dt.date) and self.start > self.end:
             raise ValueError(f"data.start ({self.start}) is after data.end ({self.end})")
         return self
 
     @property
     def last_day(self) -> dt.date | None:
         """data.end, or None for `latest` (the last day both exports cover)."""
-        return None if self.end == LATEST else self.end
+        return self.end if isinstance(self.end, dt.date) else None
 
 
 class FeaturesSection(FeatureComputation):
@@ -263,7 +264,7 @@ class SplitSettings(Frozen):
 
     @model_validator(mode="after")
     def _start_before_end(self) -> SplitSettings:
-        if self.test_end != LATEST and self.test_start > self.test_end:
+        if isinstance(self.test_end, dt.date) and self.test_start > self.test_end:
             raise ValueError(
                 f"split.test_start ({self.test_start}) is after split.test_end ({self.test_end})"
             )
@@ -272,7 +273,7 @@ class SplitSettings(Frozen):
     @property
     def last_day(self) -> dt.date | None:
         """split.test_end, or None for `latest` (the last day of the data)."""
-        return None if self.test_end == LATEST else self.test_end
+        return self.test_end if isinstance(self.test_end, dt.date) else None
 
 
 class CvSettings(Frozen):
@@ -442,7 +443,7 @@ def _key(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc if not (p in _TYPE_TAGS or "[" in str(p)))
 
 
-def _message(error: dict[str, Any]) -> str:
+def _message(error: ErrorDetails) -> str:
     key = _key(error["loc"])
     if error["type"] == "extra_forbidden":
         holder = _model_at(Settings, error["loc"])
@@ -540,7 +541,8 @@ def _rows(model: type[BaseModel], prefix: str, values: Any) -> list[str]:
             continue
         shown = "" if value is None or name == "sets" else f"`{json.dumps(value, default=str)}`"
         described = _described(field.annotation, field.metadata)
-        rows.append(f"| `{key}` | {shown} | {described} | {' '.join(field.description.split())} |")
+        description = " ".join((field.description or "").split())
+        rows.append(f"| `{key}` | {shown} | {described} | {description} |")
     return rows
 
 

@@ -142,9 +142,10 @@ def track(
             observed += 1
         current = state
         latest = None if partial is None else row_of_day.get(int(day) - partial.horizon)
-        if latest is not None and latest < row and not np.isnan(partial.log_error[latest]):
+        if partial is not None and latest is not None and latest < row:
             error, variance = partial.log_error[latest], observation_noise + partial.noise
-            current, _ = updated(state, covariance, design[latest], error, variance)
+            if not np.isnan(error):
+                current, _ = updated(state, covariance, design[latest], error, variance)
         correction[:, row] = current @ design[row]
     return correction
 

@@ -339,8 +339,8 @@ def _calendar_makers(
         "trend": lambda: ((dates - origin) / pd.Timedelta(days=365.25)).to_numpy(),
     }
     for k in range(1, settings.fourier_order + 1):
-        makers[f"doy_sin{k}"] = lambda k=k: np.sin(k * year_fraction)
-        makers[f"doy_cos{k}"] = lambda k=k: np.cos(k * year_fraction)
+        makers[f"doy_sin{k}"] = functools.partial(np.sin, k * year_fraction)
+        makers[f"doy_cos{k}"] = functools.partial(np.cos, k * year_fraction)
     return makers
 
 
@@ -367,8 +367,13 @@ def _temperature_makers(
         ),
     }
     for column, values in {**temps, **smoothed}.items():
-        makers[column] = lambda values=values: values
+        makers[column] = _ready(values)
     return makers
+
+
+def _ready(values: np.ndarray) -> Callable[[], np.ndarray]:
+    """A maker of a feature already computed."""
+    return lambda: values
 
 
 def build_features(
@@ -389,7 +394,7 @@ def build_features(
         _one_row_per_date(dates, source, "consumption lags")
         known = known_consumption(frame, CONSUMPTION, source, settings.daily_mwh_bounds)
         lags = _consumption_lags(dates, known, settings)
-        makers |= {name: lambda values=values: values for name, values in lags.items()}
+        makers |= {name: _ready(values) for name, values in lags.items()}
     return pd.DataFrame({f: makers[f]() for f in features}, index=frame.index)
 
 

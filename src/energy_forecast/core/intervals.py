@@ -231,7 +231,7 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
             point = self.predict(X)
             return point, self.quantiles(X, point, self.taus_)
 
-    def quantiles(self, X: pd.DataFrame, point: np.ndarray, taus: Sequence[float]) -> np.ndarray:
+    def quantiles(self, X: pd.DataFrame, point: np.ndarray, taus: np.ndarray) -> np.ndarray:
         """For each row of `X` (reset index) forecast `point`, the log-error quantiles `taus`."""
         taus = np.asarray(taus, dtype=float)
         # The bands' tails were calibrated at fit; only other quantiles (the pinball score's)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
@@ -107,7 +107,7 @@ class FeatureSettings(FeatureComputation):
         return {k: _plain(v) for k, v in self}
 
 
-def _plain(value: object) -> float | int | str | list[float]:
+def _plain(value: Any) -> float | int | str | list[float]:
     if isinstance(value, dt.date):
         return value.isoformat()
     return list(value) if isinstance(value, tuple) else value

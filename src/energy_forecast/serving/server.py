@@ -59,7 +59,7 @@ def local_server(
             if process.poll() is not None:
                 raise RuntimeError(
                     f"mlflow models serve -m {model} exited:\n"
-                    f"{process.stderr.read().decode()[-3000:]}"
+                    f"{process.communicate()[1].decode()[-3000:]}"
                 )
             if time.monotonic() > deadline:
                 raise TimeoutError(f"mlflow models serve -m {model}: no /ping in {timeout} s")

@@ -133,7 +133,7 @@ def run(settings: Settings, root: Path) -> None:
         table.assign(**{n: np.round(table[n], 1) for n in numbers}).to_csv(tmp, index=False)
     with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
         monthly.round(4).to_csv(tmp, index=False)
-    write_json(root / paths.BACKTEST_SUMMARY, {"information": information} | summary)
+    write_json(root / paths.BACKTEST_SUMMARY, {"information": information, **summary})
     overall = {name: summary[name]["overall"]["mape"] for name in backtesting.forecasts(table)}
     bands = summary["intervals"]["overall"]
     # The headline figures `dvc exp show` and `dvc metrics diff` compare, with the weather they

@@ -99,7 +99,7 @@ def run(settings: Settings, root: Path) -> None:
     experiment_id = store.configure(root, settings.mlflow.experiment)
     actual = test["consumption_mwh"].to_numpy()
     predictions = pd.DataFrame({"date": test["date"].dt.strftime("%Y-%m-%d"), "actual": actual})
-    report: dict[str, dict[str, float]] = {}
+    report: dict[str, dict[str, dict[str, float]]] = {}
     train_reports = {}
     tags = lineage.tags(root, settings.data.source, "evaluate")
     with store.stage_run(experiment_id, "evaluate", tags):

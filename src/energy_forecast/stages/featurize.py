@@ -24,7 +24,8 @@ def run(settings: Settings, root: Path) -> None:
     raw = (paths.RAW_CONSUMPTION, paths.RAW_TEMPERATURE)
     try:
         table, report = daily_table(
-            *(root / path for path in raw),
+            root / paths.RAW_CONSUMPTION,
+            root / paths.RAW_TEMPERATURE,
             pd.Timestamp(data.start),
             None if data.last_day is None else pd.Timestamp(data.last_day),
             settings.features.population_year,

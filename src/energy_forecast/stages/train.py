@@ -45,6 +45,7 @@ def _run_params(result: Result) -> dict[str, Any]:
 
 def _log_training_data(train: pd.DataFrame, source: Path, digest: str) -> None:
     import mlflow
+    import mlflow.data
 
     with warnings.catch_warnings():
         # MLflow 3 registers its local-file dataset source twice, then calls a path

@@ -6,7 +6,9 @@ temperature-quotidienne-regionale_2016-2018_ddmmyy.csv.
 Do not edit by hand: run the calibration again.
 """
 
-CONSTANTS = {
+from typing import Any
+
+CONSTANTS: dict[str, Any] = {
     "gas": {"base_mw": 29935.8, "heating_mw_per_degree": 6164.9, "natran_share": 0.9452},
     "load": {
         "august_effect": 0.0793,

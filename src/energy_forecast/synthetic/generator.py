@@ -149,11 +149,13 @@ def calibrate(consumption: Path, temperature: Path, population_year: int = 2019)
 
 def render(constants: dict[str, Any], sources: list[str]) -> str:
     names = ",\n".join(Path(s).name for s in sources)
+    table = pprint.pformat(constants, width=96, compact=True, sort_dicts=True)
     return (
         '"""Generating constants of the synthetic exports.\n\n'
         f"Fitted by `energy-forecast calibrate` on:\n{names}.\n"
         'Do not edit by hand: run the calibration again.\n"""\n\n'
-        f"CONSTANTS = {pprint.pformat(constants, width=96, compact=True, sort_dicts=True)}\n"
+        "from typing import Any\n\n"
+        f"CONSTANTS: dict[str, Any] = {table}\n"
     )
 
 
