@@ -52,7 +52,7 @@ def main() -> None:
     features = feature_set(settings, "all", "article")
     article = make_model(
         features,
-        settings.computation,
+        settings.feature_settings,
         KNeighborsRegressor(n_neighbors=5, weights="distance"),
     )
     columns = required_inputs(features)

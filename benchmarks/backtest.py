@@ -201,7 +201,7 @@ def main() -> None:
                 default = table
         for sd, forecasts in archives.items():
             table = backtesting.rolling_forecasts(
-                daily, settings, promoted[year], article, forecasts=forecasts
+                daily, settings, promoted[year], article, weather_forecasts=forecasts
             )
             mape[sd] = backtesting.summary(table, LEVELS)["adaptive"][str(year)]["mape"]
             covered = backtesting.band_scores(table, LEVELS)

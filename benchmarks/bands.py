@@ -59,7 +59,11 @@ def main() -> None:
         for sd, forecasts in archives.items():
             for weather in CALIBRATIONS:
                 table = backtesting.rolling_forecasts(
-                    daily, calibrated(settings, weather, sd), promoted, article, forecasts=forecasts
+                    daily,
+                    calibrated(settings, weather, sd),
+                    promoted,
+                    article,
+                    weather_forecasts=forecasts,
                 )
                 scores = backtesting.band_scores(table, LEVELS)
                 coverage[year, sd, weather] = (scores["coverage_80"], scores["coverage_95"])

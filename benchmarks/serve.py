@@ -62,7 +62,7 @@ def main() -> None:
     features = settings.features.sets[report["feature_set"]]
     raw = request_frame(daily, required_inputs(features))
     # The plain model's input: the feature frame built once, ahead of the requests.
-    ready = build_features(raw, list(features), settings.computation)
+    ready = build_features(raw, list(features), settings.feature_settings)
 
     plain = family(name).estimator(**report["params"]).fit(ready, daily["consumption_mwh"])
     folder = Path(tempfile.mkdtemp()) / "plain"

@@ -30,7 +30,7 @@ def test_residual_boosting_passes_scikit_learn_checks() -> None:
     from sklearn.ensemble import HistGradientBoostingRegressor
     from sklearn.linear_model import Ridge
 
-    estimator = ResidualBoosting(Ridge(), HistGradientBoostingRegressor(max_iter=10))
+    estimator = ResidualBoosting(HistGradientBoostingRegressor(max_iter=10), baseline=Ridge())
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         results = check_estimator(estimator, on_fail=None)

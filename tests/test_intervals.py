@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from conftest import PARAMS, ridge
 from sklearn.base import clone
+from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import Ridge
 
 from energy_forecast.core.adaptation import KalmanAdaptive
@@ -77,10 +78,10 @@ def test_an_adapting_model_lends_its_held_out_errors_to_the_bands(
     config = ridge(settings)
     inputs = served_inputs(config, settings, train)
     adaptive = KalmanAdaptive(
-        make_model(features, settings.computation, CountedRidge()),
-        list(settings.features.sets["dayahead"]),
-        settings.computation.for_model(),
-        [0.0, 0.01, 0.1],
+        make_model(features, settings.feature_settings, CountedRidge()),
+        features=list(settings.features.sets["dayahead"]),
+        settings=settings.feature_settings.for_model(),
+        state_noise=[0.0, 0.01, 0.1],
         selection_days=365,
     )
     model = ConformalQuantiles(adaptive, calibration_days=calibration_days)
@@ -161,7 +162,7 @@ def test_a_band_for_d_sees_errors_of_whole_days_known_and_none_from_training(
 ) -> None:
     settings = settings_with(adapt={"method": "none"})
     # Issued at 09:00 on D-1: the last whole day known is D-2.
-    lag = settings.computation.complete_lag_days
+    lag = settings.feature_settings.complete_lag_days
     assert lag == 2
     model, config, _, _ = fitted(synthetic_daily, settings)
     dates = pd.to_datetime(synthetic_daily["date"])
@@ -204,19 +205,17 @@ def test_after_a_level_shift_tracked_bands_cover_what_fixed_ones_miss(synthetic_
     assert coverage(tracked) > 0.6
 
 
-def test_the_pinball_score_is_the_mean_over_gefcom_quantiles(synthetic_daily) -> None:
-    settings = settings_with(adapt={"method": "none"}, intervals={"method": "split"})
-    model, _, inputs, train = fitted(synthetic_daily, settings)
-    request = inputs.tail(30).reset_index(drop=True)
-    actual = train[CONSUMPTION].to_numpy()[-30:]
-    point = model.predict(request)
-    expected = []
-    for tau in PINBALL_QUANTILES:
-        quantile = point * np.exp(conformal_quantiles(model.calibration_errors_, tau))
-        expected.append(np.maximum(tau * (actual - quantile), (tau - 1) * (actual - quantile)))
-    np.testing.assert_allclose(
-        model.pinball_loss(request, model.predict(request), actual), np.mean(expected, axis=0)
-    )
+def test_the_pinball_score_of_a_forecaster_that_never_missed_is_half_the_error() -> None:
+    """Calibrated on errors that are all 0, every quantile 0.01..0.99 is the forecast itself:
+    a day above it by e costs tau * e at each quantile, 0.5 * e on average (GEFCom2014)."""
+    days = pd.DataFrame({"date": pd.date_range("2017-01-01", periods=60).strftime("%Y-%m-%d")})
+    model = ConformalQuantiles(DummyRegressor(), method="split", calibration_days=30)
+    model.fit(days, np.full(60, 1.0e6))
+    point = model.predict(days.head(3))
+    assert point.tolist() == [1.0e6] * 3
+    actual = np.array([1.0e6 + 1000, 1.0e6 - 400, 1.0e6])
+    assert len(PINBALL_QUANTILES) == 99
+    np.testing.assert_allclose(model.pinball_loss(days.head(3), point, actual), [500, 200, 0])
 
 
 @pytest.mark.parametrize(

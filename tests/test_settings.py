@@ -45,7 +45,7 @@ def test_the_repositorys_params_parse() -> None:
     settings = parse(PARAMS)
     assert isinstance(settings, Settings)
     assert list(settings.families) == list(PARAMS["families"])
-    assert settings.computation.for_model()["trend_origin"] == "2000-01-01"
+    assert settings.feature_settings.for_model()["trend_origin"] == "2000-01-01"
 
 
 @pytest.mark.parametrize(
@@ -158,3 +158,26 @@ def test_an_unknown_feature_is_refused_in_any_set_used_or_not() -> None:
     message = refused(params)
     assert "features.sets.unused: expected columns among" in message
     assert message.endswith("got ['moon_phase']")
+
+
+def test_a_set_named_in_another_stands_for_its_columns() -> None:
+    """params.yaml writes each list once: `special` and `dayahead` name `load`."""
+    sets = parse(PARAMS).features.sets
+    assert sets["special"][: len(sets["load"])] == sets["load"]
+    assert sets["special"][len(sets["load"]) :] == [
+        "holiday_eve",
+        "holiday_after",
+        "school_holiday",
+    ]
+    assert len(sets["dayahead"]) == len(sets["load"]) + 3
+    params = copy.deepcopy(PARAMS)
+    params["features"]["sets"] |= {"a": ["weekday", "b"], "b": ["month", "a"]}
+    assert "features.sets.a: names itself through a -> b -> a" in refused(params)
+    params = copy.deepcopy(PARAMS)
+    params["features"]["sets"]["weekday"] = ["month"]
+    assert "features.sets: ['weekday'] are features, not names for a set" in refused(params)
+
+
+def test_blend_s_grid_is_gbm_s_on_the_ridge_baseline() -> None:
+    families = parse(PARAMS).families
+    assert families["blend"].grid == families["gbm"].grid | {"baseline": ["ridge"]}

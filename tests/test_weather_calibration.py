@@ -65,7 +65,7 @@ def test_interleaved_requests_answer_each_day_as_a_request_of_its_own(synthetic_
     model, _, _ = refit(config, train, settings, None)
     weather = calibration_weather(settings, train, None)
     first = pd.Timestamp(train["date"].iloc[-60])
-    look_back = history_days(settings.computation)
+    look_back = history_days(settings.feature_settings)
     pairs = list(interleaved_requests(train, first, settings.forecast, 90, look_back, weather))
     assert len(pairs) == look_back + 1
     answered = np.concatenate([rows for _, rows in pairs])

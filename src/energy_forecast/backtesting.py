@@ -62,7 +62,7 @@ class Window:
     # The weather forecasts of its days (rows of `parsing.read_temperature_forecasts`), with
     # `backtest.weather: forecast` and for the bands' calibration days with `intervals.weather:
     # forecast`; None: neither asks for them.
-    forecasts: pd.DataFrame | None = None
+    weather_forecasts: pd.DataFrame | None = None
 
 
 def article_configuration(settings: Settings) -> Configuration:
@@ -79,9 +79,9 @@ def window_days(settings: Settings, dates: pd.Series) -> tuple[pd.Timestamp, pd.
 
 
 def windows(
-    daily: pd.DataFrame, settings: Settings, forecasts: pd.DataFrame | None = None
+    daily: pd.DataFrame, settings: Settings, weather_forecasts: pd.DataFrame | None = None
 ) -> Iterator[Window]:
-    """The origins' windows; with `forecasts` (weather forecasts), each carries those of its
+    """The origins' windows; with `weather_forecasts`, each carries those of its
     days."""
     cfg = settings.backtest
     dates = pd.to_datetime(daily["date"])
@@ -91,12 +91,13 @@ def windows(
         first_train = origin - pd.Timedelta(days=cfg.train_days) if cfg.train_days else dates.min()
         warmup = origin - pd.Timedelta(days=settings.adapt.warmup_days)
         ahead = None
-        if forecasts is not None:
+        if weather_forecasts is not None:
             first = origin - pd.Timedelta(days=settings.forecast.horizon_days)
             if settings.intervals.weather == "forecast":
                 # The bands' calibration days, before the origin, are asked as issued too.
                 first -= pd.Timedelta(days=settings.intervals.calibration_days)
-            ahead = forecasts[(forecasts["date"] >= first) & (forecasts["date"] <= last)]
+            dates_forecast = weather_forecasts["date"]
+            ahead = weather_forecasts[(dates_forecast >= first) & (dates_forecast <= last)]
         yield Window(
             origin,
             daily[(dates >= first_train) & (dates < origin)].reset_index(drop=True),
@@ -117,19 +118,19 @@ def rolling_forecasts(
     promoted: Configuration,
     article: Configuration,
     local_workers: int | None = None,
-    forecasts: pd.DataFrame | None = None,
+    weather_forecasts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per forecast day: date, actual, static, adaptive and its bands as served,
-    article, the day's pinball loss, origin; with `forecasts`, each day asked with the weather
-    forecast by its issue time. Windows run where `compute` says: locally on
+    article, the day's pinball loss, origin; with `weather_forecasts`, each day asked with the
+    weather forecast by its issue time. Windows run where `compute` says: locally on
     `local_workers` processes (None: one per core; each window fits on one thread, and the
     results come back in order, the same to the last digit)."""
-    every = list(windows(daily, settings, forecasts))
+    every = list(windows(daily, settings, weather_forecasts))
     workers = min(len(every), local_workers or os.cpu_count() or 1)
     with compute.tasks(settings.compute, local_workers=workers) as tasks:
         calls = ((forecast_window, w, settings, promoted, article) for w in every)
-        forecasts = progress_bar("backtest", len(every), "origin", tasks(calls))
-        return pd.concat(list(forecasts), ignore_index=True)
+        answered = progress_bar("backtest", len(every), "origin", tasks(calls))
+        return pd.concat(list(answered), ignore_index=True)
 
 
 def forecast_window(
@@ -140,10 +141,10 @@ def forecast_window(
     # The bands are calibrated on the weather the backtest forecasts with.
     weather = None
     if settings.backtest.weather == "forecast":
-        weather = calibration_weather(settings, window.train, window.forecasts)
+        weather = calibration_weather(settings, window.train, window.weather_forecasts)
     model, _, _ = refit(promoted, window.train, settings, weather)
     # The article's model is static and has no bands: its pipeline alone.
-    knn = article.build(settings.computation, family_extra(settings, article.family))
+    knn = article.build(settings.feature_settings, family_extra(settings, article.family))
     knn.fit(article.inputs(window.train), window.train[CONSUMPTION].to_numpy())
     origin = window.origin
     context = (settings, promoted, article, origin)
@@ -160,7 +161,7 @@ def forecast_window(
                 settings.forecast,
                 settings.adapt.warmup_days,
                 archived_weather(
-                    window.forecasts,
+                    window.weather_forecasts,
                     settings.features.population_year,
                     str(RAW_TEMPERATURE_FORECAST),
                 ),
@@ -212,7 +213,7 @@ def rte(table: pd.DataFrame) -> tuple[str, ...]:
     return (RTE,) if RTE in table.columns else ()
 
 
-def forecasts(table: pd.DataFrame) -> tuple[str, ...]:
+def forecast_names(table: pd.DataFrame) -> tuple[str, ...]:
     """The forecasts the table holds: ours, and RTE's where the series carries it."""
     return FORECASTS + rte(table)
 
@@ -250,7 +251,10 @@ def summary(
         return {k: v for k, v in scores(rows["actual"], rows[name]).items() if k != "r2"}
 
     return (
-        {name: {p: scored(rows, name) for p, rows in groups.items()} for name in forecasts(table)}
+        {
+            name: {p: scored(rows, name) for p, rows in groups.items()}
+            for name in forecast_names(table)
+        }
         | {"intervals": {period: band_scores(rows, levels) for period, rows in groups.items()}}
         | {"special_days": {period: special_day_mape(rows) for period, rows in groups.items()}}
     )

@@ -15,7 +15,7 @@ from types import UnionType
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, Field, ValidationError, model_validator
+from pydantic import BaseModel, Field, ValidationError, field_validator, model_validator
 from pydantic_core import ErrorDetails
 
 from energy_forecast.core.errors import InputError
@@ -155,7 +155,23 @@ class FeaturesSection(FeatureComputation):
     """The INSEE population estimate that weights the regions: 2008 or 2019."""
     sets: dict[str, list[str]]
     """Named feature sets: the article's (`all`, `calendar`, `weather`, `mean_avg`, `mean_wavg`),
-    then `load`, `ptg_calendar`, `dayahead`."""
+    then `load`, `special` (`load` and the days around holidays and school holidays),
+    `ptg_calendar`, `dayahead` (`load` and the consumption lags). A set may name another set
+    among its columns: it stands for that set's columns, so each list is written once."""
+
+    @field_validator("sets")
+    @classmethod
+    def _expanded(cls, sets: dict[str, list[str]]) -> dict[str, list[str]]:
+        def columns(name: str, through: tuple[str, ...]) -> list[str]:
+            if name in through:
+                cycle = " -> ".join((*through, name))
+                raise ValueError(f"features.sets.{through[0]}: names itself through {cycle}")
+            out: list[str] = []
+            for entry in sets[name]:
+                out += columns(entry, (*through, name)) if entry in sets else [entry]
+            return out
+
+        return {name: columns(name, ()) for name in sets}
 
 
 class ForecastSettings(Frozen):
@@ -359,7 +375,7 @@ class Settings(Frozen):
     """The rolling-origin day-ahead backtest of the promoted configuration."""
 
     @property
-    def computation(self) -> FeatureSettings:
+    def feature_settings(self) -> FeatureSettings:
         """How features are computed: what every model carries to compute them again."""
         values = {n: getattr(self.features, n) for n in FeatureComputation.model_fields}
         forecast = self.forecast
@@ -402,9 +418,13 @@ class Settings(Frozen):
         # stage that reads that set.
         from energy_forecast.core.feature_names import known_features, unknown_features
 
+        if shadowing := sorted(
+            set(known_features(self.feature_settings)) & set(self.features.sets)
+        ):
+            raise ValueError(f"features.sets: {shadowing} are features, not names for a set")
         for name, columns in self.features.sets.items():
-            if unknown := unknown_features(columns, self.computation):
-                known = known_features(self.computation)
+            if unknown := unknown_features(columns, self.feature_settings):
+                known = known_features(self.feature_settings)
                 raise ValueError(
                     f"features.sets.{name}: expected columns among {known}, got {unknown}"
                 )

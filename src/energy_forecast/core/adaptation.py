@@ -165,6 +165,7 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         base: BaseEstimator | None = None,
+        *,
         features: Sequence[str] = ("weekday",),
         settings: dict | None = None,
         state_noise: Sequence[float] = (0.1,),

@@ -1,8 +1,9 @@
 """Features from a date and national temperatures: the one code path for training and serving.
 
-`build_features` is what `featurize` writes to `daily.parquet` and what every model runs on
-its raw inputs (through `FeatureBuilder`), so a served model can never disagree with the
-pipeline about what a feature means.
+`build_features` is what every model runs on its raw inputs (through `FeatureBuilder`), in
+training, in the backtest and when served, so a served model can never disagree with the
+pipeline about what a feature means; `featurize` writes the raw inputs alone
+(`daily.parquet`: a date, the consumption and the national temperatures).
 
 Features that look back (the smoothed temperature) read the preceding days from the same
 frame, matched by date: a request that carries the `smoothing_window_days - 1` days before

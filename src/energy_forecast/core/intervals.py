@@ -127,6 +127,7 @@ class ConformalQuantiles(RegressorMixin, BaseEstimator):
     def __init__(
         self,
         forecaster: BaseEstimator | None = None,
+        *,
         levels: Sequence[float] = (0.8, 0.95),
         method: str = "tracking",
         learning_rate: float = 0.5,

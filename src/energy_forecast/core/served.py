@@ -20,6 +20,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted
 
+from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.calendar import day_hours
 from energy_forecast.core.features import CONSUMPTION, FeatureBuilder, parse_dates
 from energy_forecast.core.intervals import ConformalQuantiles
@@ -85,6 +86,16 @@ def make_model(
     """The static model: the feature builder, then `estimator`, on the day length's scale."""
     builder = FeatureBuilder(list(features), settings.for_model())
     return DayLengthScaled(Pipeline([("features", builder), ("model", estimator)]))
+
+
+def served_forecaster(
+    static: BaseEstimator, *, adaptation: dict[str, Any] | None, bands: dict[str, Any]
+) -> ConformalQuantiles:
+    """What a served model is, unfitted: the `static` model, tracking its error day by day
+    (`KalmanAdaptive` with the parameters `adaptation`; None: it does not), with the bands of
+    `ConformalQuantiles` with the parameters `bands`."""
+    forecaster = static if adaptation is None else KalmanAdaptive(static, **adaptation)
+    return ConformalQuantiles(forecaster, **bands)
 
 
 def answer(model: ConformalQuantiles, inputs: pd.DataFrame, point_only: bool) -> pd.DataFrame:

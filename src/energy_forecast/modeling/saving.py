@@ -86,7 +86,7 @@ def _installing(modules: set[str]) -> dict[str, list[str]]:
     """The installed distributions that provide each of the top-level `modules`, by their
     top_level.txt or else the first part of each path their RECORD lists. As
     `importlib.metadata.packages_distributions()` finds them, without checking that every file
-    a distribution lists exists: that check costs most of a second in each train stage."""
+    a distribution lists exists, a check that reads every installed file's metadata."""
     found: dict[str, list[str]] = {module: [] for module in modules}
     for dist in distributions():
         names = set((dist.read_text("top_level.txt") or "").split())

@@ -19,7 +19,6 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.model_selection import TimeSeriesSplit
-from sklearn.pipeline import Pipeline
 
 from energy_forecast import issuing
 from energy_forecast.core.adaptation import KalmanAdaptive
@@ -28,7 +27,7 @@ from energy_forecast.core.families import family
 from energy_forecast.core.features import history_days, required_inputs
 from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE
 from energy_forecast.core.intervals import ConformalQuantiles, calibration_size, level_name
-from energy_forecast.core.served import make_model
+from energy_forecast.core.served import DayLengthScaled, make_model, served_forecaster
 from energy_forecast.modeling import compute
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.saving import request_frame
@@ -47,19 +46,20 @@ class Configuration:
     family: str
     feature_set: str
     features: list[str]
-    settings: dict[str, Any]  # one point of the family's grid
+    params: dict[str, Any]  # one point of the family's grid
 
     @property
     def name(self) -> str:
-        values = "-".join(f"{k}={v}" for k, v in self.settings.items())
+        values = "-".join(f"{k}={v}" for k, v in self.params.items())
         return f"{self.family}[{self.feature_set}]{values}"
 
     def inputs(self, daily: pd.DataFrame) -> pd.DataFrame:
         """The raw request columns its model takes, for the days of `daily`."""
         return request_frame(daily, required_inputs(self.features))
 
-    def build(self, feature_settings: FeatureSettings, extra: dict[str, Any]) -> Pipeline:
-        estimator = family(self.family).estimator(**self.settings, **extra)
+    def build(self, feature_settings: FeatureSettings, extra: dict[str, Any]) -> DayLengthScaled:
+        """The static model: the family's estimator on the configuration's features."""
+        estimator = family(self.family).estimator(**self.params, **extra)
         return make_model(self.features, feature_settings, estimator)
 
 
@@ -97,7 +97,7 @@ def configurations(settings: Settings, name: str) -> list[Configuration]:
     grid = section.grid
     if any(not values for values in grid.values()):
         raise _bad(f"families.{name}.grid", "a mapping of setting to a non-empty list", grid)
-    computation = settings.computation
+    feature_settings = settings.feature_settings
     extra = family_extra(settings, name)
     out = []
     for feature_set_name in section.feature_sets:
@@ -106,7 +106,7 @@ def configurations(settings: Settings, name: str) -> list[Configuration]:
             config = Configuration(
                 name, feature_set_name, features, dict(zip(grid, values, strict=True))
             )
-            _check(config, computation, extra)
+            _check(config, feature_settings, extra)
             out.append(config)
     return out
 
@@ -117,7 +117,7 @@ def _bad(key: str, expected: str, got: Any) -> InputError:
 
 def _check(config: Configuration, settings: FeatureSettings, extra: dict[str, Any]) -> None:
     try:
-        top = config.build(settings, extra).estimator.named_steps["model"]
+        top = config.build(settings, extra).get_params()["estimator__model"]
         nested = [v for v in top.get_params(deep=True).values() if isinstance(v, BaseEstimator)]
         for estimator in (top, *nested):
             # scikit-learn checks parameter values at fit time; ask it now, before any fit.
@@ -126,7 +126,7 @@ def _check(config: Configuration, settings: FeatureSettings, extra: dict[str, An
         raise _bad(
             f"families.{config.family}.grid",
             "settings the estimator accepts",
-            f"{config.settings}: {err}",
+            f"{config.params}: {err}",
         ) from None
 
 
@@ -183,7 +183,11 @@ def folds(cv: CvSettings, n_rows: int) -> TimeSeriesSplit:
 
 
 def cross_validated_scores(
-    model: Pipeline, X: pd.DataFrame, y: np.ndarray, splitter: TimeSeriesSplit, history: int = 0
+    model: BaseEstimator,
+    X: pd.DataFrame,
+    y: np.ndarray,
+    splitter: TimeSeriesSplit,
+    history: int = 0,
 ) -> dict[str, float]:
     """Mean CV scores over expanding-window folds, and mean seconds to fit and predict.
 
@@ -221,26 +225,26 @@ def recorded_warnings() -> Iterator[list[str]]:
 def served_model(config: Configuration, settings: Settings) -> ConformalQuantiles:
     """The unfitted model `config` serves as: the static pipeline, adapted as `adapt` says,
     with the bands `forecast.interval_levels` asks for."""
-    computation = settings.computation
-    forecaster = config.build(computation, family_extra(settings, config.family))
-    if settings.adapt.method != "none":
-        forecaster = KalmanAdaptive(
-            forecaster,
-            feature_set(settings, settings.adapt.feature_set, "adapt.feature_set"),
-            computation.for_model(),
-            list(settings.adapt.state_noise),
-            settings.adapt.observation_noise,
-            settings.adapt.selection_days,
-        )
-    bands = settings.intervals
-    return ConformalQuantiles(
-        forecaster,
-        list(settings.forecast.interval_levels),
-        bands.method,
-        bands.learning_rate,
-        bands.calibration_days,
-        computation.complete_lag_days,
-    )
+    feature_settings = settings.feature_settings
+    adapt, intervals = settings.adapt, settings.intervals
+    adaptation = None
+    if adapt.method != "none":
+        adaptation = {
+            "features": feature_set(settings, adapt.feature_set, "adapt.feature_set"),
+            "settings": feature_settings.for_model(),
+            "state_noise": list(adapt.state_noise),
+            "observation_noise": adapt.observation_noise,
+            "selection_days": adapt.selection_days,
+        }
+    bands = {
+        "levels": list(settings.forecast.interval_levels),
+        "method": intervals.method,
+        "learning_rate": intervals.learning_rate,
+        "calibration_days": intervals.calibration_days,
+        "complete_lag_days": feature_settings.complete_lag_days,
+    }
+    static = config.build(feature_settings, family_extra(settings, config.family))
+    return served_forecaster(static, adaptation=adaptation, bands=bands)
 
 
 def served_inputs(config: Configuration, settings: Settings, daily: pd.DataFrame) -> pd.DataFrame:
@@ -293,7 +297,7 @@ def refit(
     if weather is not None:
         held = calibration_size(settings.intervals.calibration_days, len(train))
         first = pd.Timestamp(train["date"].iloc[len(train) - held])
-        look_back = history_days(settings.computation)
+        look_back = history_days(settings.feature_settings)
         issued = issuing.interleaved_requests(
             train, first, settings.forecast, settings.adapt.warmup_days, look_back, weather
         )
@@ -316,7 +320,7 @@ def search(
     configs = list(configs)
     y = train["consumption_mwh"].to_numpy()
     splitter = folds(settings.cv, len(train))
-    history = history_days(settings.computation)
+    history = history_days(settings.feature_settings)
     results = []
     with compute.tasks(settings.compute, shared=(train, y)) as run:
         calls = (
@@ -339,7 +343,7 @@ def _cross_validated(
     extra = family_extra(settings, config.family)
     with recorded_warnings() as caught:
         try:
-            model = config.build(settings.computation, extra)
+            model = config.build(settings.feature_settings, extra)
             result = Result(
                 config, cross_validated_scores(model, config.inputs(train), y, splitter, history)
             )

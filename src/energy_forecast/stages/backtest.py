@@ -97,9 +97,9 @@ def run(settings: Settings, root: Path) -> None:
             source=PARAMS_FILE,
         )
     promoted = promoted_configuration(settings, root)
-    forecasts = None
+    weather_forecasts = None
     if "forecast" in (settings.backtest.weather, settings.intervals.weather):
-        forecasts = read_temperature_forecasts(root / paths.RAW_TEMPERATURE_FORECAST)
+        weather_forecasts = read_temperature_forecasts(root / paths.RAW_TEMPERATURE_FORECAST)
     levels = list(settings.forecast.interval_levels)
     information = backtesting.information(settings)
     tags = lineage.tags(root, settings.data.source, "backtest")
@@ -107,7 +107,7 @@ def run(settings: Settings, root: Path) -> None:
     with store.stage_run(experiment_id, "backtest", tags | {"model": promoted.family}):
         article = backtesting.article_configuration(settings)
         table = backtesting.rolling_forecasts(
-            daily, settings, promoted, article, forecasts=forecasts
+            daily, settings, promoted, article, weather_forecasts=weather_forecasts
         )
         summary = backtesting.summary(table, levels)
         monthly = backtesting.monthly_mape(table)
@@ -134,7 +134,7 @@ def run(settings: Settings, root: Path) -> None:
     with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
         monthly.round(4).to_csv(tmp, index=False)
     write_json(root / paths.BACKTEST_SUMMARY, {"information": information, **summary})
-    overall = {name: summary[name]["overall"]["mape"] for name in backtesting.forecasts(table)}
+    overall = {name: summary[name]["overall"]["mape"] for name in backtesting.forecast_names(table)}
     bands = summary["intervals"]["overall"]
     # The headline figures `dvc exp show` and `dvc metrics diff` compare, with the weather they
     # were measured on beside them (observed: an upper bound).

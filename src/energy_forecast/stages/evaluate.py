@@ -94,7 +94,7 @@ def run(settings: Settings, root: Path) -> None:
     # The first test days see the weather and the consumption of the days before, as they would
     # in use: the smoothing's history, and the adaptation's warm-up.
     inputs = preceded(
-        daily, test, max(history_days(settings.computation), settings.adapt.warmup_days)
+        daily, test, max(history_days(settings.feature_settings), settings.adapt.warmup_days)
     )
     experiment_id = store.configure(root, settings.mlflow.experiment)
     actual = test["consumption_mwh"].to_numpy()

@@ -48,25 +48,6 @@ def run(settings: Settings, root: Path) -> None:
     test = families[name]
     daily = read_daily(root)
     fitted = training_days(split(daily, settings.split)[0])
-    # The headline figures `dvc exp show` and `dvc metrics diff` compare: the served forecast's
-    # first, as issued at the issue time; the static model's beside it.
-    metrics = {
-        "model": name,
-        "test": {
-            "mape": test["dayahead"]["mape"],
-            "rmse": test["dayahead"]["rmse"],
-            "static": {"mape": test["static"]["mape"], "rmse": test["static"]["rmse"]},
-            "weather": "observed",
-        },
-        "families": {
-            family: {
-                "test_mape": families[family]["dayahead"]["mape"],
-                "test_static_mape": families[family]["static"]["mape"],
-            }
-            for family in names
-        },
-    }
-
     registered = settings.mlflow.registered_model
     tags = lineage.tags(root, settings.data.source, "select") | {"model": name}
     config = reported_configuration(settings, name, train[name])
@@ -94,7 +75,7 @@ def run(settings: Settings, root: Path) -> None:
                 tags={k: tags[k] for k in VERSION_TAGS if k in tags},
             )
         mlflow.log_param("registered_version", version.version)
-    write_json(root / paths.METRICS, metrics)
+    write_json(root / paths.METRICS, headline(name, families))
     _describe(registered, version.version, name, test, train[name], tags, fitted, latest)
     summary = (
         f"{name} (test MAPE {test['dayahead']['mape']:.2f} % served day-ahead, static "
@@ -123,6 +104,29 @@ def run(settings: Settings, root: Path) -> None:
         version.version,
         ALIAS,
     )
+
+
+def headline(name: str, families: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
+    """reports/metrics.json, the figures `dvc exp show` and `dvc metrics diff` compare: the
+    promoted family's served forecast first, as issued at the issue time, the static model's
+    beside it, then every family's."""
+    test = families[name]
+    return {
+        "model": name,
+        "test": {
+            "mape": test["dayahead"]["mape"],
+            "rmse": test["dayahead"]["rmse"],
+            "static": {"mape": test["static"]["mape"], "rmse": test["static"]["rmse"]},
+            "weather": "observed",
+        },
+        "families": {
+            family: {
+                "test_mape": scores["dayahead"]["mape"],
+                "test_static_mape": scores["static"]["mape"],
+            }
+            for family, scores in families.items()
+        },
+    }
 
 
 def _describe(

@@ -37,7 +37,7 @@ log = logging.getLogger(__name__)
 def _run_params(result: Result) -> dict[str, Any]:
     config = result.configuration
     return {
-        **config.settings,
+        **config.params,
         "feature_set": config.feature_set,
         "features": ",".join(config.features),
     }
@@ -128,7 +128,7 @@ def _report(
     return {
         "family": name,
         "feature_set": config.feature_set,
-        "params": config.settings,
+        "params": config.params,
         "cv": {k.removeprefix("cv_"): v for k, v in best.metrics.items() if k.startswith("cv_")},
         "n_configurations": len(results),
         "n_failed": sum(r.error is not None for r in results),

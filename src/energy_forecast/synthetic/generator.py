@@ -24,9 +24,9 @@ from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.synthetic import load_curve
 
-# Day-to-day noise of the generated load (relative). Fitted residuals on real data are larger
-# (about 5 %) because they hold slow structure the model leaves out (school holidays, the
-# weather of previous days); the generator keeps the plain day-to-day part.
+# Day-to-day noise of the generated load (relative). Residuals fitted on real data are larger
+# because they hold slow structure the model leaves out (school holidays, the weather of
+# previous days); the generator keeps the plain day-to-day part.
 LOAD_NOISE_SD = 0.01
 # The generated weather forecasts (`generate`'s `forecasts`): issued at 06:00 Paris each day for
 # that day and the next two. Each misses a day's national temperature by a normal error whose

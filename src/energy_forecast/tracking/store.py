@@ -269,10 +269,10 @@ def _writer_started() -> None:
 class ChildRuns:
     """A stage's configuration runs, written by a second process while the search goes on.
 
-    MLflow's SQL store spends about 10 ms of Python per run (some 30 queries): 171 runs cost
-    2 s of the search's own process. A writer forked from it does that work on the other
-    core. Leaving the block waits for every write and raises the first that failed. A
-    tracking server is written inline: there a write mostly waits on the network.
+    MLflow's SQL store spends tens of queries of Python on each run, which would hold up the
+    search's own process: a writer forked from it does that work on another core. Leaving the
+    block waits for every write and raises the first that failed. A tracking server is written
+    inline: there a write mostly waits on the network.
     """
 
     def __init__(self, experiment_id: str, parent_run_id: str) -> None:

@@ -1,9 +1,8 @@
 """The geometric mean of gradient boosting on a ridge baseline and a ridge on log consumption.
 
 Two models of different shapes err differently: the trees follow what the calendar and the
-weather do together, the log-linear ridge keeps proportional effects and extrapolates. Tracked
-day-ahead on the real exports, their geometric mean forecasts a held-out year about as well as
-or better than either (docs/benchmarks.md).
+weather do together, the log-linear ridge keeps proportional effects and extrapolates: the
+geometric mean of two such errors is smaller than either when they do not move together.
 """
 
 from __future__ import annotations
@@ -23,15 +22,21 @@ TRUSTED_TYPES: list[str] = ["energy_forecast.core.families.blend.GeometricMean",
 class GeometricMean(RegressorMixin, BaseEstimator):
     """Each of `estimators` fitted on the target; the forecast is their geometric mean."""
 
-    # Each estimator checks its own parameters.
-    _parameter_constraints: dict = {"estimators": "no_validation"}  # noqa: RUF012
+    # Each estimator checks its own parameters when it is fitted.
+    _parameter_constraints: dict = {"estimators": [list, tuple]}  # noqa: RUF012
 
     def __init__(self, estimators: Sequence[BaseEstimator] = ()) -> None:
         self.estimators = estimators
 
     def fit(self, X: Any, y: Any) -> GeometricMean:
-        if not self.estimators:
-            raise ValueError("estimators must name at least one estimator")
+        self._validate_params()
+        if not self.estimators or not all(
+            hasattr(e, "fit") and hasattr(e, "predict") for e in self.estimators
+        ):
+            raise ValueError(
+                f"estimators: expected at least one estimator with fit and predict, got "
+                f"{self.estimators!r}"
+            )
         self.estimators_ = [clone(e).fit(X, y) for e in self.estimators]
         self.n_features_in_ = self.estimators_[0].n_features_in_
         return self

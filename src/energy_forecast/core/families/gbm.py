@@ -2,8 +2,8 @@
 
 Trees approximate the linear response of consumption to heating degrees only in steps, and
 with two years of data they extrapolate it badly to a colder day than any they saw. With
-`baseline: ridge` the linear model carries that response and the trees fit what it leaves.
-On the real 2016-2017 files, cross-validation prefers this to either model alone.
+`baseline: ridge` the linear model carries that response and the trees fit what it leaves;
+the search chooses between the two by cross-validation.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.ensemble import HistGradientBoostingRegressor
+from sklearn.utils._param_validation import HasMethods
 from sklearn.utils.validation import check_is_fitted, column_or_1d
 
 from energy_forecast.core.families import ridge
@@ -26,19 +27,20 @@ BASELINES = ("none", "ridge")
 
 
 class ResidualBoosting(RegressorMixin, BaseEstimator):
-    """`baseline` fitted on the target, then `booster` on the baseline's residuals."""
+    """`booster` fitted on the residuals of `baseline`, itself fitted on the target."""
 
-    # Each of the two estimators checks its own parameters.
+    # Each of the two estimators checks its own parameters when it is fitted.
     _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
-        "baseline": "no_validation",
-        "booster": "no_validation",
+        "booster": [HasMethods(["fit", "predict"])],
+        "baseline": [HasMethods(["fit", "predict"])],
     }
 
-    def __init__(self, baseline: BaseEstimator, booster: BaseEstimator) -> None:
+    def __init__(self, booster: BaseEstimator, *, baseline: BaseEstimator) -> None:
         self.baseline = baseline
         self.booster = booster
 
     def fit(self, X: Any, y: Any) -> ResidualBoosting:
+        self._validate_params()
         # X goes to the baseline untouched: a model's first step may select columns by name.
         if y is None:
             raise ValueError("requires y to be passed, but the target y is None")
@@ -61,4 +63,4 @@ def estimator(
     booster = HistGradientBoostingRegressor(**settings)
     if baseline == "none":
         return booster
-    return ResidualBoosting(ridge.estimator(alpha=baseline_alpha), booster)
+    return ResidualBoosting(booster, baseline=ridge.estimator(alpha=baseline_alpha))
