@@ -40,7 +40,8 @@ from _workspace import ROOT, SHARED
 from energy_forecast import backtesting
 from energy_forecast.core.intervals import level_name
 from energy_forecast.data.daily import daily_table
-from energy_forecast.data.parsing import read_temperature, read_temperature_forecasts
+from energy_forecast.data.forecast_export import read_temperature_forecasts
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.modeling.training import (
     Configuration,
     best_configuration,

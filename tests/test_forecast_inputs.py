@@ -15,7 +15,7 @@ import yaml
 from conftest import PARAMS, ROOT, cli, copy_repo, weather_archive
 
 from energy_forecast.core.inputs import CONSUMPTION
-from energy_forecast.data.parsing import read_temperature
+from energy_forecast.data.temperature_export import read_temperature
 
 pytestmark = pytest.mark.slow
 PARIS = "Europe/Paris"

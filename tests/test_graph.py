@@ -95,6 +95,38 @@ def test_each_stage_depends_on_every_module_it_imports(stage: str) -> None:
     assert not missing, f"dvc.yaml stage {stage!r} does not depend on {missing}"
 
 
+def needless(stage: str, command: str, deps: list[str]) -> list[str]:
+    """The code deps of `stage` that hold no module its command imports."""
+    name, _, key = stage.partition("@")
+    roots = {RUNNER, f"energy_forecast.stages.{command.split()[3]}"}
+    roots |= DYNAMIC.get(name, lambda _: set())(key)
+    used = closure(roots)
+    return [
+        dep
+        for dep in deps
+        if dep.startswith("src/")
+        and not any(
+            path == (ROOT / dep).resolve() or (ROOT / dep).resolve() in path.parents
+            for path in used
+        )
+    ]
+
+
+@pytest.mark.parametrize("stage", sorted(stage_deps()))
+def test_each_stage_depends_on_no_module_it_does_not_import(stage: str) -> None:
+    """An edit to a module a stage never runs must not make DVC run it again."""
+    command, deps = stage_deps()[stage]
+    extra = needless(stage, command, deps)
+    assert not extra, f"dvc.yaml stage {stage!r} depends on {extra}, which it does not import"
+
+
+def test_a_needless_dep_is_found() -> None:
+    command, deps = stage_deps()["featurize"]
+    assert needless("featurize", command, [*deps, "src/energy_forecast/cli.py"]) == [
+        "src/energy_forecast/cli.py"
+    ]
+
+
 def test_a_removed_dep_is_found() -> None:
     command, deps = stage_deps()["featurize"]
     assert uncovered("featurize", command, [d for d in deps if d != "src/energy_forecast/data"])

@@ -16,7 +16,8 @@ from exportfiles import HEADER, TEMPERATURE_HEADER, consumption_rows, temperatur
 
 from energy_forecast.atomic import atomic_dir, atomic_path
 from energy_forecast.core.errors import InputError
-from energy_forecast.data.parsing import read_consumption, read_temperature
+from energy_forecast.data.consumption_export import read_consumption
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.modeling.training import split
 from energy_forecast.serving.batch import read_consumption_history, read_inputs
 from energy_forecast.settings import QualityRules, SplitSettings

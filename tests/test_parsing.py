@@ -15,13 +15,11 @@ from exportfiles import HEADER, TEMPERATURE_HEADER, consumption_rows, temperatur
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.data import exports
+from energy_forecast.data.consumption_export import read_consumption
 from energy_forecast.data.daily import daily_table
-from energy_forecast.data.parsing import (
-    read_consumption,
-    read_temperature,
-)
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.settings import QualityRules
 from energy_forecast.synthetic.generator import generate
 

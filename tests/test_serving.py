@@ -14,9 +14,9 @@ import requests
 from conftest import BIN, PARAMS, cli, env, run
 
 from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE
-from energy_forecast.data.parsing import read_temperature
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.modeling.saving import request_frame, required_columns
 from energy_forecast.serving.server import local_server
 from energy_forecast.tracking import lineage

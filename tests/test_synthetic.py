@@ -10,8 +10,9 @@ import pytest
 
 from energy_forecast.core.calendar import day_hours
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import read_consumption, read_temperature
+from energy_forecast.data.consumption_export import read_consumption
 from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.synthetic import load_curve
 from energy_forecast.synthetic.constants import CONSTANTS
 from energy_forecast.synthetic.generator import generate

@@ -103,7 +103,7 @@ def test_the_backtest_on_local_processes_is_the_one_process_backtest(synthetic_d
 
 
 def archive(observed: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
-    """Weather forecasts of `days` as `parsing.read_temperature_forecasts` gives them: each day
+    """Weather forecasts of `days` as `read_temperature_forecasts` gives them: each day
     forecast at 06:00 the day before (observed + 1 °C) and on the day (+ 0.5 °C), and at 10:00
     the day before (+ 9 °C), after a 09:00 issue."""
     paris = "Europe/Paris"
@@ -128,7 +128,7 @@ def test_with_weather_forecasts_no_observed_temperature_of_a_day_forecast_is_rea
     """At 09:00 on D-1 the forecast of D reads D-1's and D's temperatures as forecast by then
     (D-1's of 06:00 that day, D's of 06:00 the day before), never their observations nor a
     forecast issued later; D-2's observations it reads."""
-    from energy_forecast.data.parsing import read_temperature
+    from energy_forecast.data.temperature_export import read_temperature
 
     window = {"start": "2017-01-01", "end": "2017-01-08", "train_days": 730}
     settings = parse(PARAMS | {"backtest": PARAMS["backtest"] | window | {"weather": "forecast"}})

@@ -17,7 +17,12 @@ from energy_forecast.issuing import (
     requests_as_issued,
     simulated_temperatures,
 )
-from energy_forecast.modeling.training import refit, served_model, served_request
+from energy_forecast.modeling.training import (
+    forecast_description,
+    refit,
+    served_model,
+    served_request,
+)
 from energy_forecast.settings import parse
 
 
@@ -55,6 +60,7 @@ def test_the_error_model_forecasts_only_the_forecast_days_with_errors_growing_wi
     assert again.iloc[1, 0] - temperatures.loc[days[0]].iloc[0] == errors[1][0]
 
 
+@pytest.mark.slow
 def test_interleaved_requests_answer_each_day_as_a_request_of_its_own(synthetic_daily) -> None:
     """Request r answers every 28th day; each answered day's forecast equals the one a request
     of its own (its warm-up, then the day, as issued) gets: the static part exactly, as no
@@ -81,6 +87,7 @@ def test_interleaved_requests_answer_each_day_as_a_request_of_its_own(synthetic_
     np.testing.assert_allclose([together[d] for d in sorted(together)], alone, rtol=1e-12)
 
 
+@pytest.mark.slow
 def test_bands_calibrated_with_forecast_weather_are_wider(synthetic_daily) -> None:
     train = training_days(synthetic_daily)
     widths = {}
@@ -93,6 +100,7 @@ def test_bands_calibrated_with_forecast_weather_are_wider(synthetic_daily) -> No
         assert widths["simulated"][level] > 1.1 * widths["observed"][level]
 
 
+@pytest.mark.slow
 def test_each_calibration_day_must_be_answered_once(synthetic_daily) -> None:
     settings = settings_with(adapt={"method": "none"})
     train = training_days(synthetic_daily)
@@ -116,12 +124,20 @@ def test_the_error_model_is_refused_beyond_two_days_ahead() -> None:
     )
 
 
+def test_the_served_model_says_which_weather_calibrated_its_bands() -> None:
+    described = forecast_description(settings_with())
+    assert described["bands"] == {"weather": "simulated", "weather_error": 0.7}
+    described = forecast_description(settings_with(intervals={"weather": "forecast"}))
+    assert described["bands"] == {"weather": "forecast"}
+
+
 def test_forecast_weather_needs_the_archive(synthetic_daily) -> None:
     settings = settings_with(intervals={"weather": "forecast"})
     with pytest.raises(InputError, match=r"intervals\.weather: forecast calibrates the bands"):
         calibration_weather(settings, training_days(synthetic_daily), None)
 
 
+@pytest.mark.slow
 def test_a_request_s_observed_errors_keep_the_band_of_forecasts_as_issued(synthetic_daily) -> None:
     """A request's days carry observed temperatures: tracked on their errors alone, the band
     would shrink to the observed weather's within weeks. Each gets a calibration day's weather

@@ -59,7 +59,7 @@ class Window:
     origin: pd.Timestamp
     train: pd.DataFrame
     request: pd.DataFrame  # warm-up days and forecast days, consumption of every day
-    # The weather forecasts of its days (rows of `parsing.read_temperature_forecasts`), with
+    # The weather forecasts of its days (rows of `read_temperature_forecasts`), with
     # `backtest.weather: forecast` and for the bands' calibration days with `intervals.weather:
     # forecast`; None: neither asks for them.
     weather_forecasts: pd.DataFrame | None = None

@@ -13,11 +13,12 @@ from pathlib import Path
 import pandas as pd
 
 from energy_forecast.core.errors import InputError
+from energy_forecast.data.consumption_export import ConsumptionDays, read_consumption
 from energy_forecast.data.exports import STATUS_ORDER
-from energy_forecast.data.parsing import ConsumptionDays, read_consumption, read_temperature
 from energy_forecast.data.quality import DEFAULT_RULES, QualityReport
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import consecutive_runs, national_temperatures
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.settings import QualityRules
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from urllib3.util import Retry
 
 from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import export_days
+from energy_forecast.data.tables import export_days
 from energy_forecast.progress import progress_bar
 from energy_forecast.settings import OdreSettings
 

@@ -1,5 +1,5 @@
 """Temperature forecasts from Open-Meteo (open-meteo.com), as the forecast-temperature file that
-`parsing.read_temperature_forecasts` reads (docs/forecasting.md), so that a downloaded forecast
+`read_temperature_forecasts` reads (docs/forecasting.md), so that a downloaded forecast
 and a provider's file go through one reader.
 
 Two APIs, one request shape (hourly 2 m temperature at each region's point of
@@ -31,8 +31,8 @@ from energy_forecast.core.calendar import day_hours
 from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.core.inputs import PARIS
 from energy_forecast.data import exports
+from energy_forecast.data.forecast_export import forecast_file_rows
 from energy_forecast.data.odre import RETRIES, session
-from energy_forecast.data.parsing import forecast_file_rows
 from energy_forecast.data.regions import POINTS
 from energy_forecast.settings import OpenMeteoSettings
 

@@ -308,7 +308,7 @@ def read_series(
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The complete days' energy (`consumption_mwh`, `status`, `n_halfhours`, `rte_j1_mwh`,
     with an issue time `consumption_to_issue_mwh`), and every day's completeness and counts,
-    as `parsing.read_consumption` returns them for ODRÉ's exports."""
+    as `read_consumption` returns them for ODRÉ's exports."""
     rows = (_entsoe_rows if fmt == "entsoe" else _eco2mix_rows)(text, path, rules)
     rows = rows.assign(day=_paris_day(rows["start"]))
     kept, counted = _single_intervals(rows, path)

@@ -11,7 +11,7 @@ import pandas as pd
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import PARIS
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import as_issued, read_temperature_forecasts
+from energy_forecast.data.forecast_export import as_issued, read_temperature_forecasts
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.issuing import Issue, Weather, simulated_weather
@@ -25,7 +25,7 @@ MAX_WEATHER_AGE = pd.Timedelta(hours=48)
 
 def issued_regional(forecasts: pd.DataFrame, issue: Issue, source: str) -> pd.DataFrame:
     """The regional temperatures of the issue's forecast days as forecast by its issue time,
-    from `parsing.read_temperature_forecasts` rows; an error naming the days the file covers
+    from `read_temperature_forecasts` rows; an error naming the days the file covers
     when it has none of them, a day or regions it lacks, or a forecast issued more than
     `MAX_WEATHER_AGE` before the issue time. A forecast day is never interpolated from its
     neighbours: it is forecast or refused."""
@@ -74,7 +74,7 @@ def forecast_temperatures(
 
 def archived_weather(forecasts: pd.DataFrame, population_year: int, source: str) -> Weather:
     """Forecast days' temperatures from an archive of weather forecasts (rows of
-    `parsing.read_temperature_forecasts`), as forecast by each issue time."""
+    `read_temperature_forecasts`), as forecast by each issue time."""
     return lambda issue: forecast_temperatures(forecasts, issue, population_year, source)
 
 

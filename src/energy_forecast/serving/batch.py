@@ -23,8 +23,9 @@ from energy_forecast.core.features import (
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, TEMPERATURE_COLUMNS
 from energy_forecast.core.served import POINT_ONLY
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import read_consumption, read_temperature
+from energy_forecast.data.consumption_export import read_consumption
 from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.modeling.saving import forecast_metadata, required_columns
 from energy_forecast.settings import QualityRules, Settings
 from energy_forecast.tracking import store

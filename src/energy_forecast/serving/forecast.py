@@ -31,12 +31,10 @@ from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE, PARIS
 from energy_forecast.data import odre, openmeteo
-from energy_forecast.data.parsing import (
-    read_consumption,
-    read_temperature,
-    read_temperature_forecasts,
-)
+from energy_forecast.data.consumption_export import read_consumption
+from energy_forecast.data.forecast_export import read_temperature_forecasts
 from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.data.weather_forecasts import issued_regional
 from energy_forecast.issuing import Issue
 from energy_forecast.modeling.saving import (

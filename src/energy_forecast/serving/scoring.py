@@ -28,7 +28,7 @@ from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION, RTE_J1
 from energy_forecast.data import odre
-from energy_forecast.data.parsing import read_consumption
+from energy_forecast.data.consumption_export import read_consumption
 from energy_forecast.serving.forecast import check_output_format
 from energy_forecast.settings import Settings
 from energy_forecast.tracking import store

@@ -12,7 +12,7 @@ from energy_forecast import paths
 from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.data import exports, sources
-from energy_forecast.data.parsing import read_temperature
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.settings import PARAMS_FILE, Settings
 
 log = logging.getLogger(__name__)

@@ -19,9 +19,11 @@ import pandas as pd
 from energy_forecast.core.calendar import day_hours
 from energy_forecast.core.inputs import PARIS
 from energy_forecast.data import exports
-from energy_forecast.data.parsing import forecast_file_rows, read_consumption, read_temperature
+from energy_forecast.data.consumption_export import read_consumption
+from energy_forecast.data.forecast_export import forecast_file_rows
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
+from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.synthetic import load_curve
 
 # Day-to-day noise of the generated load (relative). Residuals fitted on real data are larger
@@ -202,7 +204,7 @@ def forecast_archive(
     regional_sd: float = FORECAST_REGIONAL_SD,
 ) -> pd.DataFrame:
     """A forecast file's table (docs/forecasting.md) of the days of `regional` (rows of
-    `parsing.read_temperature`, every region each day): each day forecast at 06:00 Paris on
+    `read_temperature`, every region each day): each day forecast at 06:00 Paris on
     the day and the days before, `lead_sd[lead]` °C the standard deviation of the national error
     at each lead, shared by the regions and by TMin, TMax and TMoy, plus `regional_sd` of a
     region's own."""

@@ -1,4 +1,4 @@
-"""Parse RTE's ODRÉ exports into clean tables, refusing anything they cannot vouch for.
+"""Parse RTE's consumption exports into days of energy, refusing anything they cannot vouch for.
 
 Day energy (a documented choice): the export gives average MW per half-hour in Paris wall-clock
 time and always 48 rows per day, but Paris days last 23 h (spring) or 25 h (autumn). Rows whose
@@ -15,7 +15,6 @@ are resolved by the rules of `quality.QualityRules`, each resolution recorded wi
 
 from __future__ import annotations
 
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,13 +24,13 @@ import pandas as pd
 
 from energy_forecast.core.calendar import day_hours
 from energy_forecast.core.errors import InputError
-from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, PARIS, TEMPERATURE_RANGE
+from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, PARIS
 from energy_forecast.core.settings import issue_minutes
 from energy_forecast.data import exports, rte_series
 from energy_forecast.data.exports import STATUS_ORDER
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
-from energy_forecast.data.regions import REGIONS
-from energy_forecast.data.rows import fail_at, malformed
+from energy_forecast.data.rows import fail_at
+from energy_forecast.data.tables import decoded_text, export_days, header_line, numbers, read_table
 from energy_forecast.settings import QualityRules
 
 # How many days after a conflicting duplicate the half-hour it belongs to is looked for: the
@@ -41,80 +40,6 @@ REFILE_WINDOW_DAYS = 3
 # twice and is refused by name.
 MAX_CONFLICTS_PER_DAY = 1
 _HEURE = re.compile(r"^([01]\d|2[0-3]):[03]0$")
-
-
-# The first columns of RTE's annual eCO2mix exports (`eCO2mix_RTE_Annuel-Definitif_YYYY.xls`).
-ECO2MIX_ANNUAL_HEADER = "Périmètre\tNature\tDate\tHeures".encode("latin-1")
-
-
-def _decoded(path: Path) -> str:
-    raw = path.read_bytes()
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        if raw.startswith(ECO2MIX_ANNUAL_HEADER):
-            raise InputError(
-                "an eCO2mix annual export (a Latin-1, tab-separated text named .xls), which "
-                "this version does not read; expected an ODRÉ consumption export, the ODRÉ "
-                f"datasets {list(exports.ECO2MIX_DATASETS)}, or ENTSO-E's Total Load",
-                source=str(path),
-                line=1,
-            ) from None
-        line = raw[: err.start].count(b"\n") + 1
-        raise InputError(
-            f"byte 0x{raw[err.start]:02x} is not UTF-8; expected a UTF-8 ODRÉ export",
-            source=str(path),
-            line=line,
-        ) from None
-
-
-def _header(text: str) -> str:
-    return text.split("\n", 1)[0].rstrip("\r")
-
-
-def _read_table(
-    path: Path, required: list[str], optional: tuple[str, ...] = (), text: str | None = None
-) -> pd.DataFrame:
-    """Read a `;`-separated UTF-8 export as strings, checking encoding, separator and columns."""
-    text = _decoded(path) if text is None else text
-    header = _header(text)
-    if not header:
-        raise InputError("the file is empty; expected a header line", source=str(path), line=1)
-    if exports.SEPARATOR not in header:
-        found = next((s for s in (",", "\t", "|") if s in header), None)
-        hint = f" (the header looks {found!r}-separated)" if found else ""
-        raise InputError(
-            f"expected {exports.SEPARATOR!r}-separated columns{hint}", source=str(path), line=1
-        )
-    names = header.split(exports.SEPARATOR)
-    for column in required:
-        if column not in names:
-            raise InputError(
-                f"missing column {column!r}; the header has {names}", source=str(path), line=1
-            )
-    usecols = [c for c in names if c in required or c in optional]
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=exports.SEPARATOR,
-            dtype=str,
-            usecols=usecols,
-            keep_default_na=False,
-            skip_blank_lines=False,
-        )
-    except pd.errors.ParserError as err:
-        raise malformed(err, path) from None
-    if frame.empty:
-        raise InputError("no data rows below the header", source=str(path), line=2)
-    return frame
-
-
-def _numbers(frame: pd.DataFrame, column: str, path: Path, allow_blank: bool) -> pd.Series:
-    text = frame[column].str.strip()
-    values = pd.to_numeric(text.str.replace(",", ".", regex=False), errors="coerce")
-    bad = values.isna() & (text != "") if allow_blank else values.isna()
-    fail_at(bad, frame, column, path, "a number")
-    return values
 
 
 @dataclass
@@ -132,26 +57,6 @@ class ConsumptionDays:
     @property
     def refiled_rows(self) -> int:
         return int(self.days["midnight_rows_refiled"].sum())
-
-
-def export_days(values: pd.Series, dataset: str) -> tuple[pd.Series, str]:
-    """The Paris day of each row of an export's day column, NaT where unreadable.
-
-    Consumption exports write `dd/mm/yyyy`, eCO2mix ones ISO dates; temperature exports write
-    ISO dates (possibly with a
-    time) or, once re-saved by a spreadsheet, `dd/mm/yy`, decided from the first row. Returns the
-    days and a description of the expected format, for error messages.
-    """
-    text = values.astype(str).str.strip()
-    if dataset == "consumption":
-        fmt, expected = "%d/%m/%Y", "a date as dd/mm/yyyy"
-    elif dataset == "eco2mix":
-        fmt, expected = "%Y-%m-%d", "an ISO date YYYY-MM-DD"
-    elif text.iloc[0][:4].isdigit() and text.iloc[0][4:5] == "-":
-        fmt, expected, text = "%Y-%m-%d", "an ISO date YYYY-MM-DD", text.str[:10]
-    else:
-        fmt, expected = "%d/%m/%y", "a dd/mm/yy date"
-    return pd.to_datetime(text, format=fmt, errors="coerce"), expected
 
 
 def _plausible_mw(frame: pd.DataFrame, mw: pd.Series, path: Path, rules: QualityRules) -> None:
@@ -187,7 +92,7 @@ def _consumption_rows(frame: pd.DataFrame, path: Path, rules: QualityRules) -> p
     fail_at(
         instant.isna(), frame, exports.CONSUMPTION_INSTANT, path, "an ISO 8601 time with offset"
     )
-    mw = _numbers(frame, exports.CONSUMPTION_MW, path, allow_blank=True)
+    mw = numbers(frame, exports.CONSUMPTION_MW, path, allow_blank=True)
     _plausible_mw(frame, mw, path, rules)
     status = frame[exports.CONSUMPTION_STATUS].str.strip()
     unknown = ~status.isin(STATUS_ORDER) & mw.notna()
@@ -480,8 +385,8 @@ def read_consumption(
     ("HH:MM") each day's energy up to it: ODRÉ's `consommation-quotidienne-brute`, or the series
     RTE forecasts (ENTSO-E or eCO2mix exports, `rte_series`), told apart by their header."""
     path = Path(path)
-    text = _decoded(path)
-    series = rte_series.series_format(_header(text))
+    text = decoded_text(path)
+    series = rte_series.series_format(header_line(text))
     if series is None:
         table, days, resolutions = _odre_consumption(path, text, rules, issue_time)
     else:
@@ -509,158 +414,8 @@ def _odre_consumption(
         exports.CONSUMPTION_MW,
         exports.CONSUMPTION_STATUS,
     ]
-    rows = _consumption_rows(_read_table(path, cols, text=text), path, rules)
+    rows = _consumption_rows(read_table(path, cols, text=text), path, rules)
     rows = _apply_status_rule(rows, rules.non_final_status, path)
     rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
     table, days = _daily_energy(rows, issue_time, rules.max_missing_halfhours)
     return table, days.assign(values_missing=0, values_unpublished=0, rows_reordered=0), resolutions
-
-
-def read_temperature(path: str | Path) -> pd.DataFrame:
-    """Parse a `temperature-quotidienne-regionale` export (either variant) into long rows.
-
-    Returns columns date, region (INSEE code), min, max, mean; one row per (date, region).
-    """
-    path = Path(path)
-    long = _temperature_rows(_read_table(path, TEMPERATURE_REQUIRED), path)
-    return _one_row_per_region_day(long, path)
-
-
-TEMPERATURE_REQUIRED = [
-    exports.TEMPERATURE_DATE,
-    exports.TEMPERATURE_REGION,
-    *exports.TEMPERATURE_VALUES,
-]
-
-
-def _temperature_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Checked rows of a regional temperature table: date, region, line, min, max, mean."""
-    date, expected = export_days(frame[exports.TEMPERATURE_DATE], "temperature")
-    fail_at(date.isna(), frame, exports.TEMPERATURE_DATE, path, expected)
-    code = pd.to_numeric(frame[exports.TEMPERATURE_REGION].str.strip(), errors="coerce")
-    known = sorted(REGIONS)
-    fail_at(
-        ~code.isin(known), frame, exports.TEMPERATURE_REGION, path, f"an INSEE region code {known}"
-    )
-    long = pd.DataFrame({"date": date, "region": code.astype(int), "line": frame.index + 2})
-    low, high = TEMPERATURE_RANGE
-    for column, name in exports.TEMPERATURE_VALUES.items():
-        long[name] = _numbers(frame, column, path, allow_blank=False)
-        outside = (long[name] < low) | (long[name] > high)
-        if outside.any():
-            row = long[outside].iloc[0]
-            raise InputError(
-                f"{row[name]:g} °C for region {row['region']} on {row['date'].date()} is not a "
-                f"temperature between {low:g} and {high:g} °C",
-                source=str(path),
-                line=int(row["line"]),
-                column=column,
-            )
-    _ordered_temperatures(long, path)
-    return long
-
-
-# The exports round each value to 0.01 °C.
-TEMPERATURE_ROUNDING = 0.01
-
-
-def _ordered_temperatures(long: pd.DataFrame, path: Path) -> None:
-    """A day's minimum is at most its mean, and its mean at most its maximum."""
-    slack = TEMPERATURE_ROUNDING
-    disordered = (long["min"] > long["mean"] + slack) | (long["mean"] > long["max"] + slack)
-    if disordered.any():
-        row = long[disordered].iloc[0]
-        raise InputError(
-            f"region {row['region']} on {row['date'].date()}: TMin {row['min']:g}, TMoy "
-            f"{row['mean']:g}, TMax {row['max']:g} °C; expected TMin <= TMoy <= TMax",
-            source=str(path),
-            line=int(row["line"]),
-        )
-
-
-def _one_row_per_region_day(long: pd.DataFrame, path: Path) -> pd.DataFrame:
-    """Identical repeats dropped; different values for a (date, region) refused."""
-    dup = long.duplicated(["date", "region"], keep=False)
-    if dup.any():
-        dups = long[dup]
-        values = list(exports.TEMPERATURE_VALUES.values())
-        spread = dups.groupby(["date", "region"])[values].nunique().max(axis=1)
-        if (spread > 1).any():
-            day, region = spread[spread > 1].index[0]
-            lines = dups.loc[(dups["date"] == day) & (dups["region"] == region), "line"].tolist()
-            raise InputError(
-                f"region {region} on {day.date()} appears on lines {lines} with different "
-                "values; expected one row per (date, region)",
-                source=str(path),
-                line=lines[1],
-            )
-        long = long.drop_duplicates(["date", "region"])
-    return long.drop(columns="line").sort_values(["date", "region"]).reset_index(drop=True)
-
-
-def forecast_file_rows(
-    issued: pd.DatetimeIndex,
-    dates: pd.DatetimeIndex,
-    regions: np.ndarray | int,
-    values: dict[str, np.ndarray],
-) -> pd.DataFrame:
-    """Rows of a temperature forecast file, as `read_temperature_forecasts` reads them: each
-    `issued` instant in Paris time, ISO 8601 with its offset; `values` (`min`, `max`, `mean`)
-    to 0.01 °C."""
-    return pd.DataFrame(
-        {
-            exports.FORECAST_ISSUED: pd.DatetimeIndex(issued)
-            .tz_convert(PARIS)
-            .map(pd.Timestamp.isoformat),
-            exports.TEMPERATURE_DATE: pd.DatetimeIndex(dates).strftime("%Y-%m-%d"),
-            exports.TEMPERATURE_REGION: regions,
-            **{
-                label: np.round(np.asarray(values[key], dtype=float), 2)
-                for label, key in exports.TEMPERATURE_VALUES.items()
-            },
-        }
-    )
-
-
-def read_temperature_forecasts(path: str | Path) -> pd.DataFrame:
-    """Parse a temperature forecast file: the columns of a regional temperature export
-    (`Date`, `Code INSEE région`, `TMin (°C)`, `TMax (°C)`, `TMoy (°C)`) after an `issued_at`
-    column (ISO 8601 with offset); without `Code INSEE région`, national values, which stand
-    for every region. Returns the rows of `read_temperature` with `issued` (UTC) beside them,
-    every forecast the file holds; a file of the header alone holds none."""
-    path = Path(path)
-    national = [c for c in TEMPERATURE_REQUIRED if c != exports.TEMPERATURE_REGION]
-    frame = _read_table(path, [exports.FORECAST_ISSUED, *national], (exports.TEMPERATURE_REGION,))
-    if exports.TEMPERATURE_REGION not in frame.columns:
-        # National values: each row stands for every region, so that the national means the
-        # regions make are its values.
-        frame = frame.loc[frame.index.repeat(len(REGIONS))]
-        frame[exports.TEMPERATURE_REGION] = [str(c) for c in sorted(REGIONS)] * (
-            len(frame) // len(REGIONS)
-        )
-    text = frame[exports.FORECAST_ISSUED].str.strip()
-    issued = pd.to_datetime(text, format="ISO8601", utc=True, errors="coerce")
-    # A time without its offset would be read as UTC: an hour or two off in Paris.
-    bad = issued.isna() | ~text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$", regex=True)
-    fail_at(bad, frame, exports.FORECAST_ISSUED, path, "an ISO 8601 time with its UTC offset")
-    return _temperature_rows(frame, path).assign(issued=issued.to_numpy())
-
-
-def as_issued(forecasts: pd.DataFrame, issued_by: pd.Timestamp, source: str) -> pd.DataFrame:
-    """Of `read_temperature_forecasts`' rows, each (date, region) from the latest forecast issued
-    by `issued_by`, as `read_temperature` returns observations with the time it was `issued`;
-    forecasts issued later are never read."""
-    known = forecasts[forecasts["issued"] <= issued_by]
-    if known.empty:
-        first = (
-            f"the first was issued {forecasts['issued'].min().tz_convert(PARIS):%Y-%m-%d %H:%M %Z}"
-            if len(forecasts)
-            else "it holds none"
-        )
-        raise InputError(
-            f"no forecast issued by {issued_by.tz_convert(PARIS):%Y-%m-%d %H:%M %Z}; {first}",
-            source=source,
-            column=exports.FORECAST_ISSUED,
-        )
-    latest = known[known["issued"] == known.groupby(["date", "region"])["issued"].transform("max")]
-    return _one_row_per_region_day(latest, Path(source))
