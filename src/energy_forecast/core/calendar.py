@@ -23,10 +23,18 @@ def _days(dates: pd.DatetimeIndex) -> np.ndarray:
     return dates.to_numpy().astype("datetime64[D]")
 
 
+@cache
+def _holidays_of_years(first: int, last: int) -> np.ndarray:
+    """The public holidays of the years first..last, sorted: a request asks for the same span
+    a dozen times (each calendar feature), and a served model for the same spans all day."""
+    return np.array(sorted(d for y in range(first, last + 1) for d in _holidays_of_year(y)))
+
+
 def _holiday(days: np.ndarray) -> np.ndarray:
-    years = np.unique(days.astype("datetime64[Y]").astype(int) + 1970)
-    known = np.array(sorted(set().union(*(_holidays_of_year(int(y)) for y in years))))
-    return np.isin(days, known)
+    if days.size == 0:
+        return np.zeros(0, dtype=bool)
+    years = days.astype("datetime64[Y]").astype(int) + 1970
+    return np.isin(days, _holidays_of_years(int(years.min()), int(years.max())))
 
 
 def _off(days: np.ndarray) -> np.ndarray:
