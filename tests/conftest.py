@@ -324,6 +324,11 @@ def settings_with(**adapt) -> Settings:
     return parse(PARAMS | {"adapt": PARAMS["adapt"] | adapt})
 
 
+def settings_with_sections(**sections: dict) -> Settings:
+    """params.yaml's settings with each named section updated by its mapping."""
+    return parse(PARAMS | {k: PARAMS.get(k, {}) | v for k, v in sections.items()})
+
+
 def ridge(settings: Settings) -> Configuration:
     features = feature_set(settings, "load", "test")
     return Configuration("ridge", "load", features, {"alpha": 1.0, "log_target": True})

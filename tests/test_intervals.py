@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from conftest import PARAMS, ridge
+from conftest import settings_with_sections as settings_with
 from sklearn.base import clone
 from sklearn.dummy import DummyRegressor
 from sklearn.linear_model import Ridge
@@ -23,10 +24,6 @@ from energy_forecast.core.served import make_model
 from energy_forecast.core.settings import FeatureSettings
 from energy_forecast.modeling.training import served_inputs, served_model
 from energy_forecast.settings import parse
-
-
-def settings_with(**sections):
-    return parse(PARAMS | {k: PARAMS.get(k, {}) | v for k, v in sections.items()})
 
 
 def fitted(daily: pd.DataFrame, settings, before: str = "2017-01-01"):

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import PARAMS, ridge
+from conftest import ridge
+from conftest import settings_with_sections as settings_with
 
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.features import CONSUMPTION, history_days
@@ -23,11 +24,6 @@ from energy_forecast.modeling.training import (
     served_model,
     served_request,
 )
-from energy_forecast.settings import parse
-
-
-def settings_with(**sections):
-    return parse(PARAMS | {k: PARAMS.get(k, {}) | v for k, v in sections.items()})
 
 
 def training_days(daily: pd.DataFrame, before: str = "2017-07-01") -> pd.DataFrame:
