@@ -131,8 +131,10 @@ def test_the_backtest_with_weather_forecasts_from_each_source(repo: Path) -> Non
     one `ingest` says what to set; with `observed` the archive is its header alone."""
     params = yaml.safe_load((repo / "params.yaml").read_text())
     params["families"] = {"ridge": SMALL["families"]["ridge"]}
-    params["backtest"]["weather"] = "forecast"
-    params["intervals"]["weather"] = "forecast"
+    params["backtest"] |= {"weather": "forecast", "end": "2017-01-30"}
+    # A short calibration: each of its 28 requests reads the archive's forecasts.
+    params["intervals"] |= {"weather": "forecast", "calibration_days": 120}
+    params["adapt"]["selection_days"] = 120
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(repo, DVC, "repro")
     # The served model's bands were calibrated on the archive's forecasts, and say so.
