@@ -25,7 +25,7 @@ from energy_forecast.core.served import make_model
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.saving import request_frame
 from energy_forecast.modeling.training import feature_set, split
-from energy_forecast.settings import load
+from energy_forecast.runtime.settings import load
 
 REAL = {
     "data": {"source": "files", "start": "2016-01-01", "end": "2018-12-31"},

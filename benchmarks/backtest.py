@@ -51,7 +51,7 @@ from energy_forecast.modeling.training import (
     refit,
     search,
 )
-from energy_forecast.settings import Settings, parse
+from energy_forecast.runtime.settings import Settings, parse
 from energy_forecast.synthetic.generator import (
     FORECAST_LEAD_SD,
     FORECAST_REGIONAL_SD,

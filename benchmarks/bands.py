@@ -29,7 +29,7 @@ from backtest import (
 )
 
 from energy_forecast import backtesting
-from energy_forecast.settings import Settings
+from energy_forecast.runtime.settings import Settings
 
 CALIBRATIONS = ("observed", "simulated")
 

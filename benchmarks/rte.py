@@ -32,7 +32,7 @@ from backtest import promoted_before, settings_for
 from energy_forecast import backtesting
 from energy_forecast.data.daily import daily_table
 from energy_forecast.modeling.training import Configuration
-from energy_forecast.settings import Settings
+from energy_forecast.runtime.settings import Settings
 
 ENTSOE = ROOT.parent / "shared" / "data" / "entsoe"
 TEMPERATURE = SHARED / "temperature-quotidienne-regionale_2016-2021_ddmmyy.csv"

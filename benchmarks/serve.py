@@ -27,8 +27,8 @@ from _workspace import ROOT, env
 from energy_forecast.core.families import family
 from energy_forecast.core.features import build_features, required_inputs
 from energy_forecast.modeling.saving import request_frame
+from energy_forecast.runtime.settings import load
 from energy_forecast.serving.server import local_server
-from energy_forecast.settings import load
 
 # The variables that choose OpenBLAS's and NumPy's CPU kernels (energy_forecast/__init__.py).
 KERNEL_VARIABLES = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")

@@ -35,7 +35,7 @@ from energy_forecast.modeling.training import (
     search,
     split,
 )
-from energy_forecast.settings import ComputeSettings, Settings, load
+from energy_forecast.runtime.settings import ComputeSettings, Settings, load
 from energy_forecast.stages import train
 
 ROUNDS = 3

@@ -23,7 +23,7 @@ import pytest
 import yaml
 
 from energy_forecast.modeling.training import Configuration, feature_set
-from energy_forecast.settings import Settings, parse
+from energy_forecast.runtime.settings import Settings, parse
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent

@@ -18,7 +18,7 @@ from energy_forecast.modeling.training import (
     served_inputs,
     served_model,
 )
-from energy_forecast.settings import FeatureSettings, parse
+from energy_forecast.runtime.settings import FeatureSettings, parse
 
 
 def fitted_on_2016_2017(daily: pd.DataFrame, settings) -> tuple[KalmanAdaptive, Configuration]:

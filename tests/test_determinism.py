@@ -14,7 +14,7 @@ import pytest
 from conftest import ROOT
 from threadpoolctl import threadpool_info
 
-from energy_forecast.stages import run_stage
+from energy_forecast.runtime.stage import run_stage
 
 # What a process that imports the package first computes with: each OpenBLAS's kernel, and the
 # AVX-512 groups NumPy dispatches to.

@@ -7,7 +7,7 @@ import re
 import yaml
 from conftest import PARAMS, ROOT
 
-from energy_forecast.settings import FeaturesSection
+from energy_forecast.runtime.settings import FeaturesSection
 
 # A stage output as code and docstrings name it: under data/raw, data/processed, models or
 # reports; `<family>` and `<name>` stand for any family.

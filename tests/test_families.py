@@ -15,7 +15,7 @@ from energy_forecast.core.families.ptg import BoundWarning, PTGRegressor
 from energy_forecast.core.features import required_inputs
 from energy_forecast.core.served import make_model
 from energy_forecast.modeling.saving import request_frame
-from energy_forecast.settings import FeatureSettings
+from energy_forecast.runtime.settings import FeatureSettings
 from energy_forecast.synthetic.constants import CONSTANTS
 
 

@@ -319,8 +319,8 @@ def test_every_day_of_a_month_is_forecast_from_an_export_without_month_ends(
     ends or runs through such gaps (31 December, 31 January, 28 February, D-1 on 1 March)."""
     from energy_forecast.issuing import Issue
     from energy_forecast.modeling.saving import required_columns
+    from energy_forecast.runtime.settings import load
     from energy_forecast.serving.forecast import forecast_request
-    from energy_forecast.settings import load
 
     observed = repo / "data/raw/temperature.csv"
     lines = observed.read_text(encoding="utf-8-sig").splitlines()
@@ -350,8 +350,8 @@ def test_every_day_of_may_2021_is_forecast_from_the_real_exports(
     """The real temperature export lacks 2021-04-30 in every region: windows run through it,
     and on 2 May it is the last whole day, interpolated up to the forecast of 1 May."""
     from energy_forecast.issuing import Issue
+    from energy_forecast.runtime.settings import load
     from energy_forecast.serving.forecast import forecast_request
-    from energy_forecast.settings import load
 
     consumption, temperature = real_files_2021
     observed = read_temperature(temperature)

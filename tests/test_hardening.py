@@ -14,13 +14,13 @@ import pandas as pd
 import pytest
 from exportfiles import HEADER, TEMPERATURE_HEADER, consumption_rows, temperature_rows, write
 
-from energy_forecast.atomic import atomic_dir, atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.data.consumption_export import read_consumption
 from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.modeling.training import split
+from energy_forecast.runtime.atomic import atomic_dir, atomic_path
+from energy_forecast.runtime.settings import QualityRules, SplitSettings
 from energy_forecast.serving.batch import read_consumption_history, read_inputs
-from energy_forecast.settings import QualityRules, SplitSettings
 
 
 def refused(call, *args) -> str:
@@ -112,7 +112,7 @@ def test_a_misspelt_column_in_a_predict_file_is_refused_not_dropped(tmp_path: Pa
 
 
 def test_a_folder_that_cannot_be_written_is_named() -> None:
-    from energy_forecast.atomic import write_text
+    from energy_forecast.runtime.atomic import write_text
 
     # sysfs takes no new file, even from root: a folder no one can write into.
     with pytest.raises(InputError) as caught:
@@ -215,7 +215,7 @@ def test_a_store_that_cannot_be_written_is_one_line_before_anything_is_logged(
 
 def test_an_interruption_without_a_reason_says_ctrl_c(capsys) -> None:
 
-    from energy_forecast.runner import run
+    from energy_forecast.runtime.runner import run
 
     def work() -> None:
         raise KeyboardInterrupt
@@ -244,7 +244,7 @@ def test_ctrl_c_inside_the_csv_parser_is_an_interruption_not_a_malformed_file(ca
     import io
     import signal
 
-    from energy_forecast.runner import run
+    from energy_forecast.runtime.runner import run
 
     class Interrupted(io.StringIO):
         """A source whose read is interrupted by Ctrl-C, as a user's is mid-parse."""
@@ -305,7 +305,7 @@ def test_select_checks_the_store_before_writing(tmp_path: Path, monkeypatch) -> 
     import yaml
     from conftest import ROOT
 
-    from energy_forecast.settings import parse
+    from energy_forecast.runtime.settings import parse
     from energy_forecast.stages import select
 
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)

@@ -23,7 +23,7 @@ from energy_forecast.core.intervals import (
 from energy_forecast.core.served import make_model
 from energy_forecast.core.settings import FeatureSettings
 from energy_forecast.modeling.training import served_inputs, served_model
-from energy_forecast.settings import parse
+from energy_forecast.runtime.settings import parse
 
 
 def fitted(daily: pd.DataFrame, settings, before: str = "2017-01-01"):

@@ -12,7 +12,7 @@ from conftest import OpenMeteo, forecast_as_issued
 from energy_forecast.core.errors import InputError
 from energy_forecast.data import openmeteo
 from energy_forecast.data.regions import POINTS, REGIONS
-from energy_forecast.settings import OpenMeteoSettings
+from energy_forecast.runtime.settings import OpenMeteoSettings
 
 PARIS = "Europe/Paris"
 

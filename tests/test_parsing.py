@@ -20,7 +20,7 @@ from energy_forecast.data.daily import daily_table
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.data.temperature_export import read_temperature
-from energy_forecast.settings import QualityRules
+from energy_forecast.runtime.settings import QualityRules
 from energy_forecast.synthetic.generator import generate
 
 

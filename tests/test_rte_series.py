@@ -15,7 +15,7 @@ from conftest import BIN, ONE_FAMILY, ROOT, SMALL, all_runs, make_repo, merge, r
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, RTE_J1
 from energy_forecast.data.consumption_export import read_consumption
-from energy_forecast.settings import QualityRules
+from energy_forecast.runtime.settings import QualityRules
 
 ENTSOE = ROOT.parent / "shared" / "data" / "entsoe"
 ECO2MIX = ROOT.parent / "shared" / "data" / "eco2mix" / "eco2mix-national-tr_2021-12.csv"

@@ -16,7 +16,7 @@ from energy_forecast.cli import main
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import FAMILIES, family
 from energy_forecast.core.served import PIPELINE_TYPES
-from energy_forecast.settings import Settings, parse
+from energy_forecast.runtime.settings import Settings, parse
 
 PARAMS = yaml.safe_load((ROOT / "params.yaml").read_text(encoding="utf-8"))
 
@@ -121,11 +121,11 @@ def test_the_type_names_saved_models_trust_still_import() -> None:
 
 
 def test_the_params_page_is_what_the_settings_say() -> None:
-    from energy_forecast.settings import params_reference
+    from energy_forecast.params_reference import params_reference
 
     page = (ROOT / "docs" / "params.md").read_text(encoding="utf-8")
     assert page == params_reference(ROOT / "params.yaml"), (
-        "docs/params.md is stale: python -m energy_forecast.settings > docs/params.md"
+        "docs/params.md is stale: python -m energy_forecast.params_reference > docs/params.md"
     )
     documented = {line.split("`")[1] for line in page.splitlines() if line.startswith("| `")}
     assert {

@@ -336,7 +336,7 @@ def test_a_search_and_a_backtest_on_dask_give_the_local_results(
 
     from energy_forecast import backtesting
     from energy_forecast.modeling.training import configurations, search
-    from energy_forecast.settings import ComputeSettings, parse
+    from energy_forecast.runtime.settings import ComputeSettings, parse
 
     local = parse(
         PARAMS | {"backtest": {"start": "2017-01-01", "end": "2017-03-31", "train_days": 730}}
@@ -368,7 +368,7 @@ def test_a_search_and_a_backtest_on_dask_give_the_local_results(
 def test_an_absent_scheduler_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
     from energy_forecast.core.errors import InputError
     from energy_forecast.modeling import compute
-    from energy_forecast.settings import ComputeSettings
+    from energy_forecast.runtime.settings import ComputeSettings
 
     # Nothing listens on the port: the client's wait is all the test would spend.
     monkeypatch.setattr(compute, "CONNECT_TIMEOUT", 1)

@@ -21,7 +21,7 @@ from energy_forecast.modeling.training import (
     preceded,
     promoted_family,
 )
-from energy_forecast.settings import CvSettings, FeatureSettings, parse
+from energy_forecast.runtime.settings import CvSettings, FeatureSettings, parse
 
 
 def test_every_fold_trains_on_at_least_min_train_days() -> None:

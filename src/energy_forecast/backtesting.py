@@ -41,9 +41,9 @@ from energy_forecast.modeling.training import (
     refit,
     served_request,
 )
-from energy_forecast.paths import RAW_TEMPERATURE_FORECAST
-from energy_forecast.progress import progress_bar
-from energy_forecast.settings import Settings
+from energy_forecast.runtime.paths import RAW_TEMPERATURE_FORECAST
+from energy_forecast.runtime.progress import progress_bar
+from energy_forecast.runtime.settings import Settings
 
 # The best model of the article this project starts from (Jean-Michel Daignan, "Be more
 # efficient to produce ML models with mlflow", Towards Data Science, 13 November 2019): a KNN of

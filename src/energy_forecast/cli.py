@@ -1,5 +1,5 @@
 """`energy-forecast`: forecast, score, predict, promote, ui and calibrate, and each pipeline
-stage by name (as `python -m energy_forecast.stages` runs it for `dvc.yaml`)."""
+stage by name (as `python -m energy_forecast.runtime` runs it for `dvc.yaml`)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from energy_forecast import paths, runner
-from energy_forecast.settings import load as load_settings
-from energy_forecast.stages import STAGES, run_stage
+from energy_forecast.runtime import paths, runner
+from energy_forecast.runtime.settings import load as load_settings
+from energy_forecast.runtime.stage import STAGES, run_stage
 from energy_forecast.ui import DEFAULT_PORT
 
 
@@ -97,7 +97,7 @@ def _parser() -> argparse.ArgumentParser:
 
 def _command(args: argparse.Namespace) -> int | None:
     if args.command == "calibrate":
-        from energy_forecast.atomic import write_text
+        from energy_forecast.runtime.atomic import write_text
         from energy_forecast.synthetic.generator import calibrate, render
 
         constants = calibrate(args.consumption, args.temperature)

@@ -18,7 +18,7 @@ import pandas as pd
 from energy_forecast.core.features import day_numbers
 from energy_forecast.core.inputs import PARIS, TEMPERATURE_COLUMNS
 from energy_forecast.core.settings import issue_minutes
-from energy_forecast.settings import ForecastSettings
+from energy_forecast.runtime.settings import ForecastSettings
 
 # The weather-forecast error model (`intervals.weather: simulated`): the standard deviation of
 # the national temperature's forecast error at a lead of 0, 1 and 2 days after the issue day,

@@ -1,6 +1,6 @@
 """The settings a served model carries: how its features are computed.
 
-`energy_forecast.settings` parses `params.yaml` into these and the pipeline's own settings.
+`energy_forecast.runtime.settings` parses `params.yaml` into these and the pipeline's own settings.
 """
 
 from __future__ import annotations

@@ -31,7 +31,7 @@ from energy_forecast.data.exports import STATUS_ORDER
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
 from energy_forecast.data.rows import fail_at
 from energy_forecast.data.tables import decoded_text, export_days, header_line, numbers, read_table
-from energy_forecast.settings import QualityRules
+from energy_forecast.runtime.settings import QualityRules
 
 # How many days after a conflicting duplicate the half-hour it belongs to is looked for: the
 # exports have filed a midnight one day (2020) and two days (2022, 2023) before its own.

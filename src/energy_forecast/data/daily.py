@@ -19,7 +19,7 @@ from energy_forecast.data.quality import DEFAULT_RULES, QualityReport
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import consecutive_runs, national_temperatures
 from energy_forecast.data.temperature_export import read_temperature
-from energy_forecast.settings import QualityRules
+from energy_forecast.runtime.settings import QualityRules
 
 log = logging.getLogger(__name__)
 

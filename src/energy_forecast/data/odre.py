@@ -25,8 +25,8 @@ from urllib3.util import Retry
 from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.data import exports
 from energy_forecast.data.tables import export_days
-from energy_forecast.progress import progress_bar
-from energy_forecast.settings import OdreSettings
+from energy_forecast.runtime.progress import progress_bar
+from energy_forecast.runtime.settings import OdreSettings
 
 log = logging.getLogger(__name__)
 RETRIES = 3

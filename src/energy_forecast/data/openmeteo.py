@@ -26,7 +26,6 @@ import numpy as np
 import pandas as pd
 import requests
 
-from energy_forecast.atomic import atomic_path
 from energy_forecast.core.calendar import day_hours
 from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.core.inputs import PARIS
@@ -34,7 +33,8 @@ from energy_forecast.data import exports
 from energy_forecast.data.forecast_export import forecast_file_rows
 from energy_forecast.data.odre import RETRIES, session
 from energy_forecast.data.regions import POINTS
-from energy_forecast.settings import OpenMeteoSettings
+from energy_forecast.runtime.atomic import atomic_path
+from energy_forecast.runtime.settings import OpenMeteoSettings
 
 log = logging.getLogger(__name__)
 

@@ -38,7 +38,7 @@ from typing import Any
 
 import pandas as pd
 
-from energy_forecast.settings import QualityRules
+from energy_forecast.runtime.settings import QualityRules
 
 # The rules come from params.yaml's data.quality, parsed with the other settings.
 DEFAULT_RULES = QualityRules()

@@ -37,7 +37,7 @@ from energy_forecast.core.settings import issue_minutes
 from energy_forecast.data import exports
 from energy_forecast.data.exports import STATUS_ORDER
 from energy_forecast.data.rows import fail_at, malformed
-from energy_forecast.settings import QualityRules
+from energy_forecast.runtime.settings import QualityRules
 
 ENTSOE_TIME = "Time (UTC)"
 ENTSOE_FORECAST = "Day-ahead Total Load Forecast [MW] - BZN|FR"

@@ -15,8 +15,8 @@ from energy_forecast.data.forecast_export import as_issued, read_temperature_for
 from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.issuing import Issue, Weather, simulated_weather
-from energy_forecast.paths import RAW_TEMPERATURE_FORECAST
-from energy_forecast.settings import PARAMS_FILE, Settings
+from energy_forecast.runtime.paths import RAW_TEMPERATURE_FORECAST
+from energy_forecast.runtime.settings import PARAMS_FILE, Settings
 
 # A weather forecast older than this at the issue time is stale: every service issues one
 # at least daily, and a file left from an earlier day would pass for today's.

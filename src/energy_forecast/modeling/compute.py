@@ -14,21 +14,13 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from joblib import Parallel, delayed, parallel_config
-from threadpoolctl import threadpool_limits
 
 from energy_forecast.core.errors import InputError
-from energy_forecast.settings import PARAMS_FILE, ComputeSettings
+from energy_forecast.runtime.settings import PARAMS_FILE, ComputeSettings
+from energy_forecast.runtime.stage import single_threaded
 
 # Seconds to wait for the scheduler before saying it does not answer.
 CONNECT_TIMEOUT = 10
-
-
-def single_threaded(function: Callable[..., Any], *args: Any) -> Any:
-    # A few years of days make small matrices: one BLAS or OpenMP thread fits them as fast as
-    # two, leaves the other core to the writer of
-    # the tracked runs, and sums in the same order on any machine.
-    with threadpool_limits(1):
-        return function(*args)
 
 
 @contextlib.contextmanager

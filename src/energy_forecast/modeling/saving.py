@@ -24,7 +24,6 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 import energy_forecast.core
-from energy_forecast.atomic import atomic_dir
 from energy_forecast.core.features import CONSUMPTION
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.intervals import ConformalQuantiles
@@ -35,6 +34,7 @@ from energy_forecast.core.served import (
     TRUSTED_TYPES,
     answer,
 )
+from energy_forecast.runtime.atomic import atomic_dir
 from energy_forecast.tracking import lineage
 
 CORE_DIR = Path(energy_forecast.core.__file__).parent

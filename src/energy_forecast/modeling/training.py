@@ -31,8 +31,8 @@ from energy_forecast.core.served import DayLengthScaled, make_model, served_fore
 from energy_forecast.modeling import compute
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.saving import request_frame
-from energy_forecast.progress import progress_bar
-from energy_forecast.settings import (
+from energy_forecast.runtime.progress import progress_bar
+from energy_forecast.runtime.settings import (
     PARAMS_FILE,
     CvSettings,
     FeatureSettings,

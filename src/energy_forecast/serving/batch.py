@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.core.features import (
     CONSUMPTION,
@@ -27,7 +26,8 @@ from energy_forecast.data.consumption_export import read_consumption
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.modeling.saving import forecast_metadata, required_columns
-from energy_forecast.settings import QualityRules, Settings
+from energy_forecast.runtime.atomic import atomic_path
+from energy_forecast.runtime.settings import QualityRules, Settings
 from energy_forecast.tracking import store
 
 log = logging.getLogger(__name__)

@@ -26,8 +26,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy_forecast import paths
-from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE, PARIS
 from energy_forecast.data import odre, openmeteo
@@ -42,8 +40,10 @@ from energy_forecast.modeling.saving import (
     forecast_metadata,
     required_columns,
 )
+from energy_forecast.runtime import paths
+from energy_forecast.runtime.atomic import atomic_path
+from energy_forecast.runtime.settings import Settings
 from energy_forecast.serving.batch import load_served_model, readable_file
-from energy_forecast.settings import Settings
 from energy_forecast.tracking import lineage, store
 from energy_forecast.ui import run_url
 

@@ -23,14 +23,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from energy_forecast import paths
-from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION, RTE_J1
 from energy_forecast.data import odre
 from energy_forecast.data.consumption_export import read_consumption
+from energy_forecast.runtime import paths
+from energy_forecast.runtime.atomic import atomic_path
+from energy_forecast.runtime.settings import Settings
 from energy_forecast.serving.forecast import check_output_format
-from energy_forecast.settings import Settings
 from energy_forecast.tracking import store
 from energy_forecast.ui import run_url
 

@@ -9,14 +9,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from energy_forecast import backtesting, paths
-from energy_forecast.atomic import atomic_path, write_json
+from energy_forecast import backtesting
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.intervals import level_name
 from energy_forecast.data.forecast_export import read_temperature_forecasts
 from energy_forecast.modeling.training import Configuration, reported_configuration
-from energy_forecast.settings import PARAMS_FILE, Settings
-from energy_forecast.stages import read_daily
+from energy_forecast.runtime import paths
+from energy_forecast.runtime.atomic import atomic_path, write_json
+from energy_forecast.runtime.settings import PARAMS_FILE, Settings
+from energy_forecast.runtime.stage import read_daily
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)

@@ -12,16 +12,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from energy_forecast import paths
-from energy_forecast.atomic import atomic_path, write_json, write_text
 from energy_forecast.core.features import CONSUMPTION, history_days
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.served import POINT_ONLY
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.saving import request_frame, required_columns
 from energy_forecast.modeling.training import preceded, promoted_family, split
-from energy_forecast.settings import Settings
-from energy_forecast.stages import read_daily
+from energy_forecast.runtime import paths
+from energy_forecast.runtime.atomic import atomic_path, write_json, write_text
+from energy_forecast.runtime.settings import Settings
+from energy_forecast.runtime.stage import read_daily
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from energy_forecast import paths
-from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.data import sources
 from energy_forecast.data.daily import daily_table
-from energy_forecast.settings import Settings
+from energy_forecast.runtime import paths
+from energy_forecast.runtime.atomic import atomic_path
+from energy_forecast.runtime.settings import Settings
 
 log = logging.getLogger(__name__)
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from energy_forecast import paths
-from energy_forecast.atomic import atomic_path
 from energy_forecast.core.errors import InputError
 from energy_forecast.data import exports, sources
 from energy_forecast.data.temperature_export import read_temperature
-from energy_forecast.settings import PARAMS_FILE, Settings
+from energy_forecast.runtime import paths
+from energy_forecast.runtime.atomic import atomic_path
+from energy_forecast.runtime.settings import PARAMS_FILE, Settings
 
 log = logging.getLogger(__name__)
 

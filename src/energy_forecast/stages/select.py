@@ -10,8 +10,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from energy_forecast import paths
-from energy_forecast.atomic import write_json
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import family
 from energy_forecast.data.weather_forecasts import calibration_archive, calibration_weather
@@ -23,8 +21,10 @@ from energy_forecast.modeling.training import (
     reported_configuration,
     split,
 )
-from energy_forecast.settings import Settings
-from energy_forecast.stages import read_daily
+from energy_forecast.runtime import paths
+from energy_forecast.runtime.atomic import write_json
+from energy_forecast.runtime.settings import Settings
+from energy_forecast.runtime.stage import read_daily
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)

@@ -11,8 +11,6 @@ from typing import Any
 
 import pandas as pd
 
-from energy_forecast import paths
-from energy_forecast.atomic import write_json
 from energy_forecast.core.families import family
 from energy_forecast.data.weather_forecasts import calibration_archive, calibration_weather
 from energy_forecast.modeling.saving import log_and_copy, training_days
@@ -27,8 +25,10 @@ from energy_forecast.modeling.training import (
     search,
     split,
 )
-from energy_forecast.settings import Settings
-from energy_forecast.stages import read_daily
+from energy_forecast.runtime import paths
+from energy_forecast.runtime.atomic import write_json
+from energy_forecast.runtime.settings import Settings
+from energy_forecast.runtime.stage import read_daily
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)

@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from energy_forecast import paths
+from energy_forecast.runtime import paths
 
 DATA_FILES = {
     "data.raw.consumption.md5": paths.RAW_CONSUMPTION,

@@ -1,16 +1,16 @@
-"""`python -m energy_forecast.stages STAGE [FAMILY]`: one pipeline stage, as `dvc.yaml` runs it."""
+"""`python -m energy_forecast.runtime STAGE [FAMILY]`: one pipeline stage, as `dvc.yaml` runs it."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from energy_forecast import runner
-from energy_forecast.stages import STAGES, run_stage
+from energy_forecast.runtime import runner
+from energy_forecast.runtime.stage import STAGES, run_stage
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m energy_forecast.stages", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m energy_forecast.runtime", description=__doc__)
     parser.add_argument("--params", default="params.yaml", help="settings file (params.yaml)")
     parser.add_argument("stage", choices=STAGES)
     parser.add_argument("family", nargs="?", help="with train: a key of `families` in params")
