@@ -245,17 +245,6 @@ def test_every_day_carries_its_consumption_to_the_issue_time_the_last_one_too(
     }
 
 
-@pytest.mark.real_data
-def test_an_annual_eco2mix_export_is_named_as_such_not_as_bad_utf8() -> None:
-    annual = ROOT.parent / "shared" / "data" / "eco2mix" / "eCO2mix_RTE_Annuel-Definitif_2017.xls"
-    if not annual.exists():
-        pytest.skip("the eCO2mix exports in ../shared/data/eco2mix are absent")
-    with pytest.raises(InputError) as err:
-        read_consumption(annual)
-    assert "line 1: an eCO2mix annual export" in str(err.value)
-    assert "UTF-8" not in str(err.value)
-
-
 def test_a_broken_row_of_a_joined_export_is_named_in_its_own_file(tmp_path: Path) -> None:
     from energy_forecast.data import sources
 

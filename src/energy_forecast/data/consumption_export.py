@@ -418,4 +418,7 @@ def _odre_consumption(
     rows = _apply_status_rule(rows, rules.non_final_status, path)
     rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
     table, days = _daily_energy(rows, issue_time, rules.max_missing_halfhours)
-    return table, days.assign(values_missing=0, values_unpublished=0, rows_reordered=0), resolutions
+    # The counts of rules that only RTE's forecast series have.
+    counts = dict.fromkeys(["values_missing", "values_unpublished", "rows_reordered"], 0)
+    counts |= dict.fromkeys(["quarter_hours_merged", "footer_lines_dropped"], 0)
+    return table, days.assign(**counts), resolutions

@@ -219,6 +219,8 @@ def _report(
         days_left_out=left_out,
         rows_by_status={k: int(v) for k, v in days[STATUS_ORDER].sum().items() if v > 0},
         spring_rows_dropped=int(days["spring_rows_dropped"].sum()),
+        quarter_hours_merged=int(days["quarter_hours_merged"].sum()),
+        footer_lines_dropped=int(days["footer_lines_dropped"].sum()),
         midnight_rows_refiled=int(days["midnight_rows_refiled"].sum()),
         identical_duplicates_dropped=int(days["identical_duplicate"].sum()),
         values_missing=int(days["values_missing"].sum()),

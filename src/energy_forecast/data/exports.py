@@ -10,6 +10,13 @@ ECO2MIX_INSTANT = "Date - Heure"
 ECO2MIX_NATURE = "Nature"
 ECO2MIX_ACTUAL = "Consommation (MW)"
 ECO2MIX_FORECAST = "Prévision J-1 (MW)"
+# RTE's annual eCO2mix exports (and its En-cours files of the same shape): their first columns,
+# then the consumption and RTE's J-1, in MW, every 30 and 15 minutes at Paris wall-clock times.
+ECO2MIX_ANNUAL_COLUMNS = ("Périmètre", "Nature", "Date", "Heures")
+ECO2MIX_ANNUAL_ACTUAL = "Consommation"
+ECO2MIX_ANNUAL_FORECAST = "Prévision J-1"
+# RTE's disclaimer closes each annual export, after the data.
+ECO2MIX_ANNUAL_DISCLAIMER = "RTE ne pourra"
 TEMPERATURE_DATASET = "temperature-quotidienne-regionale"
 
 CONSUMPTION_COLUMNS = [

@@ -23,7 +23,10 @@ Real exports carry a few defects that are not errors of the file but of the publ
 - **RTE's forecast series** (ENTSO-E and eCO2mix exports, `rte_series`): `N/A` values
   (`values_missing`) and `-` or blank ones (`values_unpublished`) are gaps, completed like
   missing half-hours or leaving their day incomplete; rows out of time order are sorted
-  (`rows_reordered`).
+  (`rows_reordered`). RTE's annual eCO2mix exports: their `:15` and `:45` rows merged into
+  their half-hour (`quarter_hours_merged`), the spring day's hour that did not exist dropped
+  (`spring_rows_dropped`), the autumn day's first occurrence of the repeated hour, absent,
+  interpolated, the disclaimer after the data dropped (`footer_lines_dropped`).
 - **Status.** Recent rows are `Consolidé` or `Temps réel`, not `Définitif`. Rule `keep`
   (default) uses them, as RTE publishes them; `drop` leaves out their days; `error` refuses them.
 
@@ -69,6 +72,8 @@ class QualityReport:
     days_left_out: dict[str, list[pd.Timestamp]] = field(default_factory=dict)
     rows_by_status: dict[str, int] = field(default_factory=dict)
     spring_rows_dropped: int = 0
+    quarter_hours_merged: int = 0
+    footer_lines_dropped: int = 0
     midnight_rows_refiled: int = 0
     identical_duplicates_dropped: int = 0
     values_missing: int = 0
@@ -96,6 +101,8 @@ class QualityReport:
             "consumption": {
                 "rows_by_status": dict(sorted(self.rows_by_status.items())),
                 "spring_rows_dropped": self.spring_rows_dropped,
+                "quarter_hours_merged": self.quarter_hours_merged,
+                "footer_lines_dropped": self.footer_lines_dropped,
                 "midnight_rows_refiled": self.midnight_rows_refiled,
                 "identical_duplicates_dropped": self.identical_duplicates_dropped,
                 "values_missing": self.values_missing,

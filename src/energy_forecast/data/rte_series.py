@@ -3,7 +3,10 @@
 Both carry RTE's "Prévision J-1" beside the load it targets, as average MW over intervals:
 ENTSO-E's "Total Load - Day Ahead / Actual" (BZN|FR) over UTC intervals written
 `dd.mm.yyyy HH:MM - dd.mm.yyyy HH:MM`, hourly then 15-minute; eCO2mix (`eco2mix-national-tr`,
-`eco2mix-national-cons-def`) every 15 minutes at instants with their offset, not in time order.
+`eco2mix-national-cons-def`) every 15 minutes at instants with their offset, not in time order;
+RTE's annual eCO2mix exports (`eCO2mix_RTE_Annuel-Definitif_YYYY.xls`, `En-cours-Consolide`,
+`En-cours-TR`, also inside RTE's zip) at Paris wall-clock times, the consumption every 30
+minutes and RTE's J-1 every 15.
 
 The same day energy as for ODRÉ's exports: a Paris day's energy is the sum of its intervals'
 MW times their length, complete when its intervals cover its real length (23, 24 or 25 h).
@@ -17,6 +20,15 @@ Their known defects are resolved by documented rules and counted (`reports/data_
   is kept once and counted, with two values it is an error (no real export shows one).
 - An eCO2mix value covers the export's step (the smallest spacing of its instants) from its
   instant.
+- An annual export is a Latin-1, tab-separated text named `.xls`. Its consumption is that of
+  the half-hour starting at a `:00` or `:30` row; the `:15` and `:45` rows leave it blank and
+  give RTE's J-1 of their quarter-hour, averaged with the half-hour's first quarter
+  (`quarter_hours_merged`). Every day has 96 rows: on the 23-hour day the rows of the hour that
+  did not exist (02:00-02:45, whose values repeat their neighbours') are dropped
+  (`spring_rows_dropped`); on the 25-hour day the hour that happened twice appears once, as its
+  second occurrence (the value ODRÉ's export gives at 01:00 UTC), and the first, missing, is
+  interpolated as a missing half-hour. The disclaimer after the data (and the blank lines
+  around it) is not data (`footer_lines_dropped`). `ND` is a missing value.
 
 RTE's forecast is kept beside the actual (`rte_j1_mwh`) where it covers the day completely:
 a benchmark to set forecasts beside, never a model input.
@@ -50,18 +62,26 @@ ECO2MIX_STATUS = {
 }
 # ENTSO-E publishes RTE's real-time figures (eCO2mix's `Consommation`), not a consolidated series.
 ENTSOE_STATUS = "Temps réel"
-MISSING = "N/A"
+# A value not available: ENTSO-E writes `N/A`, eCO2mix's annual exports `ND`.
+MISSING = ("N/A", "ND")
 UNPUBLISHED = ("-", "")
+# What the annual exports' rules count per day (the other formats have none of these).
+ANNUAL_COUNTS = ("spring_rows_dropped", "quarter_hours_merged", "footer_lines_dropped")
 
 
 def series_format(header: str) -> str | None:
-    """'entsoe' or 'eco2mix' from an export's first line; None for another export."""
-    names = [name.strip().strip('"') for name in header.lstrip("\ufeff").split(",")]
+    """'entsoe', 'eco2mix' or 'eco2mix_annual' from an export's first line; None for another."""
+    header = header.lstrip("\ufeff")
+    names = [name.strip().strip('"') for name in header.split(",")]
     if names[0] == ENTSOE_TIME:
         return "entsoe"
-    names = header.lstrip("\ufeff").split(exports.SEPARATOR)
+    names = header.split(exports.SEPARATOR)
     if exports.ECO2MIX_ACTUAL in names and exports.ECO2MIX_FORECAST in names:
         return "eco2mix"
+    names = header.split("\t")
+    annual = (exports.ECO2MIX_ANNUAL_ACTUAL, exports.ECO2MIX_ANNUAL_FORECAST)
+    if tuple(names[:4]) == exports.ECO2MIX_ANNUAL_COLUMNS and all(c in names for c in annual):
+        return "eco2mix_annual"
     return None
 
 
@@ -71,6 +91,10 @@ def _table(text: str, path: Path, sep: str, required: list[str]) -> pd.DataFrame
         frame = pd.read_csv(io.StringIO(text), sep=sep, dtype=str, keep_default_na=False)
     except pd.errors.ParserError as err:
         raise malformed(err, path) from None
+    return _checked_columns(frame, path, required)
+
+
+def _checked_columns(frame: pd.DataFrame, path: Path, required: list[str]) -> pd.DataFrame:
     for column in required:
         if column not in frame.columns:
             raise InputError(
@@ -86,11 +110,11 @@ def _table(text: str, path: Path, sep: str, required: list[str]) -> pd.DataFrame
 def _values(frame: pd.DataFrame, column: str, path: Path, rules: QualityRules) -> pd.DataFrame:
     """The column's MW (NaN where missing or unpublished) and which of the two each gap is."""
     text = frame[column].str.strip()
-    missing = (text == MISSING).to_numpy()
+    missing = text.isin(MISSING).to_numpy()
     unpublished = text.isin(UNPUBLISHED).to_numpy()
     mw = pd.to_numeric(text.where(~(missing | unpublished)), errors="coerce")
     bad = mw.isna().to_numpy() & ~missing & ~unpublished
-    fail_at(bad, frame, column, path, f"a number of MW, {MISSING!r} or '-'")
+    fail_at(bad, frame, column, path, f"a number of MW, {' or '.join(MISSING)} or '-'")
     low, high = rules.halfhour_mw_bounds
     outside = mw.notna().to_numpy() & ((mw < low) | (mw > high)).to_numpy()
     fail_at(
@@ -103,7 +127,7 @@ def _values(frame: pd.DataFrame, column: str, path: Path, rules: QualityRules) -
     return pd.DataFrame({"mw": mw.to_numpy(), "missing": missing, "unpublished": unpublished})
 
 
-def _entsoe_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
+def _entsoe_rows(text: str, path: Path, rules: QualityRules) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = _table(text, path, ",", [ENTSOE_TIME, ENTSOE_ACTUAL, ENTSOE_FORECAST])
     parts = frame[ENTSOE_TIME].str.split(" - ", n=1, expand=True).reindex(columns=[0, 1])
     start, end = (
@@ -114,10 +138,24 @@ def _entsoe_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
     fail_at(broken, frame, ENTSOE_TIME, path, "a UTC interval dd.mm.yyyy HH:MM - dd.mm.yyyy HH:MM")
     actual = _values(frame, ENTSOE_ACTUAL, path, rules)
     forecast = _values(frame, ENTSOE_FORECAST, path, rules)
-    return _rows(frame, start, end, actual, forecast, np.full(len(frame), ENTSOE_STATUS))
+    status = np.full(len(frame), ENTSOE_STATUS)
+    return _rows(frame.index.to_numpy() + 2, start, end, actual, forecast, status), _no_counts()
 
 
-def _eco2mix_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
+def _eco2mix_status(frame: pd.DataFrame, path: Path) -> pd.Series:
+    """Each row's `Nature` as the status of ODRÉ's other exports."""
+    status = frame[exports.ECO2MIX_NATURE].str.strip().map(ECO2MIX_STATUS)
+    fail_at(
+        status.isna().to_numpy(),
+        frame,
+        exports.ECO2MIX_NATURE,
+        path,
+        f"one of {list(ECO2MIX_STATUS)}",
+    )
+    return status
+
+
+def _eco2mix_rows(text: str, path: Path, rules: QualityRules) -> tuple[pd.DataFrame, pd.DataFrame]:
     frame = _table(
         text,
         path,
@@ -139,23 +177,121 @@ def _eco2mix_rows(text: str, path: Path, rules: QualityRules) -> pd.DataFrame:
         path,
         "an ISO 8601 time with offset",
     )
-    status = frame[exports.ECO2MIX_NATURE].str.strip().map(ECO2MIX_STATUS)
-    fail_at(
-        status.isna().to_numpy(),
-        frame,
-        exports.ECO2MIX_NATURE,
-        path,
-        f"one of {list(ECO2MIX_STATUS)}",
-    )
+    status = _eco2mix_status(frame, path)
     instants = np.unique(start.to_numpy())
     step = pd.Timedelta(np.diff(instants).min()) if len(instants) > 1 else pd.Timedelta("15min")
     actual = _values(frame, exports.ECO2MIX_ACTUAL, path, rules)
     forecast = _values(frame, exports.ECO2MIX_FORECAST, path, rules)
-    return _rows(frame, start, start + step, actual, forecast, status.to_numpy())
+    rows = _rows(
+        frame.index.to_numpy() + 2, start, start + step, actual, forecast, status.to_numpy()
+    )
+    return rows, _no_counts()
+
+
+def _no_counts() -> pd.DataFrame:
+    return pd.DataFrame(columns=list(ANNUAL_COUNTS), dtype=int)
+
+
+def _annual_table(text: str, path: Path) -> pd.DataFrame:
+    """The annual export's data rows as strings, each labelled by its line less 2 (as
+    `fail_at` names lines), without the disclaimer and blank lines; a column of the number of
+    those dropped after each row (`footer_lines_dropped`)."""
+    header, *body = text.removesuffix("\n").split("\n")
+    dropped = np.array(
+        [not line.strip() or line.startswith(exports.ECO2MIX_ANNUAL_DISCLAIMER) for line in body]
+    )
+    kept = np.flatnonzero(~dropped)
+    # Each data row ends in a tab the header does not.
+    data = "\n".join([header, *(body[i].removesuffix("\t") for i in kept)])
+    try:
+        frame = pd.read_csv(io.StringIO(data), sep="\t", dtype=str, keep_default_na=False)
+    except pd.errors.ParserError as err:
+        raise malformed(err, path) from None
+    required = [
+        exports.ECO2MIX_NATURE,
+        exports.ECO2MIX_DATE,
+        exports.ECO2MIX_ANNUAL_COLUMNS[3],
+        exports.ECO2MIX_ANNUAL_ACTUAL,
+        exports.ECO2MIX_ANNUAL_FORECAST,
+    ]
+    frame = _checked_columns(frame, path, required)
+    frame.index = pd.Index(kept)
+    # A footer line belongs to the data row before it.
+    owner = np.searchsorted(kept, np.flatnonzero(dropped)) - 1
+    footer = np.bincount(owner[owner >= 0], minlength=len(kept))
+    return frame.assign(footer_lines_dropped=footer)
+
+
+def _first_occurrences(rows: pd.DataFrame, wall: pd.Series) -> pd.DataFrame:
+    """The half-hours of the 25-hour day's first, summer-time occurrence of the repeated hour,
+    which the annual export leaves out: without a value, to be completed as missing half-hours
+    are (on the line of their second occurrence)."""
+    repeated = wall.dt.tz_localize(PARIS, ambiguous="NaT", nonexistent="NaT").isna().to_numpy()
+    first = wall[repeated].dt.tz_localize(PARIS, ambiguous=np.ones(repeated.sum(), bool))
+    start = first.dt.tz_convert("UTC").to_numpy()
+    return rows[repeated].assign(
+        start=start, end=start + pd.Timedelta(minutes=30), mw=np.nan, forecast_mw=np.nan
+    )
+
+
+def _annual_rows(text: str, path: Path, rules: QualityRules) -> tuple[pd.DataFrame, pd.DataFrame]:
+    frame = _annual_table(text, path)
+    time = exports.ECO2MIX_ANNUAL_COLUMNS[3]
+    wall = pd.to_datetime(
+        frame[exports.ECO2MIX_DATE].str.strip() + " " + frame[time].str.strip(),
+        format="%Y-%m-%d %H:%M",
+        errors="coerce",
+    )
+    fail_at(wall.isna().to_numpy(), frame, time, path, "a date YYYY-MM-DD and a time HH:MM")
+    minute = wall.dt.minute.to_numpy()
+    fail_at(minute % 15 != 0, frame, time, path, "a quarter-hour (:00, :15, :30 or :45)")
+    status = _eco2mix_status(frame, path)
+    quarter = minute % 30 != 0
+    actual_text = frame[exports.ECO2MIX_ANNUAL_ACTUAL].str.strip()
+    fail_at(
+        quarter & (actual_text != "").to_numpy(),
+        frame,
+        exports.ECO2MIX_ANNUAL_ACTUAL,
+        path,
+        "blank on a :15 or :45 row (the consumption is given every 30 minutes)",
+    )
+    # The 25-hour day's repeated hour is given once, as its second occurrence (standard time).
+    local = wall.dt.tz_localize(PARIS, ambiguous=np.zeros(len(wall), bool), nonexistent="NaT")
+    spring = local.isna().to_numpy()
+    half = ~quarter & ~spring
+    forecast = _values(frame, exports.ECO2MIX_ANNUAL_FORECAST, path, rules)["mw"].to_numpy()
+    # RTE's J-1 of a half-hour: the mean of its two quarter-hours (NaN if either is missing).
+    second = pd.Series(forecast[quarter], index=wall[quarter] - pd.Timedelta(minutes=15))
+    second = second[~second.index.duplicated()]
+    forecast_mw = (forecast[half] + second.reindex(wall[half]).to_numpy()) / 2
+    rows_half = frame[half]
+    start = local[half].dt.tz_convert("UTC")
+    given = _rows(
+        rows_half.index.to_numpy() + 2,
+        start,
+        start + pd.Timedelta(minutes=30),
+        _values(rows_half, exports.ECO2MIX_ANNUAL_ACTUAL, path, rules),
+        pd.DataFrame({"mw": forecast_mw}),
+        status[half].to_numpy(),
+    )
+    rows = pd.concat([given, _first_occurrences(given, wall[half])]).sort_values("start")
+    counts = (
+        pd.DataFrame(
+            {
+                "spring_rows_dropped": spring,
+                "quarter_hours_merged": quarter & ~spring,
+                "footer_lines_dropped": frame["footer_lines_dropped"].to_numpy(),
+            },
+            index=wall.dt.normalize().to_numpy(),
+        )
+        .groupby(level=0)
+        .sum()
+    )
+    return rows, counts
 
 
 def _rows(
-    frame: pd.DataFrame,
+    lines: np.ndarray,
     start: pd.Series,
     end: pd.Series,
     actual: pd.DataFrame,
@@ -166,7 +302,7 @@ def _rows(
     kind, the status, and whether it came after a later interval (sorted by interval)."""
     rows = pd.DataFrame(
         {
-            "line": np.arange(len(frame)) + 2,
+            "line": lines,
             "start": start.to_numpy(),
             "end": end.to_numpy(),
             "mw": actual["mw"],
@@ -303,13 +439,16 @@ def _non_final(rows: pd.DataFrame, rule: str, path: Path) -> pd.Index:
     return pd.Index(rows.loc[non_final, "day"].unique()) if rule == "drop" else pd.Index([])
 
 
+_READERS = {"entsoe": _entsoe_rows, "eco2mix": _eco2mix_rows, "eco2mix_annual": _annual_rows}
+
+
 def read_series(
     text: str, fmt: str, path: Path, rules: QualityRules, issue_time: str | None
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The complete days' energy (`consumption_mwh`, `status`, `n_halfhours`, `rte_j1_mwh`,
     with an issue time `consumption_to_issue_mwh`), and every day's completeness and counts,
     as `read_consumption` returns them for ODRÉ's exports."""
-    rows = (_entsoe_rows if fmt == "entsoe" else _eco2mix_rows)(text, path, rules)
+    rows, counts = _READERS[fmt](text, path, rules)
     rows = rows.assign(day=_paris_day(rows["start"]))
     kept, counted = _single_intervals(rows, path)
     dropped = _non_final(kept, rules.non_final_status, path)
@@ -358,8 +497,9 @@ def read_series(
         .join(per_day)
         .join(summed)
         .join(by_status)
+        .join(counts)
         .fillna(0)
-        .assign(midnight_rows_refiled=0, spring_rows_dropped=0)
+        .assign(midnight_rows_refiled=0)
     )
     table_days["complete"] = energy.notna().to_numpy() & ~days.isin(dropped)
     if issue_time is not None:

@@ -7,6 +7,7 @@ here, so that a broken file is named the same way whatever its format.
 from __future__ import annotations
 
 import io
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -15,23 +16,40 @@ from energy_forecast.core.errors import InputError
 from energy_forecast.data import exports
 from energy_forecast.data.rows import fail_at, malformed
 
-# The first columns of RTE's annual eCO2mix exports (`eCO2mix_RTE_Annuel-Definitif_YYYY.xls`).
-ECO2MIX_ANNUAL_HEADER = "Périmètre\tNature\tDate\tHeures".encode("latin-1")
+# The first columns of RTE's annual eCO2mix exports (`eCO2mix_RTE_Annuel-Definitif_YYYY.xls`):
+# a Latin-1 text whatever its name says.
+ECO2MIX_ANNUAL_HEADER = "\t".join(exports.ECO2MIX_ANNUAL_COLUMNS).encode("latin-1")
+ZIP_MAGIC = b"PK\x03\x04"
+
+
+def export_bytes(path: Path) -> bytes:
+    """The export's bytes; for a zip of one export, as RTE's eCO2mix page hands them out, the
+    bytes of the file inside."""
+    raw = path.read_bytes()
+    if not raw.startswith(ZIP_MAGIC):
+        return raw
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            names = [name for name in archive.namelist() if not name.endswith("/")]
+            if len(names) != 1:
+                raise InputError(
+                    f"a zip of {len(names)} files {names}; expected one export in it",
+                    source=str(path),
+                )
+            return archive.read(names[0])
+    except zipfile.BadZipFile as err:
+        raise InputError(
+            f"a damaged zip ({err}); expected RTE's zip of one export", source=str(path)
+        ) from None
 
 
 def decoded_text(path: Path) -> str:
-    raw = path.read_bytes()
+    raw = export_bytes(path)
+    if raw.startswith(ECO2MIX_ANNUAL_HEADER):
+        return raw.decode("latin-1")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:
-        if raw.startswith(ECO2MIX_ANNUAL_HEADER):
-            raise InputError(
-                "an eCO2mix annual export (a Latin-1, tab-separated text named .xls), which "
-                "this version does not read; expected an ODRÉ consumption export, the ODRÉ "
-                f"datasets {list(exports.ECO2MIX_DATASETS)}, or ENTSO-E's Total Load",
-                source=str(path),
-                line=1,
-            ) from None
         line = raw[: err.start].count(b"\n") + 1
         raise InputError(
             f"byte 0x{raw[err.start]:02x} is not UTF-8; expected a UTF-8 ODRÉ export",

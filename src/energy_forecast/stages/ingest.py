@@ -10,6 +10,7 @@ import pandas as pd
 
 from energy_forecast.core.errors import InputError
 from energy_forecast.data import exports, sources
+from energy_forecast.data.tables import export_bytes
 from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import atomic_path
@@ -58,16 +59,16 @@ def _copied(path: Path, target: Path, root: Path) -> list[sources.Part]:
 
 
 def _joined(files: list[Path], target: Path, root: Path) -> list[sources.Part]:
-    """One export from several of the same format: the first whole, the others' rows after it;
-    where each one's lines went."""
+    """One export from several of the same format (zips unpacked): the first whole, the others'
+    rows after it; where each one's lines went."""
     if len(files) == 1:
         return _copied(files[0], target, root)
-    header = files[0].read_bytes().removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
+    header = export_bytes(files[0]).removeprefix(b"\xef\xbb\xbf").split(b"\n", 1)[0]
     parts = []
     written = 0
     with target.open("wb") as out:
         for path in files:
-            first, _, rows = path.read_bytes().removeprefix(b"\xef\xbb\xbf").partition(b"\n")
+            first, _, rows = export_bytes(path).removeprefix(b"\xef\xbb\xbf").partition(b"\n")
             if first.rstrip(b"\r") != header.rstrip(b"\r"):
                 raise InputError(
                     f"its header differs from that of {files[0]}; expected one export format "
