@@ -13,6 +13,7 @@ import signal
 import sqlite3
 import subprocess
 import sys
+import tempfile
 import threading
 import urllib.parse
 from pathlib import Path
@@ -129,23 +130,21 @@ def run(
 
 def cli(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
     """`energy-forecast ARGS` run in `repo` by this process: the command's own code, exit code
-    and output, without a new interpreter importing MLflow for each call. It starts as `run`
-    would, with the environment of `env()` and no MLflow URI or experiment set, and what it
-    sets there is undone afterwards."""
-    from mlflow.tracking import fluent
-    from mlflow.tracking._model_registry import utils as registry
-    from mlflow.tracking._tracking_service import utils as tracking
+    and output, without a new interpreter importing MLflow for each call. It runs with the
+    environment of `env()`, as `run` would; every command sets MLflow's tracking URI (from
+    `MLFLOW_TRACKING_URI` or the project's store) before it logs or loads, and the URI this
+    process had is set back afterwards."""
+    import mlflow
 
     from energy_forecast import cli as command
 
     environ = dict(os.environ)
-    state = (tracking._tracking_uri, registry._registry_uri, fluent._active_experiment_id)
+    tracking_uri = mlflow.get_tracking_uri()
     on_sigterm = signal.getsignal(signal.SIGTERM)
     stdout, stderr = io.StringIO(), io.StringIO()
     try:
         os.environ.clear()
         os.environ.update(env())
-        tracking._tracking_uri = registry._registry_uri = fluent._active_experiment_id = None
         with (
             contextlib.chdir(repo),
             contextlib.redirect_stdout(stdout),
@@ -153,7 +152,7 @@ def cli(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
         ):
             code = command.main(list(args))
     finally:
-        tracking._tracking_uri, registry._registry_uri, fluent._active_experiment_id = state
+        mlflow.set_tracking_uri(tracking_uri)
         os.environ.clear()
         os.environ.update(environ)
         signal.signal(signal.SIGTERM, on_sigterm)
@@ -206,12 +205,6 @@ def repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "repo", SMALL)
 
 
-def _shared_root(factory: pytest.TempPathFactory, worker_id: str) -> Path:
-    """The folder every xdist worker of the run shares: the parent of their own."""
-    root = factory.getbasetemp()
-    return root if worker_id == "master" else root.parent
-
-
 def _build_trained(shared: Path) -> Path:
     """Build the trained repository in `shared` unless it is there; one builder at a time."""
     path = shared / "trained" / "repo"
@@ -225,14 +218,34 @@ def _build_trained(shared: Path) -> Path:
     return path
 
 
+# Under xdist, the folder the controller builds the trained repository in, handed to each
+# worker through xdist's `workerinput`; removed when the session ends.
+SHARED_KEY = "energy_forecast_shared"
+SHARED_STASH = pytest.StashKey[Path]()
+
+
 def pytest_sessionstart(session: pytest.Session) -> None:
     """Under xdist, the controller, which only hands out tests, builds the trained repository
     while the workers run the modules that do not need it."""
     config = session.config
     distributed = not hasattr(config, "workerinput") and config.getoption("numprocesses", None)
-    if distributed and "not slow" not in (config.getoption("markexpr") or ""):
-        shared = config._tmp_path_factory.getbasetemp()  # the workers' parent folder
-        threading.Thread(target=_build_trained, args=(shared,), daemon=True).start()
+    if distributed:
+        shared = Path(tempfile.mkdtemp(prefix="energy-forecast-tests-"))
+        config.stash[SHARED_STASH] = shared
+        if "not slow" not in (config.getoption("markexpr") or ""):
+            threading.Thread(target=_build_trained, args=(shared,), daemon=True).start()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """xdist's hook: each worker learns the controller's shared folder."""
+    node.workerinput[SHARED_KEY] = str(node.config.stash[SHARED_STASH])
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    shared = session.config.stash.get(SHARED_STASH, None)
+    if shared is not None:
+        shutil.rmtree(shared, ignore_errors=True)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -246,10 +259,13 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 
 @pytest.fixture(scope="session")
-def trained_repo(tmp_path_factory: pytest.TempPathFactory, worker_id: str) -> Path:
+def trained_repo(tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest) -> Path:
     """One small pipeline run, made once for all test workers and read by the tests that only
     read; a test that changes a repository takes `trained_copy`."""
-    return _build_trained(_shared_root(tmp_path_factory, worker_id))
+    workerinput = getattr(request.config, "workerinput", {})
+    if SHARED_KEY in workerinput:
+        return _build_trained(Path(workerinput[SHARED_KEY]))
+    return _build_trained(tmp_path_factory.mktemp("shared"))
 
 
 @pytest.fixture

@@ -167,6 +167,7 @@ def test_the_real_annual_exports_are_odre_s_series_with_rte_s_published_error() 
 
 
 @pytest.mark.real_data
+@pytest.mark.slow
 def test_ingest_joins_an_xls_and_a_zip_and_featurize_counts_their_rules(tmp_path: Path) -> None:
     temperature = SHARED / "odre" / "temperature-quotidienne-regionale_2016-2018_iso.csv"
     if not (ANNUAL / "eCO2mix_RTE_Annuel-Definitif_2018.zip").exists() or not temperature.exists():

@@ -151,6 +151,7 @@ def test_a_damaged_store_is_one_line_naming_it(tmp_path: Path, monkeypatch) -> N
     assert "\n" not in message
 
 
+@pytest.mark.slow
 def test_a_locked_store_says_so_and_does_not_advise_moving_it(tmp_path: Path, monkeypatch) -> None:
     import sqlite3
 

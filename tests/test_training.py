@@ -19,7 +19,7 @@ from energy_forecast.modeling.training import (
     cross_validated_scores,
     folds,
     preceded,
-    promoted_family,
+    selected_family,
 )
 from energy_forecast.runtime.settings import CvSettings, FeatureSettings, parse
 
@@ -42,7 +42,7 @@ def test_promotion_by_name_or_by_cv() -> None:
     raw["families"] = {name: raw["families"][name] for name in reports}
 
     def promoted(**override) -> str:
-        return promoted_family(parse(raw | override), reports)
+        return selected_family(parse(raw | override), reports)
 
     assert promoted() == "knn"
     assert promoted(select={"forecast": "static"}) == "ridge"
@@ -50,7 +50,7 @@ def test_promotion_by_name_or_by_cv() -> None:
     assert promoted(model="ridge") == "ridge"
     # Static served models (adapt.method: none) report their bands only: promoted by CV.
     static = {n: r | {"dayahead": {"band_80_percent": 3.0}} for n, r in reports.items()}
-    assert promoted_family(parse(raw), static) == "ridge"
+    assert selected_family(parse(raw), static) == "ridge"
     with pytest.raises(InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge'\]"):
         promoted(model="prophet")
 
@@ -90,6 +90,7 @@ def test_preceded_adds_the_days_before_a_period() -> None:
     assert window["date"].iloc[-1] == pd.Timestamp("2018-03-31") and len(window) == 31 + 27
 
 
+@pytest.mark.slow
 def test_the_backtest_on_local_processes_is_the_one_process_backtest(synthetic_daily) -> None:
     settings = parse(
         PARAMS | {"backtest": {"start": "2017-01-01", "end": "2017-03-31", "train_days": 730}}
@@ -122,6 +123,7 @@ def archive(observed: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DataFrame:
     return table.assign(line=np.arange(len(table)) + 2)
 
 
+@pytest.mark.slow
 def test_with_weather_forecasts_no_observed_temperature_of_a_day_forecast_is_read(
     synthetic_daily, synthetic_exports
 ) -> None:
