@@ -5,8 +5,8 @@
 Runs the whole pipeline (`dvc repro`) with data.source: files on the real exports, training
 on 2016-2017 and testing on 2018; CV inside 2016-2017 picks every model. Then prints, on the
 same 2018 days, the article's configuration (KNN, 5 neighbours, distance weights, its 11
-features unscaled) and our promoted model, and every family's test metrics.
-Goals: promoted MAPE <= 1.5 % and RMSE <= a third of the article configuration's.
+features unscaled) and our selected model, and every family's test metrics.
+Goals: selected MAPE <= 1.5 % and RMSE <= a third of the article configuration's.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ def main() -> None:
         f"{baseline['rmse']:12,.0f}"
     )
     print(
-        f"{'ours: ' + metrics['model'] + ' static (promoted)':<44}{ours['mape']:8.2f}"
+        f"{'ours: ' + metrics['model'] + ' static (selected)':<44}{ours['mape']:8.2f}"
         f"{ours['rmse']:12,.0f}"
     )
     print(

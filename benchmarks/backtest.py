@@ -1,7 +1,7 @@
 """Day-ahead backtest on the real exports: 2019, 2020 and 2021, each from data before it.
 
 For each year: the pipeline's search (every family's default grid, expanding-window CV)
-runs on the three years before it, and `select` promotes a family as it does (by default by the
+runs on the three years before it, and `select` selects a family as it does (by default by the
 served model's day-ahead MAPE on the last of those years, held out); the backtest
 then refits it every 30 days on the three years before each origin and forecasts each day
 of the year, side by side in the same run, as issued:
@@ -47,9 +47,9 @@ from energy_forecast.modeling.training import (
     best_configuration,
     configurations,
     dayahead_report,
-    promoted_family,
     refit,
     search,
+    selected_family,
 )
 from energy_forecast.runtime.settings import Settings, parse
 from energy_forecast.synthetic.generator import (
@@ -80,9 +80,9 @@ def settings_for(year: int, horizon: int = 1, issue_time: str | None = "09:00") 
     return parse(raw)
 
 
-def promoted_before(daily: pd.DataFrame, settings: Settings, year: int) -> Configuration:
-    """The configuration the pipeline promotes from the three years before `year`: each
-    family's best configuration by CV, then the family as `select` promotes it."""
+def selected_before(daily: pd.DataFrame, settings: Settings, year: int) -> Configuration:
+    """The configuration the pipeline selects from the three years before `year`: each
+    family's best configuration by CV, then the family as `select` selects it."""
     dates = pd.to_datetime(daily["date"])
     train = daily[(dates >= f"{year - 3}-01-01") & (dates < f"{year}-01-01")]
     train = train.reset_index(drop=True)
@@ -95,17 +95,17 @@ def promoted_before(daily: pd.DataFrame, settings: Settings, year: int) -> Confi
         cv = {k.removeprefix("cv_"): v for k, v in found.metrics.items()}
         served, _, _ = refit(found.configuration, train, settings, None)
         reports[name] = {"cv": cv, "dayahead": dayahead_report(served)}
-    return best[promoted_family(settings, reports)]
+    return best[selected_family(settings, reports)]
 
 
 def naive_band_scores(
-    daily: pd.DataFrame, settings: Settings, promoted: Configuration, table: pd.DataFrame
+    daily: pd.DataFrame, settings: Settings, selected: Configuration, table: pd.DataFrame
 ) -> dict[str, float]:
     """The bands a forecaster gets from the training residuals: at each origin, quantiles of the
     served model's in-sample log errors, around the backtest's forecasts."""
     parts = []
     for window in backtesting.windows(daily, settings):
-        model, inputs, _ = refit(promoted, window.train, settings, None)
+        model, inputs, _ = refit(selected, window.train, settings, None)
         actual = window.train["consumption_mwh"].to_numpy()
         residuals = np.log(actual) - np.log(model.predict(inputs))
         days = table[table["origin"] == window.origin.strftime("%Y-%m-%d")]
@@ -180,18 +180,18 @@ def main() -> None:
     daily, regional = real_exports()
     article = backtesting.article_configuration(settings_for(YEARS[0]))
     archives = {sd: weather_archive(regional, sd) for sd in WEATHER_ERRORS}
-    print("year  promoted configuration (CV on the 3 years before)")
+    print("year  selected configuration (CV on the 3 years before)")
     rows = []
     bands = {}
-    promoted = {}
+    selected = {}
     for year in YEARS:
         settings = settings_for(year)
-        promoted[year] = promoted_before(daily, settings, year)
-        print(f"{year}  {promoted[year].name}", flush=True)
+        selected[year] = selected_before(daily, settings, year)
+        print(f"{year}  {selected[year].name}", flush=True)
         mape = {}
         for issued, (horizon, issue_time) in ISSUED.items():
             table = backtesting.rolling_forecasts(
-                daily, settings_for(year, horizon, issue_time), promoted[year], article
+                daily, settings_for(year, horizon, issue_time), selected[year], article
             )
             scores = backtesting.summary(table, LEVELS)
             mape[issued] = scores["adaptive"][str(year)]["mape"]
@@ -202,7 +202,7 @@ def main() -> None:
                 default = table
         for sd, forecasts in archives.items():
             table = backtesting.rolling_forecasts(
-                daily, settings, promoted[year], article, weather_forecasts=forecasts
+                daily, settings, selected[year], article, weather_forecasts=forecasts
             )
             mape[sd] = backtesting.summary(table, LEVELS)["adaptive"][str(year)]["mape"]
             covered = backtesting.band_scores(table, LEVELS)
@@ -210,7 +210,7 @@ def main() -> None:
         rows.append((year, mape))
         bands[year] = (
             backtesting.band_scores(default, LEVELS),
-            naive_band_scores(daily, settings, promoted[year], default),
+            naive_band_scores(daily, settings, selected[year], default),
         )
         if year == 2020:
             figure(default, Path(__file__).with_name("backtest_2020.png"))
@@ -257,9 +257,9 @@ def main() -> None:
         }
     )
     start = time.perf_counter()
-    backtesting.rolling_forecasts(daily, three_years, promoted[YEARS[-1]], article)
+    backtesting.rolling_forecasts(daily, three_years, selected[YEARS[-1]], article)
     print(
-        f"\nbacktest of 2019-2021 issued at 09:00 ({promoted[YEARS[-1]].name}): "
+        f"\nbacktest of 2019-2021 issued at 09:00 ({selected[YEARS[-1]].name}): "
         f"{time.perf_counter() - start:.1f} s"
     )
 

@@ -3,8 +3,8 @@ and 2021, forecast at 09:00 on D-1 with weather forecasts, the bands calibrated 
 with observed temperatures (`intervals.weather: observed`, the baseline) and with the
 weather-forecast error model (`intervals.weather: simulated`), in the same run.
 
-The configuration of each year is the one the pipeline promotes from the three years before it
-(`backtest.promoted_before`); the backtest refits it every 30 days on the three years before
+The configuration of each year is the one the pipeline selects from the three years before it
+(`backtest.selected_before`); the backtest refits it every 30 days on the three years before
 each origin (`backtest.weather: forecast`: each day asked alone, the temperatures of D-1 and D
 as forecast by 09:00 on D-1). No archive of real forecasts covers 2019-2021 here: the weather
 forecasts come from the observed temperatures and the synthetic generator's error model
@@ -22,8 +22,8 @@ from backtest import (
     LEVELS,
     WEATHER_ERRORS,
     YEARS,
-    promoted_before,
     real_exports,
+    selected_before,
     settings_for,
     weather_archive,
 )
@@ -54,14 +54,14 @@ def main() -> None:
     coverage = {}
     for year in YEARS:
         settings = settings_for(year)
-        promoted = promoted_before(daily, settings, year)
-        print(f"{year}  {promoted.name}", flush=True)
+        selected = selected_before(daily, settings, year)
+        print(f"{year}  {selected.name}", flush=True)
         for sd, forecasts in archives.items():
             for weather in CALIBRATIONS:
                 table = backtesting.rolling_forecasts(
                     daily,
                     calibrated(settings, weather, sd),
-                    promoted,
+                    selected,
                     article,
                     weather_forecasts=forecasts,
                 )

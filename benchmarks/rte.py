@@ -4,7 +4,7 @@
    forecast day-ahead, refitted every 30 days on every day of the series before each origin
    (2020's lockdown inside), issued at 09:00 on D-1 and at the end of D-1 (`issue_time:
    null`), beside RTE's J-1 forecast on the same days. The configuration is the one the
-   pipeline promotes from the three years of ODRÉ's series before 2021 (the ENTSO-E series
+   pipeline selects from the three years of ODRÉ's series before 2021 (the ENTSO-E series
    starts in 2020: too short to search on). The target day's temperatures are the observed
    ones: an upper bound on what a forecaster with a weather forecast scores; the backtest
    benchmark (`benchmarks/backtest.py`) prints what a weather-forecast error costs.
@@ -27,7 +27,7 @@ from typing import Any
 
 import pandas as pd
 from _workspace import ROOT, SHARED
-from backtest import promoted_before, settings_for
+from backtest import selected_before, settings_for
 
 from energy_forecast import backtesting
 from energy_forecast.data.daily import daily_table
@@ -62,7 +62,7 @@ def table(path, settings: Settings, issue_time: str | None, start: str) -> pd.Da
     )[0]
 
 
-def entsoe_part(promoted: Configuration) -> None:
+def entsoe_part(selected: Configuration) -> None:
     files = sorted(ENTSOE.glob("Total Load*.csv"))
     folder = tempfile.TemporaryDirectory()
     # One export of both years, as `ingest` joins them: 1 January 2021 spans the two files.
@@ -82,7 +82,7 @@ def entsoe_part(promoted: Configuration) -> None:
             # 1 January 2020 lacks its first hour (23:00 UTC the day before is in no file).
             daily = table(joined, settings, issue_time, "2020-01-02")
             forecasts = backtesting.rolling_forecasts(
-                daily, settings, promoted, backtesting.article_configuration(settings)
+                daily, settings, selected, backtesting.article_configuration(settings)
             )
             summary = backtesting.summary(forecasts, [0.8, 0.95])
             ours, rte = summary["adaptive"]["2021"]["mape"], summary["rte_j1"]["2021"]["mape"]
@@ -93,7 +93,7 @@ def entsoe_part(promoted: Configuration) -> None:
         folder.cleanup()
 
 
-def special_part(daily: pd.DataFrame, promoted: dict[int, Configuration]) -> None:
+def special_part(daily: pd.DataFrame, selected: dict[int, Configuration]) -> None:
     print("\nODRÉ's series, issued at 09:00 on D-1, MAPE (days):")
     print(
         "| year | model | special days | holidays, bridges, neighbours | clock changes "
@@ -103,8 +103,8 @@ def special_part(daily: pd.DataFrame, promoted: dict[int, Configuration]) -> Non
     for year in YEARS:
         settings = settings_for(year)
         for name, config in (
-            ("before (energy)", Unscaled(**vars(promoted[year]))),
-            ("day-length scaled", promoted[year]),
+            ("before (energy)", Unscaled(**vars(selected[year]))),
+            ("day-length scaled", selected[year]),
         ):
             forecasts = backtesting.rolling_forecasts(
                 daily, settings, config, backtesting.article_configuration(settings)
@@ -127,12 +127,12 @@ def main() -> None:
         sys.exit("the real exports in ../shared/data/odre and ../shared/data/entsoe are absent")
     base = settings_for(YEARS[0])
     daily = table(consumption, base, base.forecast.issue_time, "2016-01-01")
-    promoted = {}
+    selected = {}
     for year in YEARS:
-        promoted[year] = promoted_before(daily, settings_for(year), year)
-        print(f"{year}  promoted from the 3 years before: {promoted[year].name}", flush=True)
-    entsoe_part(promoted[2021])
-    special_part(daily, promoted)
+        selected[year] = selected_before(daily, settings_for(year), year)
+        print(f"{year}  selected from the 3 years before: {selected[year].name}", flush=True)
+    entsoe_part(selected[2021])
+    special_part(daily, selected)
 
 
 if __name__ == "__main__":

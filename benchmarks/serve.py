@@ -2,7 +2,7 @@
 
     python benchmarks/serve.py [--model models/model] [--requests 200]
 
-Both are served by `mlflow models serve` on 127.0.0.1: the promoted model, which builds its
+Both are served by `mlflow models serve` on 127.0.0.1: the selected model, which builds its
 features from `date` and temperatures, and a plain scikit-learn model of the same family and
 settings fitted on the ready-made feature frame from daily.parquet. p50 and p95 over a fixed
 number of rounds of 1 and of 365 rows, each round one request to each server in turn (a load

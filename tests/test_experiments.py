@@ -42,7 +42,7 @@ def test_exp_run_changes_the_promoted_model(trained_copy: Path) -> None:
     assert "Running stage 'select'" in exp.stdout
     assert "Running stage 'evaluate'" in exp.stdout
     assert "Running stage 'train@" not in exp.stdout
-    assert f"**{other}** (promoted)" in (trained_copy / "reports/comparison.md").read_text()
+    assert f"**{other}** (selected)" in (trained_copy / "reports/comparison.md").read_text()
     after = json.loads((trained_copy / "reports/metrics.json").read_text())
     assert after["model"] == other and after["test"] != before["test"]
     diff = run(trained_copy, DVC, "metrics", "diff", "--json")

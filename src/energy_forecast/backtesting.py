@@ -1,7 +1,7 @@
 """Rolling-origin backtest of day-ahead forecasts, the way a forecaster would have made them.
 
 Origins run from `backtest.start` every `refit_days` to `backtest.end` (by default the test
-period of `split`). At each, the promoted
+period of `split`). At each, the selected
 configuration's served model (the static model wrapped by `adapt`) is refitted on the
 `train_days` before the origin, then asked for each day up to the next origin exactly as it is
 served: one request of the `warmup_days` before the origin and the days to forecast, carrying
@@ -115,7 +115,7 @@ def static_forecast(model: ConformalQuantiles, frame: pd.DataFrame) -> np.ndarra
 def rolling_forecasts(
     daily: pd.DataFrame,
     settings: Settings,
-    promoted: Configuration,
+    selected: Configuration,
     article: Configuration,
     local_workers: int | None = None,
     weather_forecasts: pd.DataFrame | None = None,
@@ -128,13 +128,13 @@ def rolling_forecasts(
     every = list(windows(daily, settings, weather_forecasts))
     workers = min(len(every), local_workers or os.cpu_count() or 1)
     with compute.tasks(settings.compute, local_workers=workers) as tasks:
-        calls = ((forecast_window, w, settings, promoted, article) for w in every)
+        calls = ((forecast_window, w, settings, selected, article) for w in every)
         answered = progress_bar("backtest", len(every), "origin", tasks(calls))
         return pd.concat(list(answered), ignore_index=True)
 
 
 def forecast_window(
-    window: Window, settings: Settings, promoted: Configuration, article: Configuration
+    window: Window, settings: Settings, selected: Configuration, article: Configuration
 ) -> pd.DataFrame:
     """The window's days, forecast by the served model and the article's KNN refitted at its
     origin."""
@@ -142,12 +142,12 @@ def forecast_window(
     weather = None
     if settings.backtest.weather == "forecast":
         weather = calibration_weather(settings, window.train, window.weather_forecasts)
-    model, _, _ = refit(promoted, window.train, settings, weather)
+    model, _, _ = refit(selected, window.train, settings, weather)
     # The article's model is static and has no bands: its pipeline alone.
     knn = article.build(settings.feature_settings, family_extra(settings, article.family))
     knn.fit(article.inputs(window.train), window.train[CONSUMPTION].to_numpy())
     origin = window.origin
-    context = (settings, promoted, article, origin)
+    context = (settings, selected, article, origin)
     if settings.backtest.weather == "observed":
         kept = (pd.to_datetime(window.request["date"]) >= origin).to_numpy()
         return answers(model, knn, window.request, kept, *context)
@@ -177,12 +177,12 @@ def answers(
     days: pd.DataFrame,
     kept: np.ndarray,
     settings: Settings,
-    promoted: Configuration,
+    selected: Configuration,
     article: Configuration,
     origin: pd.Timestamp,
 ) -> pd.DataFrame:
     """The `kept` days of the request `days`: actual, each forecast, bands, pinball, origin."""
-    frame = served_request(promoted, settings, days)
+    frame = served_request(selected, settings, days)
     actual = days[CONSUMPTION].to_numpy()
     point, quantiles = model.predict_quantiles(frame)
     served = model.bands(point, quantiles)

@@ -379,8 +379,8 @@ def dayahead_report(model: ConformalQuantiles) -> dict[str, float]:
     } | bands
 
 
-def promoted_family(settings: Settings, reports: dict[str, dict[str, Any]]) -> str:
-    """The family `select` promotes: `model` by name, or for `auto` the best on training data.
+def selected_family(settings: Settings, reports: dict[str, dict[str, Any]]) -> str:
+    """The family `select` serves: `model` by name, or for `auto` the best on training data.
 
     `reports` are the train stage's per family: `cv` scores, and `dayahead` when it adapts.
     """

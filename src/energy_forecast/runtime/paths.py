@@ -11,7 +11,7 @@ RAW_SOURCES = Path("data/raw/sources.json")
 EXTERNAL = Path("data/external")
 DAILY = Path("data/processed/daily.parquet")
 MODELS = Path("models")
-# One MLflow model per family; the promoted one beside them.
+# One MLflow model per family; the selected one beside them.
 FAMILY_MODELS = MODELS / "families"
 PROMOTED = MODELS / "model"
 REPORTS = Path("reports")

@@ -258,7 +258,7 @@ class BacktestSettings(Frozen):
     end: dt.date | None = None
     """Last day forecast; null: split.test_end (the last day of the data for `latest`)."""
     refit_days: PositiveInt = 30
-    """The promoted configuration is refitted every this many days."""
+    """The selected configuration is refitted every this many days."""
     train_days: PositiveInt | None = 1095
     """Training days before each origin; null: every day before it."""
     weather: Literal["observed", "forecast"] = "observed"
@@ -301,7 +301,7 @@ class SelectSettings(Frozen):
     metric: Literal["rmse", "mae", "mape"] = "rmse"
     """The CV score a family's best configuration is chosen by."""
     forecast: Literal["dayahead", "static"] = "dayahead"
-    """What `model: auto` promotes by: `dayahead`, the served model's day-ahead MAPE on the
+    """What `model: auto` selects by: `dayahead`, the served model's day-ahead MAPE on the
     training period's held-out days (when it adapts), or `static`, the CV `metric`."""
     promote_experiments: bool = False
     """Whether `select` under `dvc exp run` moves @champion (otherwise `energy-forecast promote
@@ -354,7 +354,7 @@ class Settings(Frozen):
     cv: CvSettings = CvSettings()
     """Cross-validation inside the training period."""
     model: str = "auto"
-    """The family `select` promotes: `auto`, or a family's name."""
+    """The family `select` serves: `auto`, or a family's name."""
     select: SelectSettings = SelectSettings()
     """How a configuration and a family are chosen."""
     families: dict[str, FamilySettings]
@@ -370,7 +370,7 @@ class Settings(Frozen):
     intervals: IntervalSettings = IntervalSettings()
     """How the bands are made."""
     backtest: BacktestSettings
-    """The rolling-origin day-ahead backtest of the promoted configuration."""
+    """The rolling-origin day-ahead backtest of the selected configuration."""
 
     @property
     def feature_settings(self) -> FeatureSettings:

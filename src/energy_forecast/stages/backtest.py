@@ -1,4 +1,4 @@
-"""`backtest`: the promoted configuration's day-ahead forecasts over a rolling origin."""
+"""`backtest`: the selected configuration's day-ahead forecasts over a rolling origin."""
 
 from __future__ import annotations
 
@@ -23,8 +23,8 @@ from energy_forecast.tracking import lineage, store
 log = logging.getLogger(__name__)
 
 
-def promoted_configuration(settings: Settings, root: Path) -> Configuration:
-    """The configuration `select` promoted, as `train` reported it."""
+def selected_configuration(settings: Settings, root: Path) -> Configuration:
+    """The configuration `select` selected, as `train` reported it."""
     name = json.loads((root / paths.METRICS).read_text("utf-8"))["model"]
     report = json.loads((root / paths.TRAIN_REPORTS / f"{name}.json").read_text("utf-8"))
     return reported_configuration(settings, name, report)
@@ -97,7 +97,7 @@ def run(settings: Settings, root: Path) -> None:
             f"first day and within the data ({dates.min().date()} to {dates.max().date()})",
             source=PARAMS_FILE,
         )
-    promoted = promoted_configuration(settings, root)
+    selected = selected_configuration(settings, root)
     weather_forecasts = None
     if "forecast" in (settings.backtest.weather, settings.intervals.weather):
         weather_forecasts = read_temperature_forecasts(root / paths.RAW_TEMPERATURE_FORECAST)
@@ -105,17 +105,17 @@ def run(settings: Settings, root: Path) -> None:
     information = backtesting.information(settings)
     tags = lineage.tags(root, settings.data.source, "backtest")
     experiment_id = store.configure(root, settings.mlflow.experiment)
-    with store.stage_run(experiment_id, "backtest", tags | {"model": promoted.family}):
+    with store.stage_run(experiment_id, "backtest", tags | {"model": selected.family}):
         article = backtesting.article_configuration(settings)
         table = backtesting.rolling_forecasts(
-            daily, settings, promoted, article, weather_forecasts=weather_forecasts
+            daily, settings, selected, article, weather_forecasts=weather_forecasts
         )
         summary = backtesting.summary(table, levels)
         monthly = backtesting.monthly_mape(table)
         mlflow.log_params(
             {f"backtest.{k}": v for k, v in (settings.backtest.model_dump() | window).items()}
             | {f"forecast.{k}": v for k, v in information.items()}
-            | {"adapt.method": settings.adapt.method, "configuration": promoted.name}
+            | {"adapt.method": settings.adapt.method, "configuration": selected.name}
         )
         mlflow.log_metrics(
             {
@@ -151,7 +151,7 @@ def run(settings: Settings, root: Path) -> None:
     log.info(
         "backtest: %s, %d days from %s, issued %s, %s weather: MAPE static %.2f %%, "
         "adaptive %.2f %%, article %.2f %%",
-        promoted.name,
+        selected.name,
         len(table),
         table["date"].iloc[0],
         backtesting.issued(settings),

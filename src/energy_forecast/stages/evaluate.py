@@ -17,7 +17,7 @@ from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.served import POINT_ONLY
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.saving import request_frame, required_columns
-from energy_forecast.modeling.training import preceded, promoted_family, split
+from energy_forecast.modeling.training import preceded, selected_family, split
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import atomic_path, write_json, write_text
 from energy_forecast.runtime.settings import Settings
@@ -54,7 +54,7 @@ def _figure(dates: pd.Series, actual: np.ndarray, predicted: np.ndarray, name: s
 
 
 def comparison_table(
-    report: dict[str, Any], train: dict[str, dict[str, Any]], promoted: str | None = None
+    report: dict[str, Any], train: dict[str, dict[str, Any]], selected: str | None = None
 ) -> str:
     """Each family's test scores, served day-ahead then static, and its held-out day-ahead
     MAPE on training days (what `model: auto` chooses by)."""
@@ -67,7 +67,7 @@ def comparison_table(
         "|---|---:|---:|---:|---:|---:|---:|",
     ]
     for name, test in report.items():
-        mark = f"**{name}** (promoted)" if name == promoted else name
+        mark = f"**{name}** (selected)" if name == selected else name
         dayahead, static = test["dayahead"], test["static"]
         trained = train[name]["dayahead"]
         held_out = f"{trained['holdout_mape']:.2f}" if "holdout_mape" in trained else "-"
@@ -141,5 +141,5 @@ def run(settings: Settings, root: Path) -> None:
     write_json(root / paths.FAMILIES_REPORT, report)
     write_text(
         root / paths.COMPARISON,
-        comparison_table(report, train_reports, promoted_family(settings, train_reports)),
+        comparison_table(report, train_reports, selected_family(settings, train_reports)),
     )

@@ -1,4 +1,4 @@
-"""`select`: promote one family, refit its configuration on every day of the data, report its
+"""`select`: choose one family, refit its configuration on every day of the data, report its
 test figures, register the refitted model, point @champion at it."""
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from energy_forecast.data.weather_forecasts import calibration_archive, calibrat
 from energy_forecast.modeling.saving import log_and_copy, training_days
 from energy_forecast.modeling.training import (
     forecast_description,
-    promoted_family,
     refit,
     reported_configuration,
+    selected_family,
     split,
 )
 from energy_forecast.runtime import paths
@@ -43,7 +43,7 @@ def run(settings: Settings, root: Path) -> None:
     train = {
         n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8")) for n in names
     }
-    name = promoted_family(settings, train)
+    name = selected_family(settings, train)
     families = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))
     test = families[name]
     daily = read_daily(root)
@@ -57,7 +57,7 @@ def run(settings: Settings, root: Path) -> None:
             {f"test_{k}": v for k, v in test["dayahead"].items()}
             | {f"test_static_{k}": v for k, v in test["static"].items()}
         )
-        # What is served learns the latest days too: the promoted configuration refitted on
+        # What is served learns the latest days too: the selected configuration refitted on
         # every day of the data; the test figures are those of its fit on the training period.
         weather = calibration_weather(settings, daily, calibration_archive(settings, root))
         model, inputs, _ = refit(config, daily, settings, weather)
@@ -108,7 +108,7 @@ def run(settings: Settings, root: Path) -> None:
 
 def headline(name: str, families: dict[str, dict[str, dict[str, float]]]) -> dict[str, Any]:
     """reports/metrics.json, the figures `dvc exp show` and `dvc metrics diff` compare: the
-    promoted family's served forecast first, as issued at the issue time, the static model's
+    selected family's served forecast first, as issued at the issue time, the static model's
     beside it, then every family's."""
     test = families[name]
     return {
