@@ -181,6 +181,7 @@ def test_consumption_lags_are_found_by_date() -> None:
     assert to_nine.tolist() == [500000.0, 1500.0]
 
 
+@pytest.mark.slow
 def test_a_half_hour_ending_after_the_issue_time_changes_no_forecast(
     synthetic_exports, synthetic_daily, tmp_path
 ) -> None:

@@ -136,6 +136,7 @@ def test_a_bad_row_is_refused_by_its_line_in_the_file(
 
 
 @pytest.mark.real_data
+@pytest.mark.slow
 def test_the_real_annual_exports_are_odre_s_series_with_rte_s_published_error() -> None:
     odre = SHARED / "odre" / "consommation-quotidienne-brute_2012-2018.csv"
     if not (ANNUAL / "eCO2mix_RTE_Annuel-Definitif_2017.xls").exists() or not odre.exists():

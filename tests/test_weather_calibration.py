@@ -34,6 +34,7 @@ def observed(days: pd.DataFrame) -> pd.DataFrame:
     return days[TEMPERATURE_COLUMNS].set_axis(pd.DatetimeIndex(pd.to_datetime(days["date"])))
 
 
+@pytest.mark.slow
 def test_the_error_model_forecasts_only_the_forecast_days_with_errors_growing_with_lead(
     synthetic_daily,
 ) -> None:
