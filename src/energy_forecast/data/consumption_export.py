@@ -29,7 +29,7 @@ from energy_forecast.core.settings import issue_minutes
 from energy_forecast.data import exports, rte_series
 from energy_forecast.data.exports import STATUS_ORDER
 from energy_forecast.data.quality import DEFAULT_RULES, Resolution
-from energy_forecast.data.rows import fail_at
+from energy_forecast.data.rows import fail_at, refuse_non_final
 from energy_forecast.data.tables import decoded_text, export_days, header_line, numbers, read_table
 from energy_forecast.runtime.settings import QualityRules
 
@@ -120,16 +120,7 @@ def _consumption_rows(frame: pd.DataFrame, path: Path, rules: QualityRules) -> p
 
 
 def _apply_status_rule(rows: pd.DataFrame, rule: str, path: Path) -> pd.DataFrame:
-    non_final = rows["status"] != STATUS_ORDER[0]
-    if rule == "error" and non_final.any():
-        first = rows[non_final].iloc[0]
-        raise InputError(
-            f"status {first['status']!r} is not final and data.quality.non_final_status is "
-            f"'error'; expected {STATUS_ORDER[0]!r}",
-            source=str(path),
-            line=int(first["line"]),
-            column=exports.CONSUMPTION_STATUS,
-        )
+    non_final = refuse_non_final(rows, rule, path, exports.CONSUMPTION_STATUS)
     return rows.assign(non_final_dropped=non_final if rule == "drop" else False)
 
 

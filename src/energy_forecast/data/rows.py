@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from energy_forecast.core.errors import InputError
+from energy_forecast.data.exports import STATUS_ORDER
 
 
 def fail_at(
@@ -25,6 +27,41 @@ def fail_at(
             line=int(frame.index[first]) + 2,
             column=column,
         )
+
+
+def refuse_first(
+    rows: pd.DataFrame,
+    mask: pd.Series | np.ndarray,
+    path: Path,
+    message: Callable[[pd.Series], str],
+    column: str | None = None,
+) -> None:
+    """Refuse the first of `rows` (each with its file `line`) where `mask` holds, saying
+    `message(row)`."""
+    bad = np.asarray(mask)
+    if bad.any():
+        row = rows.iloc[int(np.flatnonzero(bad)[0])]
+        raise InputError(message(row), source=str(path), line=int(row["line"]), column=column)
+
+
+def refuse_non_final(
+    rows: pd.DataFrame, rule: str, path: Path, column: str | None = None
+) -> pd.Series:
+    """Which rows are not final (`Définitif`); with `data.quality.non_final_status: error`, the
+    first of them refused."""
+    non_final = rows["status"] != STATUS_ORDER[0]
+    if rule == "error":
+        refuse_first(
+            rows,
+            non_final,
+            path,
+            lambda row: (
+                f"status {row['status']!r} is not final and "
+                f"data.quality.non_final_status is 'error'; expected {STATUS_ORDER[0]!r}"
+            ),
+            column,
+        )
+    return non_final
 
 
 # pandas' C parser says where a row went wrong: "Expected 3 fields in line 4, saw 4".

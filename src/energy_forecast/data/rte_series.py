@@ -48,7 +48,7 @@ from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE, PARIS, RTE_J1
 from energy_forecast.core.settings import issue_minutes
 from energy_forecast.data import exports
 from energy_forecast.data.exports import STATUS_ORDER
-from energy_forecast.data.rows import fail_at, malformed
+from energy_forecast.data.rows import fail_at, malformed, refuse_non_final
 from energy_forecast.runtime.settings import QualityRules
 
 ENTSOE_TIME = "Time (UTC)"
@@ -427,15 +427,7 @@ def _elapsed(days: pd.Series, minutes: int) -> pd.Series:
 
 def _non_final(rows: pd.DataFrame, rule: str, path: Path) -> pd.Index:
     """The days `data.quality.non_final_status` leaves out (rule `drop`); `error` refuses."""
-    non_final = rows["status"] != STATUS_ORDER[0]
-    if rule == "error" and non_final.any():
-        first = rows[non_final.to_numpy()].iloc[0]
-        raise InputError(
-            f"status {first['status']!r} is not final and data.quality.non_final_status is "
-            f"'error'; expected {STATUS_ORDER[0]!r}",
-            source=str(path),
-            line=int(first["line"]),
-        )
+    non_final = refuse_non_final(rows, rule, path)
     return pd.Index(rows.loc[non_final, "day"].unique()) if rule == "drop" else pd.Index([])
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import TEMPERATURE_RANGE
 from energy_forecast.data import exports
 from energy_forecast.data.regions import REGIONS
-from energy_forecast.data.rows import fail_at
+from energy_forecast.data.rows import fail_at, refuse_first
 from energy_forecast.data.tables import export_days, numbers, read_table
 
 
@@ -44,18 +45,23 @@ def temperature_rows(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
     low, high = TEMPERATURE_RANGE
     for column, name in exports.TEMPERATURE_VALUES.items():
         long[name] = numbers(frame, column, path, allow_blank=False)
-        outside = (long[name] < low) | (long[name] > high)
-        if outside.any():
-            row = long[outside].iloc[0]
-            raise InputError(
-                f"{row[name]:g} °C for region {row['region']} on {row['date'].date()} is not a "
-                f"temperature between {low:g} and {high:g} °C",
-                source=str(path),
-                line=int(row["line"]),
-                column=column,
-            )
+        refuse_first(
+            long,
+            (long[name] < low) | (long[name] > high),
+            path,
+            functools.partial(_implausible, name),
+            column,
+        )
     _ordered_temperatures(long, path)
     return long
+
+
+def _implausible(name: str, row: pd.Series) -> str:
+    low, high = TEMPERATURE_RANGE
+    return (
+        f"{row[name]:g} °C for region {row['region']} on {row['date'].date()} is not a "
+        f"temperature between {low:g} and {high:g} °C"
+    )
 
 
 # The exports round each value to 0.01 °C.
@@ -65,15 +71,15 @@ TEMPERATURE_ROUNDING = 0.01
 def _ordered_temperatures(long: pd.DataFrame, path: Path) -> None:
     """A day's minimum is at most its mean, and its mean at most its maximum."""
     slack = TEMPERATURE_ROUNDING
-    disordered = (long["min"] > long["mean"] + slack) | (long["mean"] > long["max"] + slack)
-    if disordered.any():
-        row = long[disordered].iloc[0]
-        raise InputError(
-            f"region {row['region']} on {row['date'].date()}: TMin {row['min']:g}, TMoy "
-            f"{row['mean']:g}, TMax {row['max']:g} °C; expected TMin <= TMoy <= TMax",
-            source=str(path),
-            line=int(row["line"]),
-        )
+    refuse_first(
+        long,
+        (long["min"] > long["mean"] + slack) | (long["mean"] > long["max"] + slack),
+        path,
+        lambda row: (
+            f"region {row['region']} on {row['date'].date()}: TMin {row['min']:g}, "
+            f"TMoy {row['mean']:g}, TMax {row['max']:g} °C; expected TMin <= TMoy <= TMax"
+        ),
+    )
 
 
 def one_row_per_region_day(long: pd.DataFrame, path: Path) -> pd.DataFrame:
