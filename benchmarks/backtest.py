@@ -81,8 +81,24 @@ def settings_for(year: int, horizon: int = 1, issue_time: str | None = "09:00") 
 
 
 def selected_before(daily: pd.DataFrame, settings: Settings, year: int) -> Configuration:
-    """The configuration the pipeline selects from the three years before `year`: each
-    family's best configuration by CV, then the family as `select` selects it."""
+    """The family's configuration the pipeline selects from the three years before `year`:
+    each family's best configuration by CV, then the family as `select` selects it among the
+    families (`benchmarks/aggregation.py` sets the aggregate of experts beside it)."""
+    best, reports = best_before(daily, settings, year)
+    return best[selected_family(families_only(settings), reports)]
+
+
+def families_only(settings: Settings) -> Settings:
+    """`settings` without the aggregate of experts: `select` chooses among the families."""
+    aggregate = settings.aggregate.model_copy(update={"experts": []})
+    return settings.model_copy(update={"aggregate": aggregate})
+
+
+def best_before(
+    daily: pd.DataFrame, settings: Settings, year: int
+) -> tuple[dict[str, Configuration], dict[str, dict]]:
+    """Each family's best configuration by CV on the three years before `year`, and the
+    reports `select` chooses a family by."""
     dates = pd.to_datetime(daily["date"])
     train = daily[(dates >= f"{year - 3}-01-01") & (dates < f"{year}-01-01")]
     train = train.reset_index(drop=True)
@@ -95,7 +111,7 @@ def selected_before(daily: pd.DataFrame, settings: Settings, year: int) -> Confi
         cv = {k.removeprefix("cv_"): v for k, v in found.metrics.items()}
         served, _, _ = refit(found.configuration, train, settings, None)
         reports[name] = {"cv": cv, "dayahead": dayahead_report(served)}
-    return best[selected_family(settings, reports)]
+    return best, reports
 
 
 def naive_band_scores(
@@ -201,8 +217,11 @@ def main() -> None:
             if issue_time == "09:00":
                 default = table
         for sd, forecasts in archives.items():
+            forecast_weather = settings.model_copy(
+                update={"backtest": settings.backtest.model_copy(update={"weather": "forecast"})}
+            )
             table = backtesting.rolling_forecasts(
-                daily, settings, selected[year], article, weather_forecasts=forecasts
+                daily, forecast_weather, selected[year], article, weather_forecasts=forecasts
             )
             mape[sd] = backtesting.summary(table, LEVELS)["adaptive"][str(year)]["mape"]
             covered = backtesting.band_scores(table, LEVELS)

@@ -67,6 +67,9 @@ SMALL = {
     "cv": {"folds": 2, "min_train_days": 180},
     # The first origin trains on the pipeline's training period, as the promoted family does.
     "backtest": {"start": "2017-01-01", "end": "2017-03-31", "refit_days": 30, "train_days": None},
+    # The aggregate of experts fits each expert again: the trained repository has one
+    # (`TRAINED`), the other pipelines none.
+    "aggregate": {"experts": []},
     "families": {
         "knn": {"feature_sets": ["all"], "grid": {"n_neighbors": [5], "weights": ["distance"]}},
         "mlp": {
@@ -86,6 +89,11 @@ SMALL = {
     },
 }
 
+
+# The shared trained repository: SMALL with the aggregate of its two quickest families.
+TRAINED = SMALL | {"aggregate": {"experts": ["ridge", "ptg"], "rules": ["mlpoly", "boa"]}}
+# What its `select` chooses among.
+TRAINED_CANDIDATES = [*SMALL["families"], "aggregate"]
 
 # One family, the quickest: for the tests that run every stage on other data or servers.
 ONE_FAMILY = {"ridge": SMALL["families"]["ridge"]}
@@ -212,7 +220,7 @@ def _build_trained(shared: Path) -> Path:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not (path.parent / "repro.log").exists():
             shutil.rmtree(path.parent, ignore_errors=True)
-            make_repo(path, SMALL)
+            make_repo(path, TRAINED)
             done = run(path, str(BIN / "dvc"), "repro")
             (path.parent / "repro.log").write_text(done.stdout + done.stderr)
     return path

@@ -12,9 +12,10 @@ import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, ROOT, SMALL, all_runs, client, run
+from conftest import BIN, ROOT, SMALL, TRAINED_CANDIDATES, all_runs, client, run
 
 from energy_forecast.modeling.saving import required_columns
+from energy_forecast.runtime.paths import candidate_model
 from energy_forecast.tracking.lineage import DATA_FILES, locked_md5s
 
 pytestmark = pytest.mark.slow
@@ -32,7 +33,8 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     for r in runs:
         by_parent.setdefault(r.data.tags.get("mlflow.parentRunId"), []).append(r)
     stages = by_parent[pipeline.info.run_id]
-    stage_names = [f"train@{f}" for f in SMALL["families"]] + ["evaluate", "select", "backtest"]
+    stage_names = [f"train@{f}" for f in SMALL["families"]]
+    stage_names += ["aggregate", "evaluate", "select", "backtest"]
     assert sorted(r.data.tags["dvc.stage"] for r in stages) == sorted(stage_names)
     assert all(r.info.run_name == r.data.tags["dvc.stage"] for r in stages)
     configurations = [r for s in stages for r in by_parent.get(s.info.run_id, [])]
@@ -72,7 +74,7 @@ def test_every_run_names_the_data_that_made_it(trained_repo: Path) -> None:
     # The test period is scored by evaluate, in its own run: no stage writes into another's.
     assert not any(k.startswith("test_") for k in knn.data.metrics)
     evaluate = named["evaluate"]
-    assert {f"{f}_test_rmse" for f in SMALL["families"]} <= set(evaluate.data.metrics)
+    assert {f"{f}_test_rmse" for f in TRAINED_CANDIDATES} <= set(evaluate.data.metrics)
     artifacts = [a.path for a in client(trained_repo).list_artifacts(evaluate.info.run_id)]
     assert "test_predictions_knn.png" in artifacts
     # The test figures were measured with the target days' observed temperatures, and say so.
@@ -127,7 +129,7 @@ def test_the_served_model_is_fitted_through_the_last_day_and_says_so(trained_rep
     metrics = json.loads((trained_repo / "reports/metrics.json").read_text())
     served = mlflow.models.Model.load(str(trained_repo / "models/model"))
     assert served.metadata["training"] == {"start": "2016-01-01", "end": "2017-03-31"}
-    family = mlflow.models.Model.load(str(trained_repo / "models/families" / metrics["model"]))
+    family = mlflow.models.Model.load(str(trained_repo / candidate_model(metrics["model"])))
     assert family.metadata["training"] == {"start": "2016-01-01", "end": "2016-12-31"}
     # Its bands say the weather they were calibrated with (observed, as the tests set).
     bands = {"weather": "observed"}
@@ -195,7 +197,7 @@ def test_the_served_model_pins_the_locked_versions(trained_repo: Path) -> None:
 def test_promoted_model_is_registered_loads_and_predicts(trained_repo: Path) -> None:
     metrics = json.loads((trained_repo / "reports/metrics.json").read_text())
     assert set(metrics) == {"model", "test", "families"}
-    assert set(metrics["families"]) == set(SMALL["families"])
+    assert set(metrics["families"]) == set(TRAINED_CANDIDATES)
     model = mlflow.pyfunc.load_model(str(trained_repo / "models/model"))
     columns = required_columns(model.metadata)
     assert columns[0] == "date"
@@ -252,4 +254,4 @@ def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> 
     families = {
         v["field"] for v in plots["Predicted against actual (MWh)"][0]["content"]["data"]["values"]
     }
-    assert families == set(SMALL["families"])
+    assert families == set(TRAINED_CANDIDATES)

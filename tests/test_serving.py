@@ -18,6 +18,7 @@ from energy_forecast.data.regions import REGIONS
 from energy_forecast.data.temperature import national_temperatures
 from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.modeling.saving import request_frame, required_columns
+from energy_forecast.runtime.paths import candidate_model
 from energy_forecast.serving.server import local_server
 from energy_forecast.tracking import lineage
 
@@ -311,7 +312,7 @@ def test_served_backtest_and_batch_answer_the_same_request_alike(
     backtest's first origin trains on the training period, as the promoted family's model:
     the same forecast and bands."""
     promoted = json.loads((trained_repo / "reports/metrics.json").read_text())["model"]
-    model = trained_repo / "models/families" / promoted
+    model = trained_repo / candidate_model(promoted)
     with local_server(model, cwd=trained_repo, env=env()) as url:
         backtest = pd.read_csv(trained_repo / "reports/backtest.csv")
         first_window = backtest[backtest["origin"] == backtest["origin"].iloc[0]]

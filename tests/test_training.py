@@ -37,22 +37,31 @@ def test_promotion_by_name_or_by_cv() -> None:
     reports = {
         "knn": {"cv": {"rmse": 3.0, "mape": 1.0}, "dayahead": {"holdout_mape": 0.9}},
         "ridge": {"cv": {"rmse": 2.0, "mape": 2.0}, "dayahead": {"holdout_mape": 1.1}},
+        # The aggregate of the experts `families` trains (ridge here): no CV of its own.
+        "aggregate": {"dayahead": {"holdout_mape": 1.0}},
     }
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())
-    raw["families"] = {name: raw["families"][name] for name in reports}
+    raw["families"] = {name: raw["families"][name] for name in ("knn", "ridge")}
 
-    def promoted(**override) -> str:
+    def promoted(reports=reports, **override) -> str:
         return selected_family(parse(raw | override), reports)
 
     assert promoted() == "knn"
+    assert promoted(reports | {"aggregate": {"dayahead": {"holdout_mape": 0.8}}}) == "aggregate"
     assert promoted(select={"forecast": "static"}) == "ridge"
     assert promoted(select={"forecast": "static", "metric": "mape"}) == "knn"
     assert promoted(model="ridge") == "ridge"
-    # Static served models (adapt.method: none) report their bands only: promoted by CV.
+    assert promoted(model="aggregate") == "aggregate"
+    # Static served models (adapt.method: none) report their bands only, and aggregate
+    # nothing: selected by CV.
     static = {n: r | {"dayahead": {"band_80_percent": 3.0}} for n, r in reports.items()}
-    assert selected_family(parse(raw), static) == "ridge"
-    with pytest.raises(InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge'\]"):
+    assert promoted(static, adapt={"method": "none"}) == "ridge"
+    with pytest.raises(
+        InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge', 'aggregate'\]"
+    ):
         promoted(model="prophet")
+    with pytest.raises(InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge'\]"):
+        promoted(model="aggregate", aggregate={"experts": []})
 
 
 def test_validation_days_are_forecast_with_the_weather_before_them() -> None:

@@ -25,7 +25,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.calendar import special_days
 from energy_forecast.core.features import CONSUMPTION
 from energy_forecast.core.inputs import RTE_J1
@@ -35,6 +34,7 @@ from energy_forecast.issuing import requests_as_issued
 from energy_forecast.modeling import compute
 from energy_forecast.modeling.metrics import scores
 from energy_forecast.modeling.training import (
+    Aggregation,
     Configuration,
     family_extra,
     feature_set,
@@ -107,15 +107,14 @@ def windows(
 
 
 def static_forecast(model: ConformalQuantiles, frame: pd.DataFrame) -> np.ndarray:
-    forecaster = model.forecaster_
-    base = forecaster.base_ if isinstance(forecaster, KalmanAdaptive) else forecaster
-    return np.asarray(base.predict(frame.drop(columns=CONSUMPTION)))
+    """The forecast of `frame` told no consumption: an adapting model's static one."""
+    return np.asarray(model.forecaster_.predict(frame.drop(columns=CONSUMPTION)))
 
 
 def rolling_forecasts(
     daily: pd.DataFrame,
     settings: Settings,
-    selected: Configuration,
+    selected: Configuration | Aggregation,
     article: Configuration,
     local_workers: int | None = None,
     weather_forecasts: pd.DataFrame | None = None,
@@ -134,7 +133,10 @@ def rolling_forecasts(
 
 
 def forecast_window(
-    window: Window, settings: Settings, selected: Configuration, article: Configuration
+    window: Window,
+    settings: Settings,
+    selected: Configuration | Aggregation,
+    article: Configuration,
 ) -> pd.DataFrame:
     """The window's days, forecast by the served model and the article's KNN refitted at its
     origin."""
@@ -177,7 +179,7 @@ def answers(
     days: pd.DataFrame,
     kept: np.ndarray,
     settings: Settings,
-    selected: Configuration,
+    selected: Configuration | Aggregation,
     article: Configuration,
     origin: pd.Timestamp,
 ) -> pd.DataFrame:

@@ -226,6 +226,8 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         # Ties go to the first (smallest) state noise, so the choice is deterministic.
         chosen = int(np.argmin(self.selection_mape_))
         self.state_noise_ratio_ = float(ratios[chosen])
+        self.state_noise_ratios_ = ratios
+        self.each_held_out_errors_ = held_out
         self.held_out_errors_ = held_out[chosen]
         self.base_ = clone(self.base).fit(X, y)
         self.encoder_ = _design_encoder(self.features).fit(built)
@@ -293,34 +295,40 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
 
     def predict(self, X: pd.DataFrame) -> np.ndarray:
         with request_errors():
-            return self._predict(X.reset_index(drop=True))
+            return self._predict(X.reset_index(drop=True), [self.state_noise_ratio_])[:, 0]
 
-    def _predict(self, X: pd.DataFrame) -> np.ndarray:
+    def predict_each(self, X: pd.DataFrame) -> np.ndarray:
+        """One column per candidate state noise (`state_noise_ratios_`): the forecast each
+        would track, as `aggregation.ExpertAggregate` weighs them."""
+        with request_errors():
+            return self._predict(X.reset_index(drop=True), self.state_noise_ratios_)
+
+    def _predict(self, X: pd.DataFrame, ratios: Sequence[float]) -> np.ndarray:
         static = np.asarray(self.base_.predict(X), dtype=float)
         if CONSUMPTION not in X.columns:
-            return static
+            return np.tile(static[:, None], (1, len(ratios)))
         bounds = self._feature_settings().daily_mwh_bounds
         known = checked_consumption(X[CONSUMPTION], "request", bounds=bounds)
         part = known_consumption(X, CONSUMPTION_TO_ISSUE, "request", bounds)
         check_part_within_day(known, part, "request")
         if np.isnan(known).all():
-            return static
+            return np.tile(static[:, None], (1, len(ratios)))
         days = whole_days(X)
         order = np.argsort(days, kind="stable")
         ordered = X.iloc[order].reset_index(drop=True)
         log_static = np.log(static)[order]
         log_error = np.log(known)[order] - log_static
-        correction = np.empty(len(X))
+        correction = np.empty((len(X), len(ratios)))
         correction[order] = track(
             self._design(self._features(ordered), self.encoder_),
             log_error,
             days[order],
             self._feature_settings().complete_lag_days,
-            np.array([self.state_noise_ratio_ * self.observation_noise_]),
+            np.asarray(ratios, dtype=float) * self.observation_noise_,
             self.observation_noise_,
             self._partial_day(ordered, days[order], log_error, log_static),
-        )[0]
-        return static * np.exp(correction)
+        ).T
+        return static[:, None] * np.exp(correction)
 
 
 def whole_days(X: pd.DataFrame) -> np.ndarray:

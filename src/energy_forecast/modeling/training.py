@@ -22,6 +22,7 @@ from sklearn.model_selection import TimeSeriesSplit
 
 from energy_forecast import issuing
 from energy_forecast.core.adaptation import KalmanAdaptive
+from energy_forecast.core.aggregation import AGGREGATION_TYPES, ExpertAggregate
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import family
 from energy_forecast.core.features import history_days, required_inputs
@@ -61,6 +62,37 @@ class Configuration:
         """The static model: the family's estimator on the configuration's features."""
         estimator = family(self.family).estimator(**self.params, **extra)
         return make_model(self.features, feature_settings, estimator)
+
+    @property
+    def trusted_types(self) -> list[str]:
+        """The types beyond skops' defaults its saved model may hold."""
+        return list(family(self.family).TRUSTED_TYPES)
+
+
+@dataclass
+class Aggregation:
+    """Several families' configurations, each adapting at every candidate state noise,
+    combined by online aggregation (`aggregation.ExpertAggregate`) with one of `rules`."""
+
+    experts: list[Configuration]
+    rules: list[str]
+    learning_rate: float
+
+    family = "aggregate"
+
+    @property
+    def name(self) -> str:
+        return f"aggregate[{','.join(self.rules)}](" + " ".join(c.name for c in self.experts) + ")"
+
+    @property
+    def features(self) -> list[str]:
+        """Every expert's features, each once, in the experts' order."""
+        return list(dict.fromkeys(f for c in self.experts for f in c.features))
+
+    @property
+    def trusted_types(self) -> list[str]:
+        experts = (t for c in self.experts for t in c.trusted_types)
+        return list(dict.fromkeys([*AGGREGATION_TYPES, *experts]))
 
 
 @dataclass
@@ -222,9 +254,10 @@ def recorded_warnings() -> Iterator[list[str]]:
     lines.extend(sorted({f"{w.category.__name__}: {w.message}" for w in caught}))
 
 
-def served_model(config: Configuration, settings: Settings) -> ConformalQuantiles:
-    """The unfitted model `config` serves as: the static pipeline, adapted as `adapt` says,
-    with the bands `forecast.interval_levels` asks for."""
+def served_model(config: Configuration | Aggregation, settings: Settings) -> ConformalQuantiles:
+    """The unfitted model `config` serves as: the static pipeline, adapted as `adapt` says
+    (for an `Aggregation`, each expert's, aggregated), with the bands
+    `forecast.interval_levels` asks for."""
     feature_settings = settings.feature_settings
     adapt, intervals = settings.adapt, settings.intervals
     adaptation = None
@@ -243,11 +276,29 @@ def served_model(config: Configuration, settings: Settings) -> ConformalQuantile
         "calibration_days": intervals.calibration_days,
         "complete_lag_days": feature_settings.complete_lag_days,
     }
+    if isinstance(config, Aggregation):
+        if adaptation is None:
+            raise _bad("adapt.method", "kalman: the experts aggregated adapt", adapt.method)
+        experts = [
+            KalmanAdaptive(
+                e.build(feature_settings, family_extra(settings, e.family)), **adaptation
+            )
+            for e in config.experts
+        ]
+        aggregate = ExpertAggregate(
+            experts,
+            rules=list(config.rules),
+            learning_rate=config.learning_rate,
+            complete_lag_days=feature_settings.complete_lag_days,
+        )
+        return ConformalQuantiles(aggregate, **bands)
     static = config.build(feature_settings, family_extra(settings, config.family))
     return served_forecaster(static, adaptation=adaptation, bands=bands)
 
 
-def served_inputs(config: Configuration, settings: Settings, daily: pd.DataFrame) -> pd.DataFrame:
+def served_inputs(
+    config: Configuration | Aggregation, settings: Settings, daily: pd.DataFrame
+) -> pd.DataFrame:
     """The request columns the served model of `config` takes, for the days of `daily`."""
     columns = required_inputs(config.features)
     if settings.adapt.method != "none":
@@ -265,6 +316,22 @@ def reported_configuration(settings: Settings, name: str, report: dict[str, Any]
     return Configuration(name, report["feature_set"], features, report["params"])
 
 
+def aggregation(settings: Settings, reports: dict[str, dict[str, Any]]) -> Aggregation:
+    """The aggregate of the experts' configurations, from the train stage's `reports`."""
+    cfg = settings.aggregate
+    experts = [reported_configuration(settings, n, reports[n]) for n in settings.experts]
+    return Aggregation(experts, list(cfg.rules), cfg.learning_rate)
+
+
+def candidate_configuration(
+    settings: Settings, name: str, reports: dict[str, dict[str, Any]]
+) -> Configuration | Aggregation:
+    """What candidate `name` (a family or `aggregate`) serves, from the train stage's reports."""
+    if name == "aggregate":
+        return aggregation(settings, reports)
+    return reported_configuration(settings, name, reports[name])
+
+
 def forecast_description(settings: Settings) -> dict[str, Any]:
     """What a served model's MLmodel metadata say of its forecasts: when they are issued, and
     the weather its bands were calibrated with (`intervals.weather`)."""
@@ -276,7 +343,9 @@ def forecast_description(settings: Settings) -> dict[str, Any]:
     return issued | {"bands": weather}
 
 
-def served_request(config: Configuration, settings: Settings, days: pd.DataFrame) -> pd.DataFrame:
+def served_request(
+    config: Configuration | Aggregation, settings: Settings, days: pd.DataFrame
+) -> pd.DataFrame:
     """The request a forecaster sends the served model of `config` for `days`: its columns, and
     the consumption of every day, of which the model reads what its issue time knows."""
     inputs = served_inputs(config, settings, days)
@@ -284,7 +353,7 @@ def served_request(config: Configuration, settings: Settings, days: pd.DataFrame
 
 
 def refit(
-    config: Configuration,
+    config: Configuration | Aggregation,
     train: pd.DataFrame,
     settings: Settings,
     weather: issuing.Weather | None,
@@ -370,6 +439,8 @@ def dayahead_report(model: ConformalQuantiles) -> dict[str, float]:
         for level, (low, high) in model.calibration_bands().items()
     }
     adaptive = model.forecaster_
+    if isinstance(adaptive, ExpertAggregate):
+        return {"holdout_mape": adaptive.selection_mape_[adaptive.rule_] * 100} | bands
     if not isinstance(adaptive, KalmanAdaptive):
         return bands
     return {
@@ -380,13 +451,16 @@ def dayahead_report(model: ConformalQuantiles) -> dict[str, float]:
 
 
 def selected_family(settings: Settings, reports: dict[str, dict[str, Any]]) -> str:
-    """The family `select` serves: `model` by name, or for `auto` the best on training data.
+    """The candidate `select` serves: `model` by name, or for `auto` the best on training
+    data.
 
-    `reports` are the train stage's per family: `cv` scores, and `dayahead` when it adapts.
+    `reports` are the train and aggregate stages' per candidate: `cv` scores (families), and
+    `dayahead` when it adapts.
     """
     if settings.model != "auto":
         return settings.model
     adapting = all("holdout_mape" in r["dayahead"] for r in reports.values())
     if settings.select.forecast == "dayahead" and adapting:
-        return min(settings.families, key=lambda n: reports[n]["dayahead"]["holdout_mape"])
+        return min(settings.candidates, key=lambda n: reports[n]["dayahead"]["holdout_mape"])
+    # The aggregate has no CV score: it is chosen on its day-ahead forecast only.
     return min(settings.families, key=lambda n: reports[n]["cv"][settings.select.metric])

@@ -11,11 +11,13 @@ RAW_SOURCES = Path("data/raw/sources.json")
 EXTERNAL = Path("data/external")
 DAILY = Path("data/processed/daily.parquet")
 MODELS = Path("models")
-# One MLflow model per family; the selected one beside them.
+# One MLflow model per family, the aggregate of experts', and the selected one beside them.
 FAMILY_MODELS = MODELS / "families"
+AGGREGATE_MODEL = MODELS / "aggregate"
 PROMOTED = MODELS / "model"
 REPORTS = Path("reports")
 TRAIN_REPORTS = REPORTS / "train"
+AGGREGATE_REPORT = REPORTS / "aggregate.json"
 FAMILIES_REPORT = REPORTS / "families.json"
 PREDICTIONS = REPORTS / "predictions.csv"
 METRICS = REPORTS / "metrics.json"
@@ -25,3 +27,14 @@ BACKTEST = REPORTS / "backtest.csv"
 BACKTEST_SUMMARY = REPORTS / "backtest.json"
 BACKTEST_METRICS = REPORTS / "backtest_metrics.json"
 BACKTEST_MONTHLY = REPORTS / "backtest_monthly.csv"
+
+
+def candidate_model(name: str) -> Path:
+    """The MLflow model folder of candidate `name`: a family, or `aggregate`."""
+    return AGGREGATE_MODEL if name == "aggregate" else FAMILY_MODELS / name
+
+
+def candidate_report(name: str) -> Path:
+    """The report of how candidate `name` was chosen and fitted: `train@<name>`'s, or the
+    `aggregate` stage's."""
+    return AGGREGATE_REPORT if name == "aggregate" else TRAIN_REPORTS / f"{name}.json"

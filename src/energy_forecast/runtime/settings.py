@@ -250,6 +250,25 @@ class AdaptSettings(Frozen):
     """Days of history a forecast starts from (a served request's too)."""
 
 
+class AggregateSettings(Frozen):
+    """`aggregate`: the online aggregation of experts (see `aggregation`), a candidate beside
+    the families."""
+
+    experts: list[str] = ["ridge", "gbm", "blend", "ptg"]
+    """The families whose best configurations, each adapting at every `adapt.state_noise`,
+    are aggregated; those `families` does not train are left out, and the report and the
+    MLflow run list those used. []: no aggregate; none either with `adapt.method: none`."""
+    rules: Annotated[list[Literal["mlpoly", "boa", "ewa"]], Field(min_length=1)] = [
+        "mlpoly",
+        "boa",
+        "ewa",
+    ]
+    """The aggregation rules tried; the one whose aggregate forecast the training period's
+    held-out days best is served."""
+    learning_rate: Annotated[float, Field(gt=0)] = 100.0
+    """`ewa`'s learning rate, per unit of the linearized relative square loss."""
+
+
 class BacktestSettings(Frozen):
     """`backtest`: rolling origins over start..end, refitting every refit_days."""
 
@@ -354,7 +373,8 @@ class Settings(Frozen):
     cv: CvSettings = CvSettings()
     """Cross-validation inside the training period."""
     model: str = "auto"
-    """The family `select` serves: `auto`, or a family's name."""
+    """What `select` serves: `auto` (the best on training days), a family's name, or
+    `aggregate`."""
     select: SelectSettings = SelectSettings()
     """How a configuration and a family are chosen."""
     families: dict[str, FamilySettings]
@@ -369,6 +389,8 @@ class Settings(Frozen):
     """How the served model adapts to the consumption it is told."""
     intervals: IntervalSettings = IntervalSettings()
     """How the bands are made."""
+    aggregate: AggregateSettings = AggregateSettings()
+    """The online aggregation of the families' best configurations."""
     backtest: BacktestSettings
     """The rolling-origin day-ahead backtest of the selected configuration."""
 
@@ -435,9 +457,26 @@ class Settings(Frozen):
         unknown = [n for n in self.families if n not in FAMILIES]
         if unknown or not self.families:
             raise ValueError(f"families: expected families among {list(FAMILIES)}, got {unknown}")
-        if self.model not in ("auto", *self.families):
-            raise ValueError(f"model: expected 'auto' or one of {list(self.families)}")
+        if unknown := [n for n in self.aggregate.experts if n not in FAMILIES]:
+            raise ValueError(
+                f"aggregate.experts: expected families among {list(FAMILIES)}, got {unknown}"
+            )
+        if self.model not in ("auto", *self.candidates):
+            raise ValueError(f"model: expected 'auto' or one of {self.candidates}")
         return self
+
+    @property
+    def experts(self) -> list[str]:
+        """The families aggregated: those of `aggregate.experts` that `families` trains; none
+        with `adapt.method: none` (the experts are adapting models)."""
+        if self.adapt.method == "none":
+            return []
+        return [n for n in self.aggregate.experts if n in self.families]
+
+    @property
+    def candidates(self) -> list[str]:
+        """What `select` chooses among: the families, and `aggregate` when it has experts."""
+        return [*self.families, *(["aggregate"] if self.experts else [])]
 
 
 def _model_at(model: type[BaseModel], loc: tuple[Any, ...]) -> type[BaseModel] | None:

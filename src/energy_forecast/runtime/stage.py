@@ -14,7 +14,7 @@ from energy_forecast.core.errors import InputError, first_line
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.settings import load
 
-STAGES = ("ingest", "featurize", "train", "evaluate", "select", "backtest")
+STAGES = ("ingest", "featurize", "train", "aggregate", "evaluate", "select", "backtest")
 
 
 def single_threaded(function: Callable[..., Any], *args: Any) -> Any:

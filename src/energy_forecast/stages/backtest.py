@@ -13,7 +13,11 @@ from energy_forecast import backtesting
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.intervals import level_name
 from energy_forecast.data.forecast_export import read_temperature_forecasts
-from energy_forecast.modeling.training import Configuration, reported_configuration
+from energy_forecast.modeling.training import (
+    Aggregation,
+    Configuration,
+    candidate_configuration,
+)
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import atomic_path, write_json
 from energy_forecast.runtime.settings import PARAMS_FILE, Settings
@@ -23,11 +27,14 @@ from energy_forecast.tracking import lineage, store
 log = logging.getLogger(__name__)
 
 
-def selected_configuration(settings: Settings, root: Path) -> Configuration:
-    """The configuration `select` selected, as `train` reported it."""
+def selected_configuration(settings: Settings, root: Path) -> Configuration | Aggregation:
+    """The configuration `select` selected, as `train` (and `aggregate`) reported it."""
     name = json.loads((root / paths.METRICS).read_text("utf-8"))["model"]
-    report = json.loads((root / paths.TRAIN_REPORTS / f"{name}.json").read_text("utf-8"))
-    return reported_configuration(settings, name, report)
+    reports = {
+        n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8"))
+        for n in (settings.experts if name == "aggregate" else [name])
+    }
+    return candidate_configuration(settings, name, reports)
 
 
 def _figure(table: pd.DataFrame, monthly: pd.DataFrame):

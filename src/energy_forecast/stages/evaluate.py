@@ -1,4 +1,5 @@
-"""`evaluate`: every family's model on the held-out test period, the only place it is read:
+"""`evaluate`: every candidate's model (each family's, the aggregate's) on the held-out test
+period, the only place it is read:
 its served forecast day-ahead (adapting to the consumption known at each issue time) and its
 static forecast, both fitted on the training period, with the target days' observed weather."""
 
@@ -56,11 +57,11 @@ def _figure(dates: pd.Series, actual: np.ndarray, predicted: np.ndarray, name: s
 def comparison_table(
     report: dict[str, Any], train: dict[str, dict[str, Any]], selected: str | None = None
 ) -> str:
-    """Each family's test scores, served day-ahead then static, and its held-out day-ahead
+    """Each candidate's test scores, served day-ahead then static, and its held-out day-ahead
     MAPE on training days (what `model: auto` chooses by)."""
     lines = [
-        "Test period, the target days' observed temperatures; each family fitted on the "
-        "training period.",
+        "Test period, the target days' observed temperatures; each family, and the aggregate "
+        "of experts, fitted on the training period.",
         "",
         "| family | day-ahead MAPE (%) | day-ahead RMSE (MWh) | static MAPE (%) | "
         "static RMSE (MWh) | static R² | held-out day-ahead MAPE, training (%) |",
@@ -88,7 +89,7 @@ def known_consumption(inputs: pd.DataFrame, request: pd.DataFrame) -> pd.DataFra
 def run(settings: Settings, root: Path) -> None:
     import mlflow
 
-    names = list(settings.families)
+    names = settings.candidates
     daily = read_daily(root)
     _, test = split(daily, settings.split)
     # The first test days see the weather and the consumption of the days before, as they would
@@ -106,7 +107,7 @@ def run(settings: Settings, root: Path) -> None:
         # The test days are forecast with their observed temperatures: an upper bound.
         mlflow.log_param("test.weather", "observed")
         for name in names:
-            model = mlflow.pyfunc.load_model(str(root / paths.FAMILY_MODELS / name))
+            model = mlflow.pyfunc.load_model(str(root / paths.candidate_model(name)))
             # The static forecast: the test period's consumption stays unknown to the model.
             request = request_frame(inputs, required_columns(model.metadata))
             answer = model.predict(request, params={POINT_ONLY: True})
@@ -121,7 +122,7 @@ def run(settings: Settings, root: Path) -> None:
             }
             predictions[name] = np.round(predicted, 1)
             train_reports[name] = json.loads(
-                (root / paths.TRAIN_REPORTS / f"{name}.json").read_text(encoding="utf-8")
+                (root / paths.candidate_report(name)).read_text(encoding="utf-8")
             )
             mlflow.log_metrics(
                 {f"{name}_test_{k}": v for k, v in report[name]["dayahead"].items()}

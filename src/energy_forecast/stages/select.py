@@ -11,13 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from energy_forecast.core.errors import InputError
-from energy_forecast.core.families import family
 from energy_forecast.data.weather_forecasts import calibration_archive, calibration_weather
 from energy_forecast.modeling.saving import log_and_copy, training_days
 from energy_forecast.modeling.training import (
+    candidate_configuration,
     forecast_description,
     refit,
-    reported_configuration,
     selected_family,
     split,
 )
@@ -39,10 +38,8 @@ def run(settings: Settings, root: Path) -> None:
 
     # The store first: nothing is written if it cannot be used.
     experiment_id = store.configure(root, settings.mlflow.experiment)
-    names = list(settings.families)
-    train = {
-        n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8")) for n in names
-    }
+    names = settings.candidates
+    train = {n: json.loads((root / paths.candidate_report(n)).read_text("utf-8")) for n in names}
     name = selected_family(settings, train)
     families = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))
     test = families[name]
@@ -50,7 +47,7 @@ def run(settings: Settings, root: Path) -> None:
     fitted = training_days(split(daily, settings.split)[0])
     registered = settings.mlflow.registered_model
     tags = lineage.tags(root, settings.data.source, "select") | {"model": name}
-    config = reported_configuration(settings, name, train[name])
+    config = candidate_configuration(settings, name, train)
     with store.stage_run(experiment_id, "select", tags):
         mlflow.log_params({"model": settings.model, "promoted": name, "test.weather": "observed"})
         mlflow.log_metrics(
@@ -64,7 +61,7 @@ def run(settings: Settings, root: Path) -> None:
         latest = training_days(daily)
         forecast = forecast_description(settings)
         info, _ = log_and_copy(
-            model, family(name).TRUSTED_TYPES, inputs, forecast, latest, root / paths.PROMOTED
+            model, config.trusted_types, inputs, forecast, latest, root / paths.PROMOTED
         )
         mlflow.log_params({"training.start": latest["start"], "training.end": latest["end"]})
         # MLflow prints its own two lines for this; the stage's log line says it once.
@@ -76,7 +73,7 @@ def run(settings: Settings, root: Path) -> None:
             )
         mlflow.log_param("registered_version", version.version)
     write_json(root / paths.METRICS, headline(name, families))
-    _describe(registered, version.version, name, test, train[name], tags, fitted, latest)
+    _describe(registered, version.version, config.name, test, train[name], tags, fitted, latest)
     summary = (
         f"{name} (test MAPE {test['dayahead']['mape']:.2f} % served day-ahead, static "
         f"{test['static']['mape']:.2f} %, observed weather, fitted on {fitted['start']} to "
@@ -132,7 +129,7 @@ def headline(name: str, families: dict[str, dict[str, dict[str, float]]]) -> dic
 def _describe(
     registered: str,
     version: str,
-    name: str,
+    configuration: str,
     test: dict[str, dict[str, float]],
     train: dict[str, Any],
     tags: dict[str, str],
@@ -158,7 +155,7 @@ def _describe(
         registered,
         version,
         description=(
-            f"{name} ({train['feature_set']} features, {train['params']}), fitted on every "
+            f"{configuration}, fitted on every "
             f"day of the {tags['data.source']} data, {latest['start']} to {latest['end']} "
             f"(data.features.md5 {tags['data.features.md5']}, git {tags.get('git.commit')}). "
             f"Fitted on the training period ({fitted['start']} to {fitted['end']}, "
