@@ -303,7 +303,7 @@ class KalmanAdaptive(RegressorMixin, BaseEstimator):
         with request_errors():
             return self._predict(X.reset_index(drop=True), self.state_noise_ratios_)
 
-    def _predict(self, X: pd.DataFrame, ratios: Sequence[float]) -> np.ndarray:
+    def _predict(self, X: pd.DataFrame, ratios: Sequence[float] | np.ndarray) -> np.ndarray:
         static = np.asarray(self.base_.predict(X), dtype=float)
         if CONSUMPTION not in X.columns:
             return np.tile(static[:, None], (1, len(ratios)))

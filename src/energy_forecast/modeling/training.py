@@ -260,7 +260,7 @@ def served_model(config: Configuration | Aggregation, settings: Settings) -> Con
     `forecast.interval_levels` asks for."""
     feature_settings = settings.feature_settings
     adapt, intervals = settings.adapt, settings.intervals
-    adaptation = None
+    adaptation: dict[str, Any] | None = None
     if adapt.method != "none":
         adaptation = {
             "features": feature_set(settings, adapt.feature_set, "adapt.feature_set"),
@@ -269,7 +269,7 @@ def served_model(config: Configuration | Aggregation, settings: Settings) -> Con
             "observation_noise": adapt.observation_noise,
             "selection_days": adapt.selection_days,
         }
-    bands = {
+    bands: dict[str, Any] = {
         "levels": list(settings.forecast.interval_levels),
         "method": intervals.method,
         "learning_rate": intervals.learning_rate,
