@@ -208,6 +208,9 @@ def answers(
 FORECASTS = ("static", "adaptive", "article")
 # RTE's J-1 forecast's column, on the series that carry it (ENTSO-E, eCO2mix).
 RTE = "rte_j1"
+# Ours issued at the end of D-1 (`issue_time: null`), beside RTE's J-1 on the series that
+# carry it: RTE's archived value may be a later update than the one known at the issue time.
+END_OF_DAY_BEFORE = "adaptive_end_of_d-1"
 
 
 def rte(table: pd.DataFrame) -> tuple[str, ...]:
@@ -216,8 +219,34 @@ def rte(table: pd.DataFrame) -> tuple[str, ...]:
 
 
 def forecast_names(table: pd.DataFrame) -> tuple[str, ...]:
-    """The forecasts the table holds: ours, and RTE's where the series carries it."""
-    return FORECASTS + rte(table)
+    """The forecasts the table holds: ours (at the end of D-1 too, where it was asked), and
+    RTE's where the series carries it."""
+    late = (END_OF_DAY_BEFORE,) if END_OF_DAY_BEFORE in table.columns else ()
+    return FORECASTS + late + rte(table)
+
+
+def with_end_of_day_before(
+    table: pd.DataFrame,
+    daily: pd.DataFrame,
+    settings: Settings,
+    selected: Configuration | Aggregation,
+    weather_forecasts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """`table` with ours issued at the end of D-1 (`END_OF_DAY_BEFORE`), refitted and asked as
+    the backtest did at the issue time, where the series carries RTE's J-1 and the issue time
+    is not the end of D-1 already; else `table` as it is."""
+    if RTE not in table.columns or settings.forecast.issue_time is None:
+        return table
+    forecast = settings.forecast.model_copy(update={"issue_time": None})
+    late = rolling_forecasts(
+        daily,
+        settings.model_copy(update={"forecast": forecast}),
+        selected,
+        article_configuration(settings),
+        weather_forecasts=weather_forecasts,
+    )
+    by_day = late.set_index("date")["adaptive"].reindex(table["date"])
+    return table.assign(**{END_OF_DAY_BEFORE: by_day.to_numpy()})
 
 
 def information(settings: Settings) -> dict[str, str | int | None]:

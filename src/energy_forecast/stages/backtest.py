@@ -117,6 +117,9 @@ def run(settings: Settings, root: Path) -> None:
         table = backtesting.rolling_forecasts(
             daily, settings, selected, article, weather_forecasts=weather_forecasts
         )
+        table = backtesting.with_end_of_day_before(
+            table, daily, settings, selected, weather_forecasts
+        )
         summary = backtesting.summary(table, levels)
         monthly = backtesting.monthly_mape(table)
         mlflow.log_params(
@@ -168,6 +171,9 @@ def run(settings: Settings, root: Path) -> None:
         overall["article"],
     )
     if backtesting.RTE in overall:
+        late = overall.get(backtesting.END_OF_DAY_BEFORE)
         log.info(
-            "backtest: RTE's J-1 forecast, same series: MAPE %.2f %%", overall[backtesting.RTE]
+            "backtest: RTE's J-1 forecast, same series: MAPE %.2f %%%s",
+            overall[backtesting.RTE],
+            "" if late is None else f"; ours issued at the end of D-1 {late:.2f} %",
         )
