@@ -11,7 +11,7 @@ import mlflow
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import all_runs, ridge, settings_with_sections
+from conftest import all_runs, client, ridge, settings_with_sections
 
 from energy_forecast.core.aggregation import (
     RULES,
@@ -29,6 +29,7 @@ from energy_forecast.modeling.training import (
     served_inputs,
     served_model,
 )
+from energy_forecast.tracking.lineage import locked_md5s
 
 
 def stationary(days: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -158,6 +159,9 @@ def test_the_pipeline_fits_logs_evaluates_and_serves_the_aggregate(trained_repo:
     assert run.data.params["experts"] == "ridge,ptg"
     assert run.data.params["rule"] == report["rule"]
     assert "dayahead_holdout_mape" in run.data.metrics
+    # Like a train@ run, it names the data that fitted it.
+    (dataset,) = client(trained_repo).get_run(run.info.run_id).inputs.dataset_inputs
+    assert dataset.dataset.digest == locked_md5s(trained_repo)["data/processed/daily.parquet"]
     # A candidate beside the families: tested, compared and chosen among them.
     families = json.loads((trained_repo / "reports/families.json").read_text())
     assert set(families) == {"knn", "mlp", "ptg", "ridge", "gbm", "blend", "aggregate"}

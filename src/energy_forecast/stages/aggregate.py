@@ -50,6 +50,7 @@ def run(settings: Settings, root: Path) -> None:
     tags = lineage.tags(root, settings.data.source, NAME) | {"model": NAME}
     experiment_id = store.configure(root, settings.mlflow.experiment)
     with store.stage_run(experiment_id, NAME, tags):
+        lineage.log_training_data(train, root / paths.DAILY, tags["data.features.md5"])
         weather = calibration_weather(settings, train, calibration_archive(settings, root))
         model, inputs, fit_warnings = refit(config, train, settings, weather)
         info, estimator_md5 = log_and_copy(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -41,22 +40,6 @@ def _run_params(result: Result) -> dict[str, Any]:
         "feature_set": config.feature_set,
         "features": ",".join(config.features),
     }
-
-
-def _log_training_data(train: pd.DataFrame, source: Path, digest: str) -> None:
-    import mlflow
-    import mlflow.data
-
-    with warnings.catch_warnings():
-        # MLflow 3 registers its local-file dataset source twice, then calls a path
-        # ambiguous; and this dataset records lineage, not a schema requests are held to,
-        # so the hint about integer columns in request schemas does not apply.
-        warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
-        warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
-        dataset = mlflow.data.from_pandas(
-            train, source=str(source), name="daily", digest=digest, targets="consumption_mwh"
-        )
-        mlflow.log_input(dataset, context="training")
 
 
 def _child_run_reporter(
@@ -147,7 +130,7 @@ def run(settings: Settings, root: Path, name: str) -> None:
     experiment_id = store.configure(root, settings.mlflow.experiment)
 
     with store.stage_run(experiment_id, stage, {**tags, "model": name}) as parent:
-        _log_training_data(train, root / paths.DAILY, tags["data.features.md5"])
+        lineage.log_training_data(train, root / paths.DAILY, tags["data.features.md5"])
         with store.ChildRuns(experiment_id, parent.info.run_id) as children:
             reporter = _child_run_reporter(children, tags, name, len(configs))
             results = search(configs, train, settings, reporter)

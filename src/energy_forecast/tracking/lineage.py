@@ -1,4 +1,5 @@
-"""Which data and code made a run: the tags every MLflow run and model version carries.
+"""Which data and code made a run: the tags every MLflow run and model version carries, and
+the training dataset a run that fits a served model logs.
 
 The md5s are computed from the files themselves, the way DVC 3 hashes a file, so they are
 exactly what `dvc.lock` records for the same content (a test holds them to it).
@@ -10,9 +11,11 @@ import hashlib
 import json
 import os
 import subprocess
+import warnings
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
 import yaml
 
 from energy_forecast.runtime import paths
@@ -98,3 +101,21 @@ def locked_md5s(root: Path) -> dict[str, str]:
         for out in stage.get("outs", [])
         if "md5" in out
     }
+
+
+def log_training_data(train: pd.DataFrame, source: Path, digest: str) -> None:
+    """Log the daily rows `train` that fitted the active run's model as its training dataset,
+    named by the md5 `dvc.lock` records for `source`."""
+    import mlflow
+    import mlflow.data
+
+    with warnings.catch_warnings():
+        # MLflow 3 registers its local-file dataset source twice, then calls a path
+        # ambiguous; and this dataset records lineage, not a schema requests are held to,
+        # so the hint about integer columns in request schemas does not apply.
+        warnings.filterwarnings("ignore", "The specified dataset source", UserWarning)
+        warnings.filterwarnings("ignore", "Hint: Inferred schema contains integer", UserWarning)
+        dataset = mlflow.data.from_pandas(
+            train, source=str(source), name="daily", digest=digest, targets="consumption_mwh"
+        )
+        mlflow.log_input(dataset, context="training")
