@@ -21,7 +21,7 @@ errors of a model fitted before them, served as it is: the bands calibrate on th
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from numbers import Integral, Real
 from typing import Any
@@ -89,6 +89,19 @@ def nowcast_inputs(days: np.ndarray, log_error: np.ndarray, partial_error: np.nd
     )
 
 
+def newly_known(days: np.ndarray, complete_lag: int) -> Iterator[tuple[int, range]]:
+    """For each row (`days` whole days, increasing), its position and the earlier rows first
+    known whole at its issue time: those whose day is at most its day - complete_lag, less
+    the rows an earlier row already knew. The online updates (trackers, bands, aggregation
+    weights) take each row's errors once, in order, and never a later day's."""
+    observed = 0
+    for row, day in enumerate(days):
+        first = observed
+        while observed < row and days[observed] <= day - complete_lag:
+            observed += 1
+        yield row, range(first, observed)
+
+
 @dataclass(frozen=True)
 class PartialDay:
     """The day `horizon` before each forecast, known to the issue time only: each row's log
@@ -132,16 +145,14 @@ def track(
 
     row_of_day = {int(day): row for row, day in enumerate(days)}
     correction = np.zeros((len(state_noises), len(days)))
-    observed = 0
-    for row, day in enumerate(days):
-        while observed < row and days[observed] <= day - complete_lag:
-            if not np.isnan(log_error[observed]):
+    for row, known in newly_known(days, complete_lag):
+        for i in known:
+            if not np.isnan(log_error[i]):
                 state, covariance = updated(
-                    state, covariance, design[observed], log_error[observed], observation_noise
+                    state, covariance, design[i], log_error[i], observation_noise
                 )
-            observed += 1
         current = state
-        latest = None if partial is None else row_of_day.get(int(day) - partial.horizon)
+        latest = None if partial is None else row_of_day.get(int(days[row]) - partial.horizon)
         if partial is not None and latest is not None and latest < row:
             error, variance = partial.log_error[latest], observation_noise + partial.noise
             if not np.isnan(error):

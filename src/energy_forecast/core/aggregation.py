@@ -41,7 +41,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import Interval
 
-from energy_forecast.core.adaptation import whole_days
+from energy_forecast.core.adaptation import newly_known, whole_days
 from energy_forecast.core.features import CONSUMPTION, checked_consumption, request_errors
 
 RULES = ("mlpoly", "boa", "ewa")
@@ -124,14 +124,10 @@ def aggregate_weights(
     to its day - complete_lag whose actual is known (not NaN). `days` increase; `rule` is left
     where the last row's weights stand, updated with every day known then."""
     out = np.empty_like(forecasts, dtype=float)
-    observed = 0
-    for row, day in enumerate(days):
-        while observed < row and days[observed] <= day - complete_lag:
-            if not np.isnan(actual[observed]):
-                rule.update(
-                    linearized_regrets(forecasts[observed], actual[observed], out[observed])
-                )
-            observed += 1
+    for row, known in newly_known(days, complete_lag):
+        for i in known:
+            if not np.isnan(actual[i]):
+                rule.update(linearized_regrets(forecasts[i], actual[i], out[i]))
         out[row] = rule.weights()
     return out
 
@@ -187,7 +183,8 @@ class ExpertAggregate(RegressorMixin, BaseEstimator):
         forecasts = np.column_stack(
             [actual[:, None] / np.exp(e.each_held_out_errors_.T) for e in self.experts_]
         )
-        days = whole_days(X)[len(y) - len(actual) :]
+        every_day = whole_days(X)
+        days = every_day[len(y) - len(actual) :]
         self.selection_mape_ = {}
         fitted = {}
         for name in self.rules:
@@ -201,7 +198,7 @@ class ExpertAggregate(RegressorMixin, BaseEstimator):
         self.state_, aggregate = fitted[self.rule_]
         # The aggregate's own out-of-sample log errors: what the bands calibrate on.
         self.held_out_errors_ = np.log(actual) - np.log(aggregate)
-        self.last_fitted_day_ = int(whole_days(X).max())
+        self.last_fitted_day_ = int(every_day.max())
         self.n_features_in_ = X.shape[1]
         return self
 

@@ -44,7 +44,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, RegressorMixin, clone
 from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
 
-from energy_forecast.core.adaptation import whole_days
+from energy_forecast.core.adaptation import newly_known, whole_days
 from energy_forecast.core.features import CONSUMPTION, checked_consumption, request_errors
 
 # The GEFCom2014 load track's quantiles.
@@ -101,13 +101,10 @@ def track_quantiles(
     """
     quantiles = initial.astype(float)
     out = np.empty((len(days), len(taus)))
-    observed = 0
-    for row, day in enumerate(days):
-        while observed < row and days[observed] <= day - horizon:
-            error = log_error[observed]
+    for row, known in newly_known(days, horizon):
+        for error in log_error[known.start : known.stop]:
             if not np.isnan(error):
                 quantiles = tracked(quantiles, taus, error, step)
-            observed += 1
         out[row] = np.sort(quantiles)
     return out
 

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +49,12 @@ def read_daily(root: Path) -> pd.DataFrame:
             "make it again with `dvc repro featurize`, or restore it with `dvc checkout`",
             source=str(paths.DAILY),
         ) from None
+
+
+def read_reports(root: Path, names: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """The reports of the candidates `names` (`paths.candidate_report`): how each was chosen
+    and fitted, what the later stages rebuild and compare it by."""
+    return {
+        name: json.loads((root / paths.candidate_report(name)).read_text(encoding="utf-8"))
+        for name in names
+    }

@@ -3,7 +3,6 @@ training period and logged as a candidate beside them."""
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -19,7 +18,7 @@ from energy_forecast.modeling.training import (
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import atomic_dir, write_json
 from energy_forecast.runtime.settings import Settings
-from energy_forecast.runtime.stage import read_daily
+from energy_forecast.runtime.stage import read_daily, read_reports
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -41,10 +40,7 @@ def run(settings: Settings, root: Path) -> None:
         return
     import mlflow
 
-    reports = {
-        n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8"))
-        for n in settings.experts
-    }
+    reports = read_reports(root, settings.experts)
     config = aggregation(settings, reports)
     train, _ = split(read_daily(root), settings.split)
     tags = lineage.tags(root, settings.data.source, NAME) | {"model": NAME}

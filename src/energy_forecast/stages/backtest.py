@@ -21,7 +21,7 @@ from energy_forecast.modeling.training import (
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import atomic_path, write_json
 from energy_forecast.runtime.settings import PARAMS_FILE, Settings
-from energy_forecast.runtime.stage import read_daily
+from energy_forecast.runtime.stage import read_daily, read_reports
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -30,10 +30,7 @@ log = logging.getLogger(__name__)
 def selected_configuration(settings: Settings, root: Path) -> Configuration | Aggregation:
     """The configuration `select` selected, as `train` (and `aggregate`) reported it."""
     name = json.loads((root / paths.METRICS).read_text("utf-8"))["model"]
-    reports = {
-        n: json.loads((root / paths.TRAIN_REPORTS / f"{n}.json").read_text("utf-8"))
-        for n in (settings.experts if name == "aggregate" else [name])
-    }
+    reports = read_reports(root, settings.experts if name == "aggregate" else [name])
     return candidate_configuration(settings, name, reports)
 
 

@@ -5,7 +5,6 @@ static forecast, both fitted on the training period, with the target days' obser
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -22,7 +21,7 @@ from energy_forecast.modeling.training import preceded, selected_family, split
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import atomic_path, write_json, write_text
 from energy_forecast.runtime.settings import Settings
-from energy_forecast.runtime.stage import read_daily
+from energy_forecast.runtime.stage import read_daily, read_reports
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -101,7 +100,7 @@ def run(settings: Settings, root: Path) -> None:
     actual = test["consumption_mwh"].to_numpy()
     predictions = pd.DataFrame({"date": test["date"].dt.strftime("%Y-%m-%d"), "actual": actual})
     report: dict[str, dict[str, dict[str, float]]] = {}
-    train_reports = {}
+    train_reports = read_reports(root, names)
     tags = lineage.tags(root, settings.data.source, "evaluate")
     with store.stage_run(experiment_id, "evaluate", tags):
         # The test days are forecast with their observed temperatures: an upper bound.
@@ -121,9 +120,6 @@ def run(settings: Settings, root: Path) -> None:
                 "static": scores(actual, predicted),
             }
             predictions[name] = np.round(predicted, 1)
-            train_reports[name] = json.loads(
-                (root / paths.candidate_report(name)).read_text(encoding="utf-8")
-            )
             mlflow.log_metrics(
                 {f"{name}_test_{k}": v for k, v in report[name]["dayahead"].items()}
                 | {f"{name}_test_static_{k}": v for k, v in report[name]["static"].items()}

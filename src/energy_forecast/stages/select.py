@@ -23,7 +23,7 @@ from energy_forecast.modeling.training import (
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import write_json
 from energy_forecast.runtime.settings import Settings
-from energy_forecast.runtime.stage import read_daily
+from energy_forecast.runtime.stage import read_daily, read_reports
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -39,7 +39,7 @@ def run(settings: Settings, root: Path) -> None:
     # The store first: nothing is written if it cannot be used.
     experiment_id = store.configure(root, settings.mlflow.experiment)
     names = settings.candidates
-    train = {n: json.loads((root / paths.candidate_report(n)).read_text("utf-8")) for n in names}
+    train = read_reports(root, names)
     name = selected_family(settings, train)
     families = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))
     test = families[name]
