@@ -89,6 +89,12 @@ def test_a_clock_change_day_is_forecast_at_its_length() -> None:
     y = 50_000.0 * hours
     model = make_model(["weekday"], FeatureSettings(), family("ridge").estimator(alpha=1.0))
     np.testing.assert_allclose(model.fit(inputs, y).predict(inputs), y, rtol=1e-9)
+    # Until 1995 France's summer time ended on the last Sunday of September (24 Sept 1995),
+    # not October's: the day's length comes from the time zone's rules, not a month.
+    older = pd.DataFrame({"date": ["1995-09-24", "1995-10-29", "1995-03-26"]})
+    np.testing.assert_allclose(
+        model.predict(older) / model.predict(older.assign(date="1995-09-27")), [25 / 24, 1, 23 / 24]
+    )
 
 
 def test_ridge_recovers_the_generators_gradient_and_weekday_levels(synthetic_daily) -> None:

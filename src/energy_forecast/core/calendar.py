@@ -19,39 +19,60 @@ def _holidays_of_year(year: int) -> frozenset[np.datetime64]:
     return frozenset(np.datetime64(d, "D") for d in holidays.France(years=year))
 
 
-def _days(dates: pd.DatetimeIndex) -> np.ndarray:
-    return dates.to_numpy().astype("datetime64[D]")
+# Paris days as NumPy days (`datetime64[D]`): every fact below is arithmetic or a sorted lookup
+# on them, which a served request pays for each of its calendar features.
+Days = np.ndarray
+
+
+def _days(dates: pd.DatetimeIndex | Days) -> Days:
+    return np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[D]")
+
+
+def _member(days: Days, sorted_days: Days) -> np.ndarray:
+    """Whether each of `days` is among `sorted_days`."""
+    if sorted_days.size == 0:
+        return np.zeros(days.shape, dtype=bool)
+    at = np.minimum(np.searchsorted(sorted_days, days), sorted_days.size - 1)
+    return sorted_days[at] == days
 
 
 @cache
-def _holidays_of_years(first: int, last: int) -> np.ndarray:
+def _holidays_of_years(first: int, last: int) -> Days:
     """The public holidays of the years first..last, sorted: a request asks for the same span
     a dozen times (each calendar feature), and a served model for the same spans all day."""
-    return np.array(sorted(d for y in range(first, last + 1) for d in _holidays_of_year(y)))
+    return np.array(
+        sorted(d for y in range(first, last + 1) for d in _holidays_of_year(y)),
+        dtype="datetime64[D]",
+    )
 
 
-def _holiday(days: np.ndarray) -> np.ndarray:
+def _holiday(days: Days) -> np.ndarray:
     if days.size == 0:
         return np.zeros(0, dtype=bool)
     years = days.astype("datetime64[Y]").astype(int) + 1970
-    return np.isin(days, _holidays_of_years(int(years.min()), int(years.max())))
+    return _member(days, _holidays_of_years(int(years.min()), int(years.max())))
 
 
-def _off(days: np.ndarray) -> np.ndarray:
+def _off(days: Days) -> np.ndarray:
     """Weekend or public holiday (1970-01-01, day 0, was a Thursday)."""
     return ((days.astype(np.int64) + 3) % 7 >= 5) | _holiday(days)
 
 
-def is_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
+def _month_and_day(days: Days) -> tuple[np.ndarray, np.ndarray]:
+    months = days.astype("datetime64[M]")
+    return months.astype(int) % 12 + 1, (days - months).astype(int) + 1
+
+
+def is_holiday(dates: pd.DatetimeIndex | Days) -> np.ndarray:
     return _holiday(_days(dates))
 
 
-def is_workday(dates: pd.DatetimeIndex) -> np.ndarray:
+def is_workday(dates: pd.DatetimeIndex | Days) -> np.ndarray:
     """Monday to Friday and not a public holiday."""
     return ~_off(_days(dates))
 
 
-def is_bridge(dates: pd.DatetimeIndex) -> np.ndarray:
+def is_bridge(dates: pd.DatetimeIndex | Days) -> np.ndarray:
     """A "pont": a lone working day between two days off, at least one a public holiday.
 
     Monday before a Tuesday holiday, Friday after a Thursday holiday, and a day squeezed
@@ -60,12 +81,12 @@ def is_bridge(dates: pd.DatetimeIndex) -> np.ndarray:
     return _bridge(_days(dates))
 
 
-def _bridge(days: np.ndarray) -> np.ndarray:
+def _bridge(days: Days) -> np.ndarray:
     before, after = days - 1, days + 1
     return ~_off(days) & _off(before) & _off(after) & (_holiday(before) | _holiday(after))
 
 
-def next_to_holiday(dates: pd.DatetimeIndex, offset: int) -> np.ndarray:
+def next_to_holiday(dates: pd.DatetimeIndex | Days, offset: int) -> np.ndarray:
     """A working day whose neighbour `offset` days away (-1: the day before, 1: the day after)
     is a public holiday: many take it off, or run slow."""
     days = _days(dates)
@@ -73,8 +94,9 @@ def next_to_holiday(dates: pd.DatetimeIndex, offset: int) -> np.ndarray:
 
 
 @cache
-def _school_zones_off() -> tuple[int, int, dict[np.datetime64, int]]:
-    """The first and last years of the school calendar, and the zones on holiday each day."""
+def _school_zones_off() -> tuple[int, int, Days, np.ndarray]:
+    """The first and last years of the school calendar, and the days with any zone on
+    holiday (sorted) with the number of zones off on each."""
     calendar = SchoolHolidayDates()
     zones = ("vacances_zone_a", "vacances_zone_b", "vacances_zone_c")
     off = {
@@ -82,31 +104,40 @@ def _school_zones_off() -> tuple[int, int, dict[np.datetime64, int]]:
         for year in range(calendar.min_year, calendar.max_year + 1)
         for day, row in calendar.holidays_for_year(year).items()
     }
-    return calendar.min_year, calendar.max_year, off
+    days = np.array(sorted(off), dtype="datetime64[D]")
+    return calendar.min_year, calendar.max_year, days, np.array([off[d] for d in days])
 
 
-def school_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
+def school_holiday(dates: pd.DatetimeIndex | Days) -> np.ndarray:
     """The share of France's three school zones (A, B, C) on holiday: 0, 1/3, 2/3 or 1, from
     the Ministry's calendar as `vacances-scolaires-france` publishes it."""
-    first, last, off = _school_zones_off()
-    outside = (dates.year < first) | (dates.year > last)
+    first, last, days_off, zones_off = _school_zones_off()
+    days = _days(dates)
+    years = days.astype("datetime64[Y]").astype(int) + 1970
+    outside = (years < first) | (years > last)
     if outside.any():
         raise InputError(
-            f"feature school_holiday: {dates[outside][0].date()} is outside the school "
+            f"feature school_holiday: {days[outside][0]} is outside the school "
             f"calendar ({first}-{last}, vacances-scolaires-france); expected a date it covers"
         )
-    return np.array([off.get(day, 0) for day in _days(dates)], dtype=float) / 3
+    at = np.minimum(np.searchsorted(days_off, days), days_off.size - 1)
+    return np.where(days_off[at] == days, zones_off[at], 0).astype(float) / 3
 
 
-def is_year_end(dates: pd.DatetimeIndex) -> np.ndarray:
+def is_year_end(dates: pd.DatetimeIndex | Days) -> np.ndarray:
     """24 December to 2 January, when offices and factories run slow."""
-    return ((dates.month == 12) & (dates.day >= 24)) | ((dates.month == 1) & (dates.day <= 2))
+    month, day = _month_and_day(_days(dates))
+    return ((month == 12) & (day >= 24)) | ((month == 1) & (day <= 2))
 
 
-def summer_holiday(dates: pd.DatetimeIndex) -> np.ndarray:
+def summer_holiday(dates: pd.DatetimeIndex | Days) -> np.ndarray:
     """Share of France on its August break: from 14 July, full 1-20 August, over by September."""
-    doy = dates.day_of_year.to_numpy() - dates.is_leap_year.astype(int) * (dates.month > 2)
+    days = _days(dates)
+    years = days.astype("datetime64[Y]")
     # Non-leap day-of-year: 14 Jul = 195, 1 Aug = 213, 20 Aug = 232, 1 Sep = 244.
+    doy = (days - years).astype(int) + 1
+    leap = (years + 1).astype("datetime64[D]") - years.astype("datetime64[D]") == 366
+    doy = doy - (leap & (doy > 60))
     return np.interp(doy, [195, 213, 232, 244], [0.0, 1.0, 1.0, 0.0], left=0.0, right=0.0)
 
 

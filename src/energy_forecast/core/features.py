@@ -103,42 +103,42 @@ def parse_dates(
 ) -> pd.DatetimeIndex:
     """The Paris day of each value: a plain date, or a time with a UTC offset read on the Paris
     clock (`2019-01-07T23:30:00Z` is 8 January)."""
-    dates = _plain_dates(values)
-    if dates is None:
+    days = _plain_days(values)
+    if days is None:
         text = values.astype(str).str.strip()
         dates = pd.to_datetime(text.where(text.str.len() == 10), format="%Y-%m-%d", errors="coerce")
         if dates.isna().any():
             dates = _timed_dates(text)
+        days = dates.to_numpy().astype("datetime64[D]")
     _reject_first(
-        dates.isna().to_numpy(),
+        np.isnat(days),
         "date",
         source,
         first_line,
         lambda row: f"{_shown(values.iloc[row])} is not a date; expected YYYY-MM-DD",
     )
-    dates = pd.DatetimeIndex(dates).normalize()
-    first, last = (pd.Timestamp(d) for d in SUPPORTED_DATES)
+    first, last = (np.datetime64(d, "D") for d in SUPPORTED_DATES)
     _reject_first(
-        ((dates < first) | (dates > last)),
+        (days < first) | (days > last),
         "date",
         source,
         first_line,
         lambda row: (
-            f"{dates[row].date()} is outside the supported dates {SUPPORTED_DATES[0]} to "
+            f"{days[row]} is outside the supported dates {SUPPORTED_DATES[0]} to "
             f"{SUPPORTED_DATES[1]}"
         ),
     )
-    return dates
+    return pd.DatetimeIndex(days.astype("datetime64[ns]"))
 
 
-def _plain_dates(values: pd.Series) -> pd.Series | None:
+def _plain_days(values: pd.Series) -> np.ndarray | None:
     """Every value a plain YYYY-MM-DD date, parsed by NumPy in one pass (what nearly every
     request holds); None when one is not, for the parser that says which."""
     text = np.asarray(values.to_numpy(), dtype=str)
     if text.size == 0 or not (np.char.str_len(text) == 10).all():
         return None
     try:
-        return pd.Series(text.astype("datetime64[D]").astype("datetime64[ns]"))
+        return text.astype("datetime64[D]")
     except ValueError:
         return None
 
@@ -325,31 +325,35 @@ def _smoothed_temperatures(
 def _calendar_makers(
     dates: pd.DatetimeIndex, settings: FeatureSettings
 ) -> dict[str, Callable[[], np.ndarray]]:
+    days = dates.to_numpy().astype("datetime64[D]")
     weekday = dates.day_of_week.to_numpy()
     year_fraction = 2 * np.pi * (dates.day_of_year.to_numpy() - 1) / 365.25
     origin = pd.Timestamp(settings.trend_origin)
-    makers = {
+    # Facts two features share, found once per request.
+    holiday = functools.cache(lambda: calendar.is_holiday(days))
+    workday = functools.cache(lambda: calendar.is_workday(days))
+    year_end = functools.cache(lambda: calendar.is_year_end(days))
+    summer = functools.cache(lambda: calendar.summer_holiday(days))
+    makers: dict[str, Callable[[], np.ndarray]] = {
         "weekday": lambda: weekday,
         "week": lambda: dates.isocalendar().week.to_numpy().astype(int),
         "month": lambda: dates.month.to_numpy(),
         "year": lambda: dates.year.to_numpy(),
-        "is_holiday": lambda: calendar.is_holiday(dates).astype(int),
+        "is_holiday": lambda: holiday().astype(int),
         # A holiday on a weekend changes little: the weekday levels already took the day off.
-        "workday_holiday": lambda: (calendar.is_holiday(dates) & (weekday < 5)).astype(int),
+        "workday_holiday": lambda: (holiday() & (weekday < 5)).astype(int),
         "is_saturday": lambda: (weekday == 5).astype(int),
         "is_sunday": lambda: (weekday == 6).astype(int),
-        "is_bridge": lambda: calendar.is_bridge(dates).astype(int),
-        "is_year_end": lambda: calendar.is_year_end(dates).astype(int),
-        "holiday_eve": lambda: calendar.next_to_holiday(dates, 1).astype(int),
-        "holiday_after": lambda: calendar.next_to_holiday(dates, -1).astype(int),
-        "school_holiday": lambda: calendar.school_holiday(dates),
-        "summer_holiday": lambda: calendar.summer_holiday(dates),
+        "is_bridge": lambda: calendar.is_bridge(days).astype(int),
+        "is_year_end": lambda: year_end().astype(int),
+        "holiday_eve": lambda: calendar.next_to_holiday(days, 1).astype(int),
+        "holiday_after": lambda: calendar.next_to_holiday(days, -1).astype(int),
+        "school_holiday": lambda: calendar.school_holiday(days),
+        "summer_holiday": lambda: summer(),
         # Breaks empty offices and factories, which are shut on weekends and holidays anyway:
         # on those days the break changes little.
-        "year_end_workday": lambda: (
-            calendar.is_year_end(dates) & calendar.is_workday(dates)
-        ).astype(int),
-        "summer_workday": lambda: calendar.summer_holiday(dates) * calendar.is_workday(dates),
+        "year_end_workday": lambda: (year_end() & workday()).astype(int),
+        "summer_workday": lambda: summer() * workday(),
         "trend": lambda: ((dates - origin) / pd.Timedelta(days=365.25)).to_numpy(),
     }
     for k in range(1, settings.fourier_order + 1):

@@ -68,16 +68,8 @@ class DayLengthScaled(RegressorMixin, BaseEstimator):
 
 
 def _per_day(X: pd.DataFrame) -> np.ndarray:
-    """24 / each row's day length in hours. Only the days that may be a clock change (the last
-    Sundays of March and October) are looked up: the others last 24 hours."""
-    dates = parse_dates(X["date"], "request")
-    month, day = dates.month.to_numpy(), dates.day.to_numpy()
-    # The last Sundays of March and October fall on the 25th to the 31st.
-    near = np.isin(month, (3, 10)) & (day >= 25)
-    factor = np.ones(len(X))
-    if near.any():
-        factor[near] = 24.0 / day_hours(dates[near])
-    return factor
+    """24 / each row's day length in hours."""
+    return 24.0 / day_hours(parse_dates(X["date"], "request"))
 
 
 def make_model(
