@@ -62,14 +62,20 @@ def table(path, settings: Settings, issue_time: str | None, start: str) -> pd.Da
     )[0]
 
 
-def entsoe_part(selected: Configuration) -> None:
+def joined_entsoe(folder: Path) -> Path:
+    """One export of ENTSO-E's 2020 and 2021 files in `folder`, as `ingest` joins them:
+    1 January 2021 spans the two files."""
     files = sorted(ENTSOE.glob("Total Load*.csv"))
-    folder = tempfile.TemporaryDirectory()
-    # One export of both years, as `ingest` joins them: 1 January 2021 spans the two files.
-    joined = Path(folder.name) / "entsoe.csv"
+    joined = folder / "entsoe.csv"
     header, *rows = files[0].read_text(encoding="utf-8").splitlines(keepends=True)
     rows += files[1].read_text(encoding="utf-8").splitlines(keepends=True)[1:]
     joined.write_text("".join([header, *rows]), encoding="utf-8")
+    return joined
+
+
+def entsoe_part(selected: Configuration) -> None:
+    folder = tempfile.TemporaryDirectory()
+    joined = joined_entsoe(Path(folder.name))
     print("\nRTE's series (ENTSO-E), 2021, day-ahead MAPE on the same days:")
     print("| issued | ours | RTE's J-1 | ours / RTE's | goal (09:00) |")
     print("|---|---:|---:|---:|---:|")

@@ -74,6 +74,27 @@ def test_clock_change_days_are_ordinary_calendar_days() -> None:
     assert out["week"].tolist() == [12, 43, 44]
 
 
+def test_the_clock_change_day_type_marks_the_23_and_25_hour_days() -> None:
+    frame = pd.DataFrame({"date": ["2018-03-24", "2018-03-25", "2018-10-28", "1995-09-24"]})
+    assert build_features(frame, ["clock_change"])["clock_change"].tolist() == [0, 1, 1, 1]
+
+
+def test_the_smoothed_minimum_and_maximum_read_their_own_temperature() -> None:
+    features = ["smoothed_min_temperature", "smoothed_max_temperature"]
+    assert required_inputs(features) == ["date", "wavg_min_temperature", "wavg_max_temperature"]
+    frame = pd.DataFrame(
+        {
+            "date": ["2019-01-01", "2019-01-02", "2019-01-03"],
+            "wavg_min_temperature": [0.0, 10.0, 10.0],
+            "wavg_max_temperature": [8.0, 8.0, 8.0],
+        }
+    )
+    out = build_features(frame, features, DEFAULTS)
+    # Half-life one day: yesterday weighs half of today, the day before a quarter.
+    np.testing.assert_allclose(out["smoothed_min_temperature"], [0.0, 10 / 1.5, 15 / 1.75])
+    np.testing.assert_allclose(out["smoothed_max_temperature"], [8.0, 8.0, 8.0])
+
+
 def test_degrees_and_fourier_terms() -> None:
     frame = pd.DataFrame(
         {"date": ["2019-01-01", "2019-07-02"], "wavg_mean_temperature": [5.0, 25.0]}

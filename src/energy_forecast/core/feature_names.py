@@ -29,6 +29,7 @@ CALENDAR_FEATURES = [
     "summer_holiday",
     "year_end_workday",
     "summer_workday",
+    "clock_change",
     "trend",
 ]
 DERIVED_TEMPERATURE_FEATURES = [
@@ -40,6 +41,8 @@ DERIVED_TEMPERATURE_FEATURES = [
     "slow_smoothed_temperature",
     "slow_heating_degrees",
     "cold_night_degrees",
+    "smoothed_min_temperature",
+    "smoothed_max_temperature",
 ]
 # Whole days' consumption known at forecast time, in logs: the last whole day (D - horizon_days,
 # or the day before it when an issue time leaves that one partly known: the adaptation reads the

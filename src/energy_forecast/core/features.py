@@ -46,6 +46,13 @@ from energy_forecast.core.settings import FeatureSettings
 SHOWN_CHARACTERS = 40
 REFERENCE_TEMPERATURE = "wavg_mean_temperature"
 NIGHT_TEMPERATURE = "wavg_min_temperature"
+DAY_TEMPERATURE = "wavg_max_temperature"
+# The raw temperature each derived feature reads; the others read REFERENCE_TEMPERATURE.
+DERIVED_FROM = {
+    "cold_night_degrees": NIGHT_TEMPERATURE,
+    "smoothed_min_temperature": NIGHT_TEMPERATURE,
+    "smoothed_max_temperature": DAY_TEMPERATURE,
+}
 
 LOOKBACK_FEATURES = {f for f in DERIVED_TEMPERATURE_FEATURES if "smoothed" in f or "slow" in f}
 
@@ -62,10 +69,8 @@ def required_inputs(features: Sequence[str]) -> list[str]:
     """
     needed = {f for f in features if f in TEMPERATURE_COLUMNS}
     for feature in features:
-        if feature == "cold_night_degrees":
-            needed.add(NIGHT_TEMPERATURE)
-        elif feature in DERIVED_TEMPERATURE_FEATURES:
-            needed.add(REFERENCE_TEMPERATURE)
+        if feature in DERIVED_TEMPERATURE_FEATURES:
+            needed.add(DERIVED_FROM.get(feature, REFERENCE_TEMPERATURE))
     return ["date", *[c for c in TEMPERATURE_COLUMNS if c in needed]]
 
 
@@ -307,18 +312,32 @@ def _one_row_per_date(dates: pd.DatetimeIndex, source: str, what: str) -> None:
 
 
 def _smoothed_temperatures(
-    dates: pd.DatetimeIndex, reference: np.ndarray, settings: FeatureSettings, source: str
+    dates: pd.DatetimeIndex,
+    temps: dict[str, np.ndarray],
+    features: Sequence[str],
+    settings: FeatureSettings,
+    source: str,
 ) -> dict[str, np.ndarray]:
-    """The fast and slow smoothed temperatures, from the days the request carries."""
+    """The smoothed temperatures `features` need, from the days the request carries: the
+    daily mean's fast and slow smoothings, and the minimum's and maximum's at the fast one."""
     _one_row_per_date(dates, source, "smoothed temperatures")
+    fast = settings.smoothing_halflife_days, settings.smoothing_window_days
+    slow = settings.slow_smoothing_halflife_days, settings.slow_smoothing_window_days
+    smoothings = {
+        "smoothed_temperature": (REFERENCE_TEMPERATURE, fast),
+        "slow_smoothed_temperature": (REFERENCE_TEMPERATURE, slow),
+        "smoothed_min_temperature": (NIGHT_TEMPERATURE, fast),
+        "smoothed_max_temperature": (DAY_TEMPERATURE, fast),
+    }
+    wanted = {
+        name
+        for name, (column, _) in smoothings.items()
+        if column in temps and (name in features or column == REFERENCE_TEMPERATURE)
+    }
     return {
-        f"{prefix}smoothed_temperature": _smoothed(
-            dates,
-            reference,
-            getattr(settings, f"{prefix}smoothing_halflife_days"),
-            getattr(settings, f"{prefix}smoothing_window_days"),
-        )
-        for prefix in ("", "slow_")
+        name: _smoothed(dates, temps[column], *smoothing)
+        for name, (column, smoothing) in smoothings.items()
+        if name in wanted
     }
 
 
@@ -354,6 +373,9 @@ def _calendar_makers(
         # on those days the break changes little.
         "year_end_workday": lambda: (year_end() & workday()).astype(int),
         "summer_workday": lambda: summer() * workday(),
+        # The 23- and 25-hour days: their energy is scaled to their length
+        # (`served.DayLengthScaled`); this says the day's routine is off by an hour too.
+        "clock_change": lambda: (calendar.day_hours(dates) != 24).astype(int),
         "trend": lambda: ((dates - origin) / pd.Timedelta(days=365.25)).to_numpy(),
     }
     for k in range(1, settings.fourier_order + 1):
@@ -403,7 +425,7 @@ def build_features(
     """The columns `features`, in order, for each row of `frame` (a `date` and temperatures)."""
     dates, temps = _checked_inputs(frame, features, settings, source)
     smoothed = (
-        _smoothed_temperatures(dates, temps[REFERENCE_TEMPERATURE], settings, source)
+        _smoothed_temperatures(dates, temps, features, settings, source)
         if any(f in LOOKBACK_FEATURES for f in features)
         else {}
     )

@@ -278,8 +278,9 @@ class BacktestSettings(Frozen):
     """Last day forecast; null: split.test_end (the last day of the data for `latest`)."""
     refit_days: PositiveInt = 30
     """The selected configuration is refitted every this many days."""
-    train_days: PositiveInt | None = 1095
-    """Training days before each origin; null: every day before it."""
+    train_days: PositiveInt | None = None
+    """Training days before each origin; null: every day before it, as the served model is
+    fitted on every day of the data."""
     weather: Literal["observed", "forecast"] = "observed"
     """The temperatures of the days each forecast is issued ahead of: `observed` (an upper
     bound on accuracy, as a backcast with actual weather) or `forecast`, each day's as
