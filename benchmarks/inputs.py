@@ -76,6 +76,8 @@ CANDIDATES: dict[str, Callable[[Settings], Settings]] = {
     "T99 (half-life 1.44 d)": half_life(1.44),
     "T95 (half-life 0.3 d)": half_life(0.3),
     "smoothed min and max": added("smoothed_min_temperature", "smoothed_max_temperature"),
+    "smoothed min": added("smoothed_min_temperature"),
+    "smoothed max": added("smoothed_max_temperature"),
     "clock-change day": added("clock_change"),
 }
 
