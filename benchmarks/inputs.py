@@ -7,19 +7,21 @@ have. For each of 2019, 2020 and 2021 on ODRÉ's series, from the three years be
 nothing of the year itself:
 
 1. `features`: the search of the ridge and blend grids (expanding-window CV, as `train` runs
-   it) as today and with each candidate: EDF's T99 and T95 (exponential smoothings of the
+   it) without the candidates (the default sets less the features judged here) and with each
+   one: EDF's T99 and T95 (exponential smoothings of the
    half-hourly temperature at 0.99 and 0.95 per half-hour, time constants of 50 h and 10 h)
    as the daily smoothing's half-life (1.44 and 0.3 day, in place of
-   `features.smoothing_halflife_days`); the smoothed minimum and maximum
-   (`smoothed_min_temperature`, `smoothed_max_temperature`, added to the `load` and `special`
-   sets); the clock-change day type (`clock_change`, added to both). The best configuration's
-   CV RMSE and MAPE per family; a candidate is kept if it lowers the blend's (the family
-   selected every year) CV RMSE in every year.
+   `features.smoothing_halflife_days`); the smoothed minimum and maximum, together and each
+   alone (`smoothed_min_temperature`, `smoothed_max_temperature`, added to the `load` and
+   `special` sets); the clock-change day type (`clock_change`, added to both). The best
+   configuration's CV RMSE and MAPE per family; a candidate is kept if it lowers the blend's
+   (the family selected every year) CV RMSE in every year.
 2. `window`: the training window. The family `select` selects, backtested day-ahead over the
    last training year, held out (issued at 09:00 on D-1 with observed temperatures, refitted
    every 30 days), trained on the 1, 2 or 3 years before each origin or on all of them (the
    temperatures start in 2016); the window with the lowest MAPE is chosen. Where the choice is
-   not today's (`backtest.train_days: 1095`), both are then run once on the test year.
+   not three years (the window before it), both are then run once on the test year. The
+   feature sets are those without the features judged in 1.
 
 Run: .venv/bin/python benchmarks/inputs.py [features] [window]   (both by default)
 """
@@ -46,7 +48,7 @@ FAMILIES = ("ridge", "blend")
 KEPT_BY = "blend"
 # Training windows in days; None: every day before the origin.
 WINDOWS: tuple[int | None, ...] = (365, 730, 1095, None)
-TODAY_WINDOW = 1095
+THREE_YEARS = 1095
 
 
 def half_life(days: float) -> Callable[[Settings], Settings]:
@@ -57,12 +59,19 @@ def half_life(days: float) -> Callable[[Settings], Settings]:
     return variant
 
 
+# The features judged here; the baseline sets are the params' without any of them.
+JUDGED = ("smoothed_min_temperature", "smoothed_max_temperature", "clock_change")
+
+
 def added(*features: str) -> Callable[[Settings], Settings]:
-    """The `load` and `special` sets, which the ridge and blend grids choose between, with
-    `features` added."""
+    """The `load` and `special` sets, which the ridge and blend grids choose between, without
+    the judged features but `features`."""
 
     def variant(settings: Settings) -> Settings:
-        sets = dict(settings.features.sets)
+        sets = {
+            name: [f for f in columns if f not in JUDGED]
+            for name, columns in settings.features.sets.items()
+        }
         for name in ("load", "special"):
             sets[name] = [*sets[name], *features]
         features_section = settings.features.model_copy(update={"sets": sets})
@@ -71,13 +80,17 @@ def added(*features: str) -> Callable[[Settings], Settings]:
     return variant
 
 
+def half_life_without_judged(days: float) -> Callable[[Settings], Settings]:
+    return lambda settings: half_life(days)(added()(settings))
+
+
 CANDIDATES: dict[str, Callable[[Settings], Settings]] = {
-    "today": lambda settings: settings,
-    "T99 (half-life 1.44 d)": half_life(1.44),
-    "T95 (half-life 0.3 d)": half_life(0.3),
+    "none of them": added(),
+    "T99 (half-life 1.44 d)": half_life_without_judged(1.44),
+    "T95 (half-life 0.3 d)": half_life_without_judged(0.3),
     "smoothed min and max": added("smoothed_min_temperature", "smoothed_max_temperature"),
-    "smoothed min": added("smoothed_min_temperature"),
-    "smoothed max": added("smoothed_max_temperature"),
+    "smoothed min alone": added("smoothed_min_temperature"),
+    "smoothed max alone": added("smoothed_max_temperature"),
     "clock-change day": added("clock_change"),
 }
 
@@ -110,13 +123,13 @@ def features_part(daily: pd.DataFrame) -> None:
             print(f"| {year} | {name} | " + " | ".join(cells) + " |", flush=True)
     print()
     for name, values in rmse.items():
-        if name != "today":
-            kept = all(v < t for v, t in zip(values, rmse["today"], strict=True))
+        if name != "none of them":
+            kept = all(v < t for v, t in zip(values, rmse["none of them"], strict=True))
             print(f"{name}: {'kept' if kept else 'not kept'} ({KEPT_BY} CV RMSE in every year)")
 
 
 def window_settings(year: int, first: str, last: str, train_days: int | None) -> Settings:
-    settings = settings_for(year)
+    settings = added()(settings_for(year))
     window = settings.backtest.model_copy(
         update={
             "start": pd.Timestamp(first).date(),
@@ -143,7 +156,7 @@ def window_part(daily: pd.DataFrame) -> None:
     print("| year | held out | " + " | ".join(label(w) for w in WINDOWS) + " | chosen |")
     print("|---|---|" + "---:|" * len(WINDOWS) + "---|")
     chosen = {}
-    selected = {year: selected_before(daily, settings_for(year), year) for year in YEARS}
+    selected = {year: selected_before(daily, added()(settings_for(year)), year) for year in YEARS}
     for year in YEARS:
         held_out = year - 1
         before = daily[dates < f"{year}-01-01"].reset_index(drop=True)
@@ -163,7 +176,7 @@ def window_part(daily: pd.DataFrame) -> None:
         )
     print()
     for year, days in chosen.items():
-        if days == TODAY_WINDOW:
+        if days == THREE_YEARS:
             continue
         scores = {
             w: backtest_mape(
@@ -172,10 +185,10 @@ def window_part(daily: pd.DataFrame) -> None:
                 selected[year],
                 year,
             )
-            for w in (TODAY_WINDOW, days)
+            for w in (THREE_YEARS, days)
         }
         print(
-            f"{year}, test year read once: {label(TODAY_WINDOW)} {scores[TODAY_WINDOW]:.3f} %, "
+            f"{year}, test year read once: {label(THREE_YEARS)} {scores[THREE_YEARS]:.3f} %, "
             f"{label(days)} (chosen) {scores[days]:.3f} %"
         )
 
