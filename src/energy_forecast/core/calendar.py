@@ -28,12 +28,16 @@ def _days(dates: pd.DatetimeIndex | Days) -> Days:
     return np.asarray(dates, dtype="datetime64[ns]").astype("datetime64[D]")
 
 
-def _member(days: Days, sorted_days: Days) -> np.ndarray:
-    """Whether each of `days` is among `sorted_days`."""
+def _years(days: Days) -> np.ndarray:
+    return days.astype("datetime64[Y]").astype(int) + 1970
+
+
+def _found(days: Days, sorted_days: Days) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of `days` stands in `sorted_days`, and whether it is there."""
     if sorted_days.size == 0:
-        return np.zeros(days.shape, dtype=bool)
+        return np.zeros(days.shape, dtype=int), np.zeros(days.shape, dtype=bool)
     at = np.minimum(np.searchsorted(sorted_days, days), sorted_days.size - 1)
-    return sorted_days[at] == days
+    return at, sorted_days[at] == days
 
 
 @cache
@@ -49,8 +53,8 @@ def _holidays_of_years(first: int, last: int) -> Days:
 def _holiday(days: Days) -> np.ndarray:
     if days.size == 0:
         return np.zeros(0, dtype=bool)
-    years = days.astype("datetime64[Y]").astype(int) + 1970
-    return _member(days, _holidays_of_years(int(years.min()), int(years.max())))
+    years = _years(days)
+    return _found(days, _holidays_of_years(int(years.min()), int(years.max())))[1]
 
 
 def _off(days: Days) -> np.ndarray:
@@ -113,15 +117,15 @@ def school_holiday(dates: pd.DatetimeIndex | Days) -> np.ndarray:
     the Ministry's calendar as `vacances-scolaires-france` publishes it."""
     first, last, days_off, zones_off = _school_zones_off()
     days = _days(dates)
-    years = days.astype("datetime64[Y]").astype(int) + 1970
+    years = _years(days)
     outside = (years < first) | (years > last)
     if outside.any():
         raise InputError(
             f"feature school_holiday: {days[outside][0]} is outside the school "
             f"calendar ({first}-{last}, vacances-scolaires-france); expected a date it covers"
         )
-    at = np.minimum(np.searchsorted(days_off, days), days_off.size - 1)
-    return np.where(days_off[at] == days, zones_off[at], 0).astype(float) / 3
+    at, found = _found(days, days_off)
+    return np.where(found, zones_off[at], 0).astype(float) / 3
 
 
 def is_year_end(dates: pd.DatetimeIndex | Days) -> np.ndarray:
