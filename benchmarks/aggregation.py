@@ -33,11 +33,10 @@ import numpy as np
 import pandas as pd
 from _workspace import ROOT
 from backtest import best_before, families_only, real_exports, settings_for, weather_archive
-from rte import TEMPERATURE, joined_entsoe
+from rte import joined_entsoe, table
 
 from energy_forecast import backtesting
 from energy_forecast.core.aggregation import RULES
-from energy_forecast.data.daily import daily_table
 from energy_forecast.modeling.training import Aggregation, Configuration, selected_family
 from energy_forecast.runtime.settings import Settings
 
@@ -78,36 +77,25 @@ def eco2mix_daily() -> pd.DataFrame:
     """The daily table of eCO2mix's annual exports 2016-2018, each year read as `ingest` reads
     it, with RTE's J-1 of each day (`rte_j1_mwh`) from the export itself."""
     base = settings_for(YEARS[0])
-    parts = []
-    for year, suffix in ((2016, "xls"), (2017, "xls"), (2018, "zip")):
-        path = ECO2MIX / f"eCO2mix_RTE_Annuel-Definitif_{year}.{suffix}"
-        parts.append(
-            daily_table(
-                path,
-                TEMPERATURE,
-                pd.Timestamp(f"{year}-01-01"),
-                pd.Timestamp(f"{year}-12-31"),
-                base.features.population_year,
-                base.data.quality,
+    return pd.concat(
+        [
+            table(
+                ECO2MIX / f"eCO2mix_RTE_Annuel-Definitif_{year}.{suffix}",
+                base,
                 base.forecast.issue_time,
-            )[0]
-        )
-    return pd.concat(parts, ignore_index=True)
+                f"{year}-01-01",
+            )
+            for year, suffix in ((2016, "xls"), (2017, "xls"), (2018, "zip"))
+        ],
+        ignore_index=True,
+    )
 
 
 def entsoe_daily(folder: Path) -> pd.DataFrame:
     """The daily table of ENTSO-E's 2020 and 2021 exports joined, from 2 January 2020 (the 1st
     lacks its first hour), with RTE's J-1."""
     base = settings_for(YEARS[0])
-    return daily_table(
-        joined_entsoe(folder),
-        TEMPERATURE,
-        pd.Timestamp("2020-01-02"),
-        None,
-        base.features.population_year,
-        base.data.quality,
-        base.forecast.issue_time,
-    )[0]
+    return table(joined_entsoe(folder), base, base.forecast.issue_time, "2020-01-02")
 
 
 def figures_of(

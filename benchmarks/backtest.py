@@ -94,14 +94,18 @@ def families_only(settings: Settings) -> Settings:
     return settings.model_copy(update={"aggregate": aggregate})
 
 
+def training_years(daily: pd.DataFrame, year: int) -> pd.DataFrame:
+    """The days of the three years before `year`: what each benchmark year is chosen on."""
+    dates = pd.to_datetime(daily["date"])
+    return daily[(dates >= f"{year - 3}-01-01") & (dates < f"{year}-01-01")].reset_index(drop=True)
+
+
 def best_before(
     daily: pd.DataFrame, settings: Settings, year: int
 ) -> tuple[dict[str, Configuration], dict[str, dict]]:
     """Each family's best configuration by CV on the three years before `year`, and the
     reports `select` chooses a family by."""
-    dates = pd.to_datetime(daily["date"])
-    train = daily[(dates >= f"{year - 3}-01-01") & (dates < f"{year}-01-01")]
-    train = train.reset_index(drop=True)
+    train = training_years(daily, year)
     metric = settings.select.metric
     reports = {}
     best = {}

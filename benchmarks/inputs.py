@@ -32,7 +32,7 @@ import sys
 from collections.abc import Callable
 
 import pandas as pd
-from backtest import real_exports, selected_before, settings_for
+from backtest import real_exports, selected_before, settings_for, training_years
 
 from energy_forecast import backtesting
 from energy_forecast.modeling.training import (
@@ -93,11 +93,6 @@ CANDIDATES: dict[str, Callable[[Settings], Settings]] = {
     "smoothed max alone": added("smoothed_max_temperature"),
     "clock-change day": added("clock_change"),
 }
-
-
-def training_years(daily: pd.DataFrame, year: int) -> pd.DataFrame:
-    dates = pd.to_datetime(daily["date"])
-    return daily[(dates >= f"{year - 3}-01-01") & (dates < f"{year}-01-01")].reset_index(drop=True)
 
 
 def features_part(daily: pd.DataFrame) -> None:
