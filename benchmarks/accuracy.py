@@ -48,7 +48,7 @@ def main() -> None:
     )
 
     settings = load(repo / "params.yaml")
-    train, test = split(pd.read_parquet(repo / "data/processed/daily.parquet"), settings.split)
+    train, test = split(pd.read_parquet(repo / "data/processed/daily.parquet"), settings)
     features = feature_set(settings, "all", "article")
     article = make_model(
         features,

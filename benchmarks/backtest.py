@@ -184,7 +184,7 @@ def real_exports() -> tuple[pd.DataFrame, pd.DataFrame]:
     if not consumption.exists():
         sys.exit("the real RTE exports in ../shared/data/odre are absent")
     base = settings_for(YEARS[0])
-    daily, _ = daily_table(
+    daily, _, _ = daily_table(
         consumption,
         temperature,
         pd.Timestamp("2016-01-01"),

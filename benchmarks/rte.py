@@ -50,8 +50,11 @@ class Unscaled(Configuration):
         return super().build(feature_settings, extra).estimator
 
 
-def table(path, settings: Settings, issue_time: str | None, start: str) -> pd.DataFrame:
-    return daily_table(
+def series(
+    path, settings: Settings, issue_time: str | None, start: str
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The daily table and the curve of an export, as `featurize` makes them."""
+    daily, _, curve = daily_table(
         path,
         TEMPERATURE,
         pd.Timestamp(start),
@@ -59,7 +62,12 @@ def table(path, settings: Settings, issue_time: str | None, start: str) -> pd.Da
         settings.features.population_year,
         settings.data.quality,
         issue_time,
-    )[0]
+    )
+    return daily, curve
+
+
+def table(path, settings: Settings, issue_time: str | None, start: str) -> pd.DataFrame:
+    return series(path, settings, issue_time, start)[0]
 
 
 def joined_entsoe(folder: Path) -> Path:

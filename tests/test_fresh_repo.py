@@ -29,6 +29,7 @@ def test_featurize_on_the_synthetic_default_then_nothing_to_do(repo: Path) -> No
 def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -> None:
     run(repo, DVC, "repro", "featurize")
     table = (repo / "data/processed/daily.parquet").read_bytes()
+    curve = (repo / "data/processed/curve.parquet").read_bytes()
     raw = repo / "data/raw/consumption.csv"
     lines = raw.read_bytes().split(b"\r\n")
     lines[10] = lines[10].replace(b";D\xc3\xa9finitif;", b";oops;D\xc3\xa9finitif;", 1)
@@ -37,8 +38,10 @@ def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -
     assert done.returncode == 2
     assert "data/raw/consumption.csv, line 11, column 'Statut - RTE'" in done.stderr
     assert (repo / "data/processed/daily.parquet").read_bytes() == table
+    assert (repo / "data/processed/curve.parquet").read_bytes() == curve
     assert sorted(p.name for p in (repo / "data/processed").iterdir()) == [
         ".gitignore",
+        "curve.parquet",
         "daily.parquet",
     ]
 

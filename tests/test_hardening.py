@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import settings_with_sections
 from exportfiles import HEADER, TEMPERATURE_HEADER, consumption_rows, temperature_rows, write
 
 from energy_forecast.core.errors import InputError
@@ -19,7 +20,7 @@ from energy_forecast.data.consumption_export import read_consumption
 from energy_forecast.data.temperature_export import read_temperature
 from energy_forecast.modeling.training import split
 from energy_forecast.runtime.atomic import atomic_dir, atomic_path
-from energy_forecast.runtime.settings import QualityRules, SplitSettings
+from energy_forecast.runtime.settings import QualityRules
 from energy_forecast.serving.batch import read_consumption_history, read_inputs
 
 
@@ -65,16 +66,27 @@ def test_an_impossible_regional_temperature_names_file_line_region_and_date(
 
 def test_a_test_period_past_the_data_is_refused_not_cut() -> None:
     daily = pd.DataFrame({"date": pd.date_range("2016-01-01", "2017-03-31")})
-    periods = SplitSettings(test_start="2017-01-01", test_end="2017-06-30")
+    settings = settings_with_sections(split={"test_start": "2017-01-01", "test_end": "2017-06-30"})
     with pytest.raises(InputError, match=r"split.test_end 2017-06-30 is after the last day"):
-        split(daily, periods)
+        split(daily, settings)
 
 
-def test_a_test_period_to_latest_ends_with_the_data() -> None:
+@pytest.mark.parametrize(
+    ("issue_time", "last_training_day"), [("09:00", "2016-12-30"), (None, "2016-12-31")]
+)
+def test_training_ends_with_the_last_day_whole_when_the_first_test_day_is_issued(
+    issue_time: str | None, last_training_day: str
+) -> None:
+    """At 09:00 on 31 December 2016 the forecast of 1 January 2017 knows 30 December whole; at
+    the end of the 31st, the 31st too."""
     daily = pd.DataFrame({"date": pd.date_range("2016-01-01", "2017-03-30")})
-    train, test = split(daily, SplitSettings(test_start="2017-01-01", test_end="latest"))
+    settings = settings_with_sections(
+        split={"test_start": "2017-01-01", "test_end": "latest"},
+        forecast={"issue_time": issue_time},
+    )
+    train, test = split(daily, settings)
     assert (train["date"].max(), test["date"].min(), test["date"].max()) == (
-        pd.Timestamp("2016-12-31"),
+        pd.Timestamp(last_training_day),
         pd.Timestamp("2017-01-01"),
         pd.Timestamp("2017-03-30"),
     )

@@ -355,7 +355,7 @@ def test_latest_is_the_last_day_both_exports_cover(tmp_path: Path) -> None:
     generate(consumption, temperature, pd.Timestamp("2017-01-01"), pd.Timestamp("2017-01-31"), 1)
     drop_temperature_day(temperature, "2017-01-31")
     start = pd.Timestamp("2017-01-01")
-    table, report = daily_table(consumption, temperature, start, None, 2019)
+    table, report, _ = daily_table(consumption, temperature, start, None, 2019)
     assert table["date"].max() == pd.Timestamp("2017-01-30")
     assert report.metrics()["range"] == {
         "start": "2017-01-01",
@@ -385,7 +385,7 @@ def test_an_end_in_a_gap_names_the_gap_and_the_last_complete_day(tmp_path: Path)
 
     # Inside the range the same day is interpolated and counted.
     drop_temperature_day(temperature, "2017-01-15")
-    _, report = daily_table(
+    _, report, _ = daily_table(
         consumption,
         temperature,
         pd.Timestamp("2017-01-01"),
@@ -411,7 +411,7 @@ def test_days_left_out_are_reported_and_a_long_gap_is_an_error(tmp_path: Path) -
     consumption = write(tmp_path / "c.csv", HEADER, without)
     temperature = write(tmp_path / "t.csv", TEMPERATURE_HEADER, temperature_rows(days))
     start, end = pd.Timestamp(days[0]), pd.Timestamp(days[-1])
-    table, report = daily_table(consumption, temperature, start, end, 2019)
+    table, report, _ = daily_table(consumption, temperature, start, end, 2019)
     assert len(table) == 8
     assert report.metrics()["left_out"] == {"absent": ["2021-01-04", "2021-01-05"]}
     assert report.metrics()["days"] == {"kept": 8, "left_out": {"absent": 2}}

@@ -110,7 +110,7 @@ def test_the_registry_describes_the_model_and_each_version(trained_repo: Path) -
     assert "fitted on every day of the synthetic data, 2016-01-01 to 2017-03-31" in (
         version.description
     )
-    assert "training period (2016-01-01 to 2016-12-31, 366 days)" in version.description
+    assert "training period (2016-01-01 to 2016-12-30, 365 days)" in version.description
     assert f"MAPE {metrics['test']['mape']:.2f} % served day-ahead" in version.description
     assert f"static MAPE {metrics['test']['static']['mape']:.2f} %" in version.description
     # A version keeps the tags users filter by; the rest of its lineage is in its description.
@@ -130,7 +130,7 @@ def test_the_served_model_is_fitted_through_the_last_day_and_says_so(trained_rep
     served = mlflow.models.Model.load(str(trained_repo / "models/model"))
     assert served.metadata["training"] == {"start": "2016-01-01", "end": "2017-03-31"}
     family = mlflow.models.Model.load(str(trained_repo / candidate_model(metrics["model"])))
-    assert family.metadata["training"] == {"start": "2016-01-01", "end": "2016-12-31"}
+    assert family.metadata["training"] == {"start": "2016-01-01", "end": "2016-12-30"}
     # Its bands say the weather they were calibrated with (observed, as the tests set).
     bands = {"weather": "observed"}
     assert served.metadata["forecast"] == {"horizon_days": 1, "issue_time": "09:00", "bands": bands}
@@ -224,7 +224,8 @@ def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> 
     # Headline figures only: the detail stays versioned, as plain outputs.
     assert set(shown) == {"reports/metrics.json", "reports/backtest_metrics.json"}
     headline = shown["reports/backtest_metrics.json"]["data"]
-    assert set(headline) == {"weather", "mape", "coverage_80", "coverage_95"}
+    assert set(headline) == {"weather", "mape", "coverage_80", "coverage_95", "curve"}
+    assert set(headline["curve"]) == {"mape_30min", "mape_1h"}
     # The figures say the weather they were measured on: observed, an upper bound.
     assert headline["weather"] == "observed"
     assert set(headline["mape"]) == {"static", "adaptive", "article"}
@@ -234,6 +235,8 @@ def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> 
         "Predicted against actual (MWh)",
         "Day-ahead backtest, forecast and bands (MWh)",
         "Day-ahead backtest, monthly MAPE (%)",
+        "Day-ahead curve, a winter week (MW)",
+        "Day-ahead curve, MAPE by hour of the day (%)",
     }
     for title, (plot,) in plots.items():
         spec = plot["content"]
@@ -241,9 +244,9 @@ def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> 
         assert values, title
         x = spec["encoding"]["x"]
         # A date on a quantitative axis draws nothing: every date axis is a time axis.
-        if x["field"] in ("date", "month"):
+        if x["field"] in ("date", "month", "start"):
             assert x["type"] == "temporal", title
-            assert pd.to_datetime(values[0][x["field"]]) >= pd.Timestamp("2016-01-01")
+            assert pd.Timestamp(values[0][x["field"]][:10]) >= pd.Timestamp("2016-01-01")
         colour = spec["encoding"].get("color") or spec["layer"][0]["encoding"]["color"]
         if "field" in colour:
             assert colour["field"] == "field", title
@@ -251,6 +254,14 @@ def test_dvc_lists_headline_metrics_and_draws_every_plot(trained_repo: Path) -> 
     bands = plots["Day-ahead backtest, forecast and bands (MWh)"][0]["content"]
     drawn = {layer["encoding"]["y"]["field"] for layer in bands["layer"]}
     assert drawn == {"lower_95", "lower_80", "adaptive", "actual"}
+    week = plots["Day-ahead curve, a winter week (MW)"][0]["content"]
+    drawn = {layer["encoding"]["y"]["field"] for layer in week["layer"]}
+    assert drawn == {"lower_95", "lower_80", "forecast_mw", "rte_j1_mw", "actual_mw"}
+    starts = pd.to_datetime([v["start"] for v in week["data"]["values"]])
+    # Seven days of half-hours, Monday to Sunday, in winter.
+    assert starts.nunique() == 7 * 48 and starts.min().tz_convert("Europe/Paris").dayofweek == 0
+    hours = plots["Day-ahead curve, MAPE by hour of the day (%)"][0]["content"]["data"]["values"]
+    assert sorted({int(v["hour"]) for v in hours}) == list(range(24))
     families = {
         v["field"] for v in plots["Predicted against actual (MWh)"][0]["content"]["data"]["values"]
     }

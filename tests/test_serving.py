@@ -96,6 +96,40 @@ def test_a_request_can_ask_for_the_point_forecast_only(server) -> None:
     assert answer.json()["predictions"] == [{"consumption_mwh": v} for v in expected]
 
 
+def test_a_request_can_ask_for_the_curve_whose_energy_is_the_daily_answer(server) -> None:
+    url, model = server
+    frame = request_rows(model, 5)
+    records = frame.to_dict(orient="records")
+    daily = requests.post(f"{url}/invocations", json={"dataframe_records": records}, timeout=30)
+    assert daily.status_code == 200, daily.text
+    days = pd.DataFrame(daily.json()["predictions"])
+    for resolution, hours in (("30min", 0.5), ("1h", 1.0)):
+        body = {"dataframe_records": records, "params": {"resolution": resolution}}
+        answer = requests.post(f"{url}/invocations", json=body, timeout=30)
+        assert answer.status_code == 200, answer.text
+        curve = pd.DataFrame(answer.json()["predictions"])
+        assert list(curve.columns) == [
+            "date",
+            "start",
+            "start_paris",
+            "forecast_mw",
+            *ANSWER_COLUMNS[2:],
+        ]
+        assert curve.groupby("date").size().tolist() == [int(24 / hours)] * 5
+        assert curve["start"].iloc[0] == "2018-12-31T23:00:00Z"
+        assert curve["start_paris"].iloc[0] == "2019-01-01T00:00:00+01:00"
+        energy = (curve["forecast_mw"] * hours).groupby(curve["date"]).sum()
+        np.testing.assert_allclose(energy, days[CONSUMPTION], rtol=1e-9)
+        assert (curve["lower_80"] < curve["forecast_mw"]).all()
+    # The daily row stays the default answer; a resolution the model has not is refused.
+    body = {"dataframe_records": records, "params": {"resolution": "1d"}}
+    assert requests.post(f"{url}/invocations", json=body, timeout=30).json() == daily.json()
+    body["params"] = {"resolution": "15min"}
+    refused = requests.post(f"{url}/invocations", json=body, timeout=30)
+    assert refused.status_code == 400
+    assert "params.resolution: expected one of ['30min', '1h', '1d'], got '15min'" in refused.text
+
+
 def test_bad_requests_get_400_and_the_server_keeps_serving(server) -> None:
     url, model = server
     good = request_rows(model, 3)
@@ -467,6 +501,19 @@ def test_the_forecast_command_answers_as_the_served_model_from_what_was_known_at
     assert logged.data.params["issue_time"] == "09:00"
     assert logged.data.tags["forecast.weather.md5"] == lineage.md5(weather)
     assert logged.data.metrics["consumption_mwh"] == pytest.approx(served["consumption_mwh"])
+
+    # The same forecast as a trader's 24 hours, Paris time; the file with UTC as well.
+    hourly = tmp_path / "tomorrow_hours.csv"
+    args = ["forecast", "--date", day.strftime("%Y-%m-%d"), "--weather", str(weather)]
+    done = run(
+        repo, str(BIN / "energy-forecast"), *args, "--resolution", "1h", "--output", str(hourly)
+    )
+    printed = done.stdout.splitlines()
+    assert printed[0].split()[:2] == ["start_paris", "forecast_mw"] and len(printed) == 25
+    assert printed[1].split()[0] == f"{day.date()}T00:00:00+0{1 + (4 <= day.month <= 9)}:00"
+    curve = pd.read_csv(hourly)
+    assert len(curve) == 24 and curve["start"].iloc[0].endswith("Z")
+    assert curve["forecast_mw"].sum() == pytest.approx(written[CONSUMPTION], abs=24 * 0.05)
 
     # Two days on, the consumption stops before the issue time: a clear error, nothing written.
     later = day + pd.Timedelta(days=1)

@@ -3,7 +3,8 @@
 Origins run from `backtest.start` every `refit_days` to `backtest.end` (by default the test
 period of `split`). At each, the selected
 configuration's served model (the static model wrapped by `adapt`) is refitted on the
-`train_days` before the origin, then asked for each day up to the next origin exactly as it is
+`train_days` whole at the issue time of the origin's forecast (to the origin - 2 at 09:00 on
+D-1), then asked for each day up to the next origin exactly as it is
 served: one request of the `warmup_days` before the origin and the days to forecast, carrying
 the consumption of every day (whole, and to the issue time). The served model forecasts day D
 from the consumption known at its issue time only (the whole days up to D - horizon_days, or
@@ -26,9 +27,10 @@ import numpy as np
 import pandas as pd
 
 from energy_forecast.core.calendar import special_days
+from energy_forecast.core.curve import day_shapes, step_minutes
 from energy_forecast.core.features import CONSUMPTION
-from energy_forecast.core.inputs import RTE_J1
-from energy_forecast.core.intervals import ConformalQuantiles, level_name
+from energy_forecast.core.inputs import PARIS, RTE_J1
+from energy_forecast.core.intervals import ConformalQuantiles, interval_columns, level_name
 from energy_forecast.data.weather_forecasts import archived_weather, calibration_weather
 from energy_forecast.issuing import requests_as_issued
 from energy_forecast.modeling import compute
@@ -38,6 +40,7 @@ from energy_forecast.modeling.training import (
     Configuration,
     family_extra,
     feature_set,
+    load_profile,
     refit,
     served_request,
 )
@@ -90,17 +93,21 @@ def windows(
         last = min(origin + pd.Timedelta(days=cfg.refit_days - 1), end)
         first_train = origin - pd.Timedelta(days=cfg.train_days) if cfg.train_days else dates.min()
         warmup = origin - pd.Timedelta(days=settings.adapt.warmup_days)
+        known = origin - pd.Timedelta(days=settings.feature_settings.complete_lag_days)
         ahead = None
         if weather_forecasts is not None:
-            first = origin - pd.Timedelta(days=settings.forecast.horizon_days)
+            # The first day asked and the days before it its issue forecasts.
+            asked = origin
             if settings.intervals.weather == "forecast":
-                # The bands' calibration days, before the origin, are asked as issued too.
-                first -= pd.Timedelta(days=settings.intervals.calibration_days)
+                # The bands' calibration days, the training's last, are asked as issued too.
+                asked = known - pd.Timedelta(days=settings.intervals.calibration_days - 1)
+            first = asked - pd.Timedelta(days=settings.forecast.horizon_days)
             dates_forecast = weather_forecasts["date"]
             ahead = weather_forecasts[(dates_forecast >= first) & (dates_forecast <= last)]
         yield Window(
             origin,
-            daily[(dates >= first_train) & (dates < origin)].reset_index(drop=True),
+            # The days whole at the issue time of the origin's forecast, no later one.
+            daily[(dates >= first_train) & (dates <= known)].reset_index(drop=True),
             daily[(dates >= warmup) & (dates <= last)].reset_index(drop=True),
             ahead,
         )
@@ -148,29 +155,69 @@ def forecast_window(
     # The article's model is static and has no bands: its pipeline alone.
     knn = article.build(settings.feature_settings, family_extra(settings, article.family))
     knn.fit(article.inputs(window.train), window.train[CONSUMPTION].to_numpy())
-    origin = window.origin
-    context = (settings, selected, article, origin)
-    if settings.backtest.weather == "observed":
-        kept = (pd.to_datetime(window.request["date"]) >= origin).to_numpy()
-        return answers(model, knn, window.request, kept, *context)
+    context = (settings, selected, article, window.origin)
     return pd.concat(
         [
-            # Each request's last day is the one it was issued for.
-            answers(model, knn, days, np.arange(len(days)) == len(days) - 1, *context)
-            for days in requests_as_issued(
-                window.request,
-                origin,
-                settings.forecast,
-                settings.adapt.warmup_days,
-                archived_weather(
-                    window.weather_forecasts,
-                    settings.features.population_year,
-                    str(RAW_TEMPERATURE_FORECAST),
-                ),
-            )
+            answers(model, knn, days, kept, *context)
+            for days, kept in issued_requests(window, settings)
         ],
         ignore_index=True,
     )
+
+
+def issued_requests(
+    window: Window, settings: Settings
+) -> Iterator[tuple[pd.DataFrame, np.ndarray]]:
+    """The requests the window's days are asked in, each with the rows it forecasts: with
+    observed weather one request for all; with `backtest.weather: forecast` one per day, the
+    day last, its temperatures as forecast by its issue time."""
+    if settings.backtest.weather == "observed":
+        yield window.request, (pd.to_datetime(window.request["date"]) >= window.origin).to_numpy()
+        return
+    weather = archived_weather(
+        window.weather_forecasts, settings.features.population_year, str(RAW_TEMPERATURE_FORECAST)
+    )
+    for days in requests_as_issued(
+        window.request, window.origin, settings.forecast, settings.adapt.warmup_days, weather
+    ):
+        yield days, np.arange(len(days)) == len(days) - 1
+
+
+def rolling_curves(
+    table: pd.DataFrame,
+    daily: pd.DataFrame,
+    curve: pd.DataFrame,
+    settings: Settings,
+    weather_forecasts: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per interval of the days of `table` (the daily backtest): its start (UTC), the
+    actual and forecast mean power, the bands, and RTE's J-1 where the series carries it. At
+    each origin a profile is fitted on the days whole by its issue time and shapes the served
+    daily forecast and bands of each day, asked with the weather that forecast was asked with."""
+    step = step_minutes(curve)
+    shapes = day_shapes(curve, step)
+    answered = table.set_index("date").rename(columns={"adaptive": CONSUMPTION})
+    parts = []
+    for window in windows(daily, settings, weather_forecasts):
+        profile = load_profile(settings).fit(window.train, shapes)
+        for days, kept in issued_requests(window, settings):
+            asked = days[kept].reset_index(drop=True)
+            on = pd.to_datetime(asked["date"]).dt.strftime("%Y-%m-%d")
+            parts.append(profile.curve(asked, answered.loc[on].reset_index(drop=True)))
+    forecast = pd.concat(parts, ignore_index=True)
+    actual = curve[["start", "mw", "rte_j1_mw"]].rename(
+        columns={"mw": "actual_mw", "rte_j1_mw": "rte_j1_mw"}
+    )
+    rows = forecast.merge(actual, on="start", how="inner")
+    columns = [
+        "start",
+        "actual_mw",
+        "forecast_mw",
+        *interval_columns(settings.forecast.interval_levels),
+    ]
+    if rows["rte_j1_mw"].notna().any():
+        columns.append("rte_j1_mw")
+    return rows[["date", *columns]]
 
 
 def answers(
@@ -327,3 +374,84 @@ def monthly_mape(table: pd.DataFrame) -> pd.DataFrame:
     }
     out = pd.DataFrame(error).groupby(month).mean().rename_axis("month").reset_index()
     return out.round(3)
+
+
+def _curve_mape(rows: pd.DataFrame, column: str) -> float | None:
+    rows = rows[rows[column].notna()]
+    if rows.empty:
+        return None
+    return float(((rows[column] - rows["actual_mw"]).abs() / rows["actual_mw"]).mean() * 100)
+
+
+def _hourly(rows: pd.DataFrame) -> pd.DataFrame:
+    """The intervals as whole hours: each hour's mean power (its intervals all present)."""
+    hour = rows["start"].dt.floor("h")
+    numbers = [c for c in ("actual_mw", "forecast_mw", "rte_j1_mw") if c in rows.columns]
+    grouped = rows.groupby(hour)[numbers]
+    whole = grouped.count()["actual_mw"] == grouped.size().max()
+    return grouped.mean()[whole.to_numpy()].reset_index(drop=True)
+
+
+def _peak_mape(rows: pd.DataFrame, column: str) -> float | None:
+    """Mean error (%) of the day's highest interval: its forecast peak against its actual."""
+    rows = rows[rows[column].notna()]
+    if rows.empty:
+        return None
+    peaks = rows.groupby("date")[["actual_mw", column]].max()
+    return float(((peaks[column] - peaks["actual_mw"]).abs() / peaks["actual_mw"]).mean() * 100)
+
+
+def curve_scores(rows: pd.DataFrame, daily: pd.DataFrame, step: int) -> dict[str, dict]:
+    """Per forecast (ours, RTE's where given): the MAPE of the series' intervals (`mape_30min`
+    where it is half-hourly) and of its hours, of the day's peak, and of the day's energy
+    as the curve sums it, against the day's (ours: the daily forecast, to the rounding); ours'
+    bands' share of intervals inside (%)."""
+    out: dict[str, dict] = {}
+    hourly = _hourly(rows)
+    for name in ("forecast_mw", *(["rte_j1_mw"] if "rte_j1_mw" in rows.columns else [])):
+        energy = (rows[name] * step / 60).groupby(rows["date"]).sum(min_count=1)
+        actual = daily.set_index(pd.to_datetime(daily["date"]))["actual"].reindex(energy.index)
+        out[name.removesuffix("_mw")] = {
+            "mape_30min": _curve_mape(rows, name) if step == 30 else None,
+            "mape_1h": _curve_mape(hourly, name),
+            "peak_mape": _peak_mape(rows, name),
+            "daily_mape": float(((energy - actual).abs() / actual).mean() * 100),
+        }
+    for lower in [c for c in rows.columns if c.startswith("lower_")]:
+        upper = rows[lower.replace("lower_", "upper_")]
+        inside = (rows["actual_mw"] >= rows[lower]) & (rows["actual_mw"] <= upper)
+        out["forecast"][lower.replace("lower_", "coverage_")] = float(inside.mean() * 100)
+    return out
+
+
+def curve_summary(rows: pd.DataFrame, table: pd.DataFrame, step: int) -> dict[str, dict]:
+    """`curve_scores` per year of the days and overall: {forecast: {period: scores}}."""
+    years = pd.to_datetime(rows["date"]).dt.year
+    periods = {str(y): rows[years == y] for y in sorted(years.unique())} | {"overall": rows}
+    scored = {period: curve_scores(part, table, step) for period, part in periods.items()}
+    names = scored["overall"].keys()
+    return {name: {period: scored[period][name] for period in periods} for name in names}
+
+
+def winter_week(rows: pd.DataFrame) -> pd.DataFrame:
+    """The intervals of the first Monday-to-Sunday week of December to February in `rows`
+    (else the first whole week): the plot of a week of the curve."""
+    days = pd.DatetimeIndex(pd.to_datetime(rows["date"]).unique())
+    mondays = [d for d in days if d.weekday() == 0 and d + pd.Timedelta(days=6) in days]
+    if not mondays:
+        return rows.iloc[:0]
+    winter = [d for d in mondays if d.month in (12, 1, 2)]
+    first = (winter or mondays)[0]
+    dates = pd.to_datetime(rows["date"])
+    return rows[(dates >= first) & (dates <= first + pd.Timedelta(days=6))]
+
+
+def mape_by_hour(rows: pd.DataFrame) -> pd.DataFrame:
+    """The MAPE (%) of each hour of the day (Paris time), ours and RTE's where given."""
+    hour = rows["start"].dt.tz_convert(PARIS).dt.hour.rename("hour")
+    names = ["forecast_mw", *(["rte_j1_mw"] if "rte_j1_mw" in rows.columns else [])]
+    error = {
+        name.removesuffix("_mw"): (rows[name] - rows["actual_mw"]).abs() / rows["actual_mw"] * 100
+        for name in names
+    }
+    return pd.DataFrame(error).groupby(hour).mean().round(3).reset_index()

@@ -68,6 +68,13 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help=f"observed regional temperature export (default: {paths.RAW_TEMPERATURE})",
     )
+    forecast.add_argument(
+        "--resolution",
+        choices=["30min", "1h", "1d"],
+        default="1d",
+        help="the day's row (1d, default) or its curve: every half-hour (30min) or hour (1h), "
+        "with UTC and Paris timestamps",
+    )
     forecast.add_argument("--output", type=Path, help="also write the forecast: .csv or .json")
     score = sub.add_parser(
         "score",
@@ -171,7 +178,11 @@ def _forecast(args: argparse.Namespace) -> None:
         args.temperature,
         args.output,
         args.download,
+        args.resolution,
     )
+    if args.resolution != "1d":
+        # A trader reads the products by their Paris start; `--output` keeps UTC too.
+        table = table.drop(columns=["date", "start"])
     print(table.to_string(index=False, float_format=lambda v: f"{v:,.0f}"))
 
 

@@ -4,8 +4,10 @@ scale), adapting and banded.
 It takes raw inputs (a `date` and the national temperatures its feature set needs), so no
 caller ever builds a feature frame by hand, and answers rows of named fields: the forecast and
 its bands (`ConformalQuantiles`), or the forecast alone when the request's params say
-`point_only`. MLflow loads it as a pyfunc model from code (`pyfunc_entry.py`) around the
-estimator saved with skops, trusting only the types its config lists.
+`point_only`; with `resolution` `30min` or `1h`, each day's curve (`curve.LoadProfile`, saved
+beside the estimator), the intervals' energy summing to the daily forecast. MLflow loads it as
+a pyfunc model from code (`pyfunc_entry.py`) around the estimator saved with skops, trusting
+only the types its config lists.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ from sklearn.utils.validation import check_is_fitted
 
 from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.calendar import day_hours
-from energy_forecast.core.features import CONSUMPTION, FeatureBuilder, parse_dates
+from energy_forecast.core.curve import RESOLUTIONS, LoadProfile, at_resolution
+from energy_forecast.core.errors import InputError
+from energy_forecast.core.features import CONSUMPTION, FeatureBuilder, parse_dates, request_errors
 from energy_forecast.core.intervals import ConformalQuantiles
 from energy_forecast.core.settings import FeatureSettings
 
@@ -32,9 +36,17 @@ PIPELINE_TYPES = [
     "energy_forecast.core.features.FeatureBuilder",
     "energy_forecast.core.adaptation.KalmanAdaptive",
     "energy_forecast.core.intervals.ConformalQuantiles",
+    "energy_forecast.core.curve.LoadProfile",
 ]
 # The request param that asks for the forecast without its bands.
 POINT_ONLY = "point_only"
+# The request param that asks for the load curve (`30min`, `1h`) instead of the day (`1d`).
+RESOLUTION = "resolution"
+DAILY = RESOLUTIONS[-1]
+# The curve's profile model among the artifacts, and the config key of its trusted types.
+PROFILE = "profile"
+PROFILE_FILE = "profile.skops"
+PROFILE_TRUSTED_TYPES = "profile_skops_trusted_types"
 # The estimator's file among the model's artifacts, and the config key of its trusted types.
 ESTIMATOR_FILE = "estimator.skops"
 TRUSTED_TYPES = "skops_trusted_types"
@@ -90,11 +102,30 @@ def served_forecaster(
     return ConformalQuantiles(forecaster, **bands)
 
 
-def answer(model: ConformalQuantiles, inputs: pd.DataFrame, point_only: bool) -> pd.DataFrame:
-    """What the served model returns for `inputs`: one row per day, named fields."""
+def answer(
+    model: ConformalQuantiles,
+    inputs: pd.DataFrame,
+    point_only: bool,
+    resolution: str = DAILY,
+    profile: LoadProfile | None = None,
+) -> pd.DataFrame:
+    """What the served model returns for `inputs`: one row per day, named fields; at a
+    `resolution` finer than the day, one row per interval of each day, the daily forecast
+    shaped by `profile` (`LoadProfile.curve`), with UTC and Paris timestamps."""
+    with request_errors():
+        if resolution not in RESOLUTIONS:
+            raise InputError(
+                f"params.{RESOLUTION}: expected one of {list(RESOLUTIONS)}, got {resolution!r}"
+            )
+        if resolution != DAILY and profile is None:
+            raise InputError(f"params.{RESOLUTION}: this model has no load curve; ask for {DAILY}")
     if point_only:
-        return pd.DataFrame({CONSUMPTION: model.predict(inputs)})
-    return model.predict_intervals(inputs)
+        daily = pd.DataFrame({CONSUMPTION: model.predict(inputs)})
+    else:
+        daily = model.predict_intervals(inputs)
+    if resolution == DAILY or profile is None:
+        return daily
+    return at_resolution(profile.curve(inputs, daily), resolution)
 
 
 class ServedForecaster(mlflow.pyfunc.PythonModel):
@@ -106,6 +137,18 @@ class ServedForecaster(mlflow.pyfunc.PythonModel):
 
         trusted = context.model_config[TRUSTED_TYPES]
         self.model = skops.io.load(context.artifacts["estimator"], trusted=trusted)
+        self.profile = None
+        if PROFILE in context.artifacts:
+            self.profile = skops.io.load(
+                context.artifacts[PROFILE], trusted=context.model_config[PROFILE_TRUSTED_TYPES]
+            )
 
     def predict(self, context: Any, model_input: pd.DataFrame, params: dict | None = None):
-        return answer(self.model, model_input, bool((params or {}).get(POINT_ONLY, False)))
+        params = params or {}
+        return answer(
+            self.model,
+            model_input,
+            bool(params.get(POINT_ONLY, False)),
+            str(params.get(RESOLUTION, DAILY)),
+            self.profile,
+        )

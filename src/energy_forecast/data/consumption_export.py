@@ -48,6 +48,7 @@ class ConsumptionDays:
 
     table: pd.DataFrame  # index date; consumption_mwh, status, n_halfhours (complete days)
     days: pd.DataFrame  # index date (every day seen); complete, non_final_dropped, per-row counts
+    curve: pd.DataFrame  # the complete days' intervals: date, start (UTC), mw, rte_j1_mw
     resolutions: list[Resolution] = field(default_factory=list)
 
     @property
@@ -312,9 +313,9 @@ def _interpolated(used: pd.DataFrame, max_missing: int, kept_out: pd.Index) -> p
 
 def _daily_energy(
     rows: pd.DataFrame, issue_time: str | None, max_missing: int
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The complete days' energy, and every day's completeness and counts; with an issue time,
-    each day's energy up to it (`consumption_to_issue_mwh`) too."""
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The complete days' energy, every day's completeness and counts, and the complete days'
+    half-hours; with an issue time, each day's energy up to it (`consumption_to_issue_mwh`)."""
     used = rows[~rows["spring_artefact"] & ~rows["identical_duplicate"]]
     non_final = used["non_final_dropped"].astype(bool)
     # A day whose non-final rows were dropped by rule stays out: it is not short by accident.
@@ -366,7 +367,16 @@ def _daily_energy(
     )
     if issue_time is not None:
         table[CONSUMPTION_TO_ISSUE] = complete[CONSUMPTION_TO_ISSUE]
-    return table, days.drop(columns=["mean_mw", "rank"])
+    kept = used[used["day"].isin(complete.index)]
+    curve = pd.DataFrame(
+        {
+            "date": kept["day"].to_numpy(),
+            "start": kept["instant"].dt.tz_convert("UTC").to_numpy(),
+            "mw": kept["mw"].to_numpy(dtype=float),
+            "rte_j1_mw": np.nan,
+        }
+    )
+    return table, days.drop(columns=["mean_mw", "rank"]), curve
 
 
 def read_consumption(
@@ -379,9 +389,9 @@ def read_consumption(
     text = decoded_text(path)
     series = rte_series.series_format(header_line(text))
     if series is None:
-        table, days, resolutions = _odre_consumption(path, text, rules, issue_time)
+        table, days, curve, resolutions = _odre_consumption(path, text, rules, issue_time)
     else:
-        table, days = rte_series.read_series(text, series, path, rules, issue_time)
+        table, days, curve = rte_series.read_series(text, series, path, rules, issue_time)
         resolutions = []
     low, high = rules.daily_mwh_bounds
     outside = table[(table["consumption_mwh"] < low) | (table["consumption_mwh"] > high)]
@@ -392,12 +402,12 @@ def read_consumption(
             f"[{low:,.0f}, {high:,.0f}]; expected a plausible day of French consumption",
             source=str(path),
         )
-    return ConsumptionDays(table=table, days=days, resolutions=resolutions)
+    return ConsumptionDays(table=table, days=days, curve=curve, resolutions=resolutions)
 
 
 def _odre_consumption(
     path: Path, text: str, rules: QualityRules, issue_time: str | None
-) -> tuple[pd.DataFrame, pd.DataFrame, list[Resolution]]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, list[Resolution]]:
     cols = [
         exports.CONSUMPTION_INSTANT,
         exports.CONSUMPTION_DATE,
@@ -408,8 +418,8 @@ def _odre_consumption(
     rows = _consumption_rows(read_table(path, cols, text=text), path, rules)
     rows = _apply_status_rule(rows, rules.non_final_status, path)
     rows, resolutions = _resolve_duplicates(rows, rules.conflicting_duplicates, path)
-    table, days = _daily_energy(rows, issue_time, rules.max_missing_halfhours)
+    table, days, curve = _daily_energy(rows, issue_time, rules.max_missing_halfhours)
     # The counts of rules that only RTE's forecast series have.
     counts = dict.fromkeys(["values_missing", "values_unpublished", "rows_reordered"], 0)
     counts |= dict.fromkeys(["quarter_hours_merged", "footer_lines_dropped"], 0)
-    return table, days.assign(**counts), resolutions
+    return table, days.assign(**counts), curve, resolutions

@@ -157,11 +157,12 @@ def daily_table(
     population_year: int,
     rules: QualityRules = DEFAULT_RULES,
     issue_time: str | None = None,
-) -> tuple[pd.DataFrame, QualityReport]:
+) -> tuple[pd.DataFrame, QualityReport, pd.DataFrame]:
     """One row per complete Paris day of start..end (None: latest) and what it took: the
     day's consumption (and with an issue time its consumption up to then), status and national
     temperatures, the raw inputs every model builds its features from, so that the table's md5
-    names the data and nothing else."""
+    names the data and nothing else; and those days' curve (`date`, `start`, `mw`,
+    `rte_j1_mw`)."""
     sources = (str(consumption_path), str(temperature_path))
     consumption = read_consumption(consumption_path, rules, issue_time)
     _check_start(consumption, start, sources[0])
@@ -195,7 +196,8 @@ def daily_table(
         sum(report.halfhours_interpolated.values()),
         report.temperature_days_imputed,
     )
-    return table, report
+    curve = consumption.curve[consumption.curve["date"].isin(table["date"])]
+    return table, report, curve.reset_index(drop=True)
 
 
 def _report(

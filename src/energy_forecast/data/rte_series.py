@@ -436,10 +436,10 @@ _READERS = {"entsoe": _entsoe_rows, "eco2mix": _eco2mix_rows, "eco2mix_annual": 
 
 def read_series(
     text: str, fmt: str, path: Path, rules: QualityRules, issue_time: str | None
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The complete days' energy (`consumption_mwh`, `status`, `n_halfhours`, `rte_j1_mwh`,
-    with an issue time `consumption_to_issue_mwh`), and every day's completeness and counts,
-    as `read_consumption` returns them for ODRÉ's exports."""
+    with an issue time `consumption_to_issue_mwh`), every day's completeness and counts, and
+    the complete days' curve, as `read_consumption` returns them for ODRÉ's exports."""
     rows, counts = _READERS[fmt](text, path, rules)
     rows = rows.assign(day=_paris_day(rows["start"]))
     kept, counted = _single_intervals(rows, path)
@@ -512,4 +512,24 @@ def read_series(
     )
     if issue_time is not None:
         table[CONSUMPTION_TO_ISSUE] = complete[CONSUMPTION_TO_ISSUE].to_numpy()
-    return table, table_days.drop(columns=["rank", "halfhours"])
+    return table, table_days.drop(columns=["rank", "halfhours"]), _curve(kept, complete.index)
+
+
+def _curve(rows: pd.DataFrame, days: pd.Index) -> pd.DataFrame:
+    """The intervals of `days`, at the series' own step, 15-minute values merged into their
+    half-hour (its mean power): ENTSO-E's hourly series stays hourly."""
+    kept = rows[rows["day"].isin(days)]
+    fine = _hours(kept) < 0.5
+    start = kept["start"].where(~fine, kept["start"].dt.floor("30min"))
+    return (
+        pd.DataFrame(
+            {
+                "date": kept["day"].to_numpy(),
+                "start": start.to_numpy(),
+                "mw": kept["mw"].to_numpy(),
+                "rte_j1_mw": kept["forecast_mw"].to_numpy(),
+            }
+        )
+        .groupby(["date", "start"], as_index=False, sort=True)
+        .mean()
+    )

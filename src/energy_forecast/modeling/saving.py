@@ -24,13 +24,19 @@ import pandas as pd
 from sklearn.base import BaseEstimator
 
 import energy_forecast.core
+from energy_forecast.core.curve import LoadProfile
 from energy_forecast.core.features import CONSUMPTION
 from energy_forecast.core.inputs import CONSUMPTION_TO_ISSUE
 from energy_forecast.core.intervals import ConformalQuantiles
 from energy_forecast.core.served import (
+    DAILY,
     ESTIMATOR_FILE,
     PIPELINE_TYPES,
     POINT_ONLY,
+    PROFILE,
+    PROFILE_FILE,
+    PROFILE_TRUSTED_TYPES,
+    RESOLUTION,
     TRUSTED_TYPES,
     answer,
 )
@@ -131,15 +137,15 @@ def trusted_types(saved: bytes, allowed: list[str]) -> list[str]:
     return sorted(needed)
 
 
-def signature(model: ConformalQuantiles, example: pd.DataFrame):
+def signature(model: ConformalQuantiles, example: pd.DataFrame, curve: bool = False):
     """The example's columns, the optional `consumption_mwh` (and `consumption_to_issue_mwh`
-    when the example carries it), the answer's fields, and the `point_only` param."""
+    when the example carries it), the answer's fields, the `point_only` param, and with a
+    `curve` the `resolution` param (the daily row by default)."""
     from mlflow.models import infer_signature
     from mlflow.types.schema import ColSpec, Schema
 
-    inferred = infer_signature(
-        example, answer(model, example, point_only=False), params={POINT_ONLY: False}
-    )
+    params: dict[str, Any] = {POINT_ONLY: False} | ({RESOLUTION: DAILY} if curve else {})
+    inferred = infer_signature(example, answer(model, example, point_only=False), params=params)
     optional = [CONSUMPTION, *[c for c in [CONSUMPTION_TO_ISSUE] if c in example.columns]]
     inputs = Schema(
         [
@@ -205,19 +211,27 @@ def log_served_model(
     folder: Path,
     forecast: dict[str, Any],
     training: dict[str, str],
+    profile: LoadProfile | None = None,
 ):
-    """Log `model` as the run's `model`, its estimator saved with skops in `folder` first;
-    the MLmodel file's metadata say when its forecasts are issued (`forecast`) and which days
-    fitted it (`training`)."""
+    """Log `model` as the run's `model`, its estimator (and the curve's `profile`) saved with
+    skops in `folder` first; the MLmodel file's metadata say when its forecasts are issued
+    (`forecast`) and which days fitted it (`training`)."""
     estimator = folder / ESTIMATOR_FILE
     saved = skops_bytes(model)
     estimator.write_bytes(saved)
+    config = {TRUSTED_TYPES: trusted_types(saved, allowed)}
+    artifacts = {"estimator": str(estimator)}
+    if profile is not None:
+        profile_saved = skops_bytes(profile)
+        (folder / PROFILE_FILE).write_bytes(profile_saved)
+        config[PROFILE_TRUSTED_TYPES] = trusted_types(profile_saved, [])
+        artifacts[PROFILE] = str(folder / PROFILE_FILE)
     return mlflow.pyfunc.log_model(
         name="model",
         python_model=str(CORE_DIR / "pyfunc_entry.py"),
-        model_config={TRUSTED_TYPES: trusted_types(saved, allowed)},
-        artifacts={"estimator": str(estimator)},
-        signature=signature(model, example),
+        model_config=config,
+        artifacts=artifacts,
+        signature=signature(model, example, curve=profile is not None),
         input_example=example.head(5),
         pip_requirements=core_requirements(),
         code_paths=[str(_core_package(folder))],
@@ -232,12 +246,13 @@ def log_and_copy(
     forecast: dict[str, Any],
     training: dict[str, str],
     target: Path,
+    profile: LoadProfile | None = None,
 ) -> tuple[Any, str]:
     """Log `model` in the active run (`log_served_model`) and copy it to the folder `target`
     less what names the run, so that the same fit gives the same files; return the logged
     model's info and its estimator file's md5, by which the run is found again."""
     with tempfile.TemporaryDirectory() as folder:
-        info = log_served_model(model, allowed, example, Path(folder), forecast, training)
+        info = log_served_model(model, allowed, example, Path(folder), forecast, training, profile)
         estimator_md5 = lineage.md5(Path(folder) / ESTIMATOR_FILE)
     with atomic_dir(target) as tmp:
         mlflow.artifacts.download_artifacts(artifact_uri=info.model_uri, dst_path=str(tmp))

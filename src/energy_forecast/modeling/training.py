@@ -23,6 +23,7 @@ from sklearn.model_selection import TimeSeriesSplit
 from energy_forecast import issuing
 from energy_forecast.core.adaptation import KalmanAdaptive
 from energy_forecast.core.aggregation import AGGREGATION_TYPES, ExpertAggregate
+from energy_forecast.core.curve import LoadProfile
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.families import family
 from energy_forecast.core.features import history_days, required_inputs
@@ -38,7 +39,6 @@ from energy_forecast.runtime.settings import (
     CvSettings,
     FeatureSettings,
     Settings,
-    SplitSettings,
 )
 
 
@@ -162,12 +162,16 @@ def _check(config: Configuration, settings: FeatureSettings, extra: dict[str, An
         ) from None
 
 
-def split(daily: pd.DataFrame, periods: SplitSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Training [data.start, test_start) and test [test_start, test_end] periods of `daily`."""
+def split(daily: pd.DataFrame, settings: Settings) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The training and test [test_start, test_end] periods of `daily`: training is every day
+    from data.start whole at the issue time of the first test day's forecast (to test_start -
+    2 at 09:00 on D-1), so that no test forecast is made by a model that saw a later hour."""
+    periods = settings.split
     dates = pd.to_datetime(daily["date"])
     test_start = pd.Timestamp(periods.test_start)
     test_end = dates.max() if periods.last_day is None else pd.Timestamp(periods.last_day)
-    train = daily[dates < test_start].reset_index(drop=True)
+    known = test_start - pd.Timedelta(days=settings.feature_settings.complete_lag_days)
+    train = daily[dates <= known].reset_index(drop=True)
     test = daily[(dates >= test_start) & (dates <= test_end)].reset_index(drop=True)
     span = f"the data covers {dates.min().date()} to {dates.max().date()}"
     if train.empty:
@@ -341,6 +345,18 @@ def forecast_description(settings: Settings) -> dict[str, Any]:
         weather["weather_error"] = bands.weather_error
     issued = settings.forecast.model_dump(include={"horizon_days", "issue_time"})
     return issued | {"bands": weather}
+
+
+def load_profile(settings: Settings) -> LoadProfile:
+    """The curve's profile model as `curve` and `intervals` say, unfitted."""
+    return LoadProfile(
+        features=feature_set(settings, settings.curve.feature_set, "curve.feature_set"),
+        settings=settings.feature_settings.for_model(),
+        alphas=list(settings.curve.alphas),
+        folds=settings.cv.folds,
+        calibration_days=settings.intervals.calibration_days,
+        levels=list(settings.forecast.interval_levels),
+    )
 
 
 def served_request(

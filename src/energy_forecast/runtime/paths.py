@@ -10,6 +10,8 @@ RAW_TEMPERATURE_FORECAST = Path("data/raw/temperature_forecast.csv")
 RAW_SOURCES = Path("data/raw/sources.json")
 EXTERNAL = Path("data/external")
 DAILY = Path("data/processed/daily.parquet")
+# The same days' intervals: each half-hour's (or hour's) mean power, and RTE's J-1 where given.
+CURVE = Path("data/processed/curve.parquet")
 MODELS = Path("models")
 # One MLflow model per family, the aggregate of experts', and the selected one beside them.
 FAMILY_MODELS = MODELS / "families"
@@ -27,6 +29,10 @@ BACKTEST = REPORTS / "backtest.csv"
 BACKTEST_SUMMARY = REPORTS / "backtest.json"
 BACKTEST_METRICS = REPORTS / "backtest_metrics.json"
 BACKTEST_MONTHLY = REPORTS / "backtest_monthly.csv"
+BACKTEST_CURVE = REPORTS / "backtest_curve.csv"
+# What the curve's plots draw: a winter week of it, and its MAPE by hour of the day.
+BACKTEST_CURVE_WEEK = REPORTS / "backtest_curve_week.csv"
+BACKTEST_CURVE_HOURS = REPORTS / "backtest_curve_hours.csv"
 
 
 def candidate_model(name: str) -> Path:

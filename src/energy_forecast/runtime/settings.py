@@ -154,7 +154,8 @@ class FeaturesSection(FeatureComputation):
     sets: dict[str, list[str]]
     """Named feature sets: the article's (`all`, `calendar`, `weather`, `mean_avg`, `mean_wavg`),
     then `load`, `special` (`load` and the days around holidays and school holidays),
-    `ptg_calendar`, `dayahead` (`load` and the consumption lags). A set may name another set
+    `ptg_calendar`, `dayahead` (`load` and the consumption lags), `profile` (the curve's
+    shape: day types, season and the day's temperature). A set may name another set
     among its columns: it stands for that set's columns, so each list is written once."""
 
     @field_validator("sets")
@@ -288,10 +289,25 @@ class BacktestSettings(Frozen):
     (data/raw/temperature_forecast.csv)."""
 
 
+class CurveSettings(Frozen):
+    """`curve`: the load curve of D, the daily forecast shaped by a profile of its intervals."""
+
+    feature_set: str = "profile"
+    """The feature set (of `features.sets`) each interval's share of the day is regressed on."""
+    alphas: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=1)] = [
+        0.1,
+        1.0,
+        10.0,
+        100.0,
+    ]
+    """The profile's ridge penalties tried; the one with the lowest CV error on training days
+    is used."""
+
+
 class SplitSettings(Frozen):
     test_start: dt.date
-    """Training is [data.start, test_start); the test period, read once by `evaluate`, starts
-    here."""
+    """The test period, read once by `evaluate`, starts here; training is the days from
+    data.start whole when its first forecast is issued (to test_start - 2 at 09:00 on D-1)."""
     test_end: dt.date | Literal["latest"]
     """The last day of the test period; `latest`: the last day of the data, as `data.end:
     latest` finds it."""
@@ -394,6 +410,8 @@ class Settings(Frozen):
     """The online aggregation of the families' best configurations."""
     backtest: BacktestSettings
     """The rolling-origin day-ahead backtest of the selected configuration."""
+    curve: CurveSettings = CurveSettings()
+    """The load curve: the daily forecast shaped interval by interval."""
 
     @property
     def feature_settings(self) -> FeatureSettings:
@@ -449,6 +467,15 @@ class Settings(Frozen):
                 raise ValueError(
                     f"features.sets.{name}: expected columns among {known}, got {unknown}"
                 )
+        return self
+
+    @model_validator(mode="after")
+    def _known_curve_set(self) -> Settings:
+        if self.curve.feature_set not in self.features.sets:
+            raise ValueError(
+                f"curve.feature_set: expected one of features.sets {list(self.features.sets)}, "
+                f"got {self.curve.feature_set!r}"
+            )
         return self
 
     @model_validator(mode="after")

@@ -38,16 +38,24 @@ def run_stage(stage: str, params: str | Path, family: str | None = None) -> None
 
 def read_daily(root: Path) -> pd.DataFrame:
     """The daily table `featurize` wrote; a missing or damaged one is one error naming it."""
+    return _read_processed(root, paths.DAILY, "the daily table")
+
+
+def read_curve(root: Path) -> pd.DataFrame:
+    """The load curve `featurize` wrote (`date`, `start` UTC, `mw`, `rte_j1_mw`)."""
+    return _read_processed(root, paths.CURVE, "the load curve")
+
+
+def _read_processed(root: Path, path: Path, what: str) -> pd.DataFrame:
     import pyarrow
 
-    path = root / paths.DAILY
     try:
-        return pd.read_parquet(path)
+        return pd.read_parquet(root / path)
     except (OSError, pyarrow.ArrowException) as err:
         raise InputError(
-            f"cannot be read as the daily table ({type(err).__name__}: {first_line(err)}); "
+            f"cannot be read as {what} ({type(err).__name__}: {first_line(err)}); "
             "make it again with `dvc repro featurize`, or restore it with `dvc checkout`",
-            source=str(paths.DAILY),
+            source=str(path),
         ) from None
 
 

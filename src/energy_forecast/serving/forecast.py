@@ -28,6 +28,7 @@ import pandas as pd
 
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION, CONSUMPTION_TO_ISSUE, PARIS
+from energy_forecast.core.served import DAILY, RESOLUTION
 from energy_forecast.data import odre, openmeteo
 from energy_forecast.data.consumption_export import read_consumption
 from energy_forecast.data.forecast_export import read_temperature_forecasts
@@ -261,10 +262,12 @@ def forecast(
     temperature: Path | None = None,
     output: Path | None = None,
     download: bool = False,
+    resolution: str = DAILY,
 ) -> pd.DataFrame:
-    """The forecast for `day` (None: the next one issued today) with its bands; logged as the
-    MLflow run `forecast`. `download`: the exports fresh from ODRÉ instead of data/raw/;
-    `weather`: a forecast file, or `openmeteo`. What was downloaded is logged with the run."""
+    """The forecast for `day` (None: the next one issued today) with its bands, the day's row
+    or at `resolution` its curve; logged as the MLflow run `forecast`. `download`: the exports
+    fresh from ODRÉ instead of data/raw/; `weather`: a forecast file, or `openmeteo`. What was
+    downloaded is logged with the run."""
     import mlflow
 
     check_output_format(output)
@@ -282,6 +285,11 @@ def forecast(
         )
         answer = model.predict(request).iloc[[-1]].reset_index(drop=True)
         table = pd.concat([request[["date"]].iloc[[-1]].reset_index(drop=True), answer], axis=1)
+        curve = None
+        if resolution != DAILY:
+            curve = model.predict(request, params={RESOLUTION: resolution})
+            day_rows = pd.to_datetime(curve["date"]) == pd.Timestamp(table["date"].iloc[0])
+            curve = curve[day_rows.to_numpy()].reset_index(drop=True)
         issued = issue.instant.tz_convert(PARIS).isoformat()
         with mlflow.start_run(experiment_id=experiment_id, run_name="forecast") as run:
             mlflow.set_tags(inputs.tags())
@@ -297,12 +305,14 @@ def forecast(
             )
             mlflow.log_metrics({k: float(v) for k, v in answer.iloc[0].items()})
             mlflow.log_table(table, "forecast.json")
+            if curve is not None:
+                mlflow.log_table(curve, f"forecast_{resolution}.json")
             # Downloads are gone once the command ends: the run keeps them, to score D by.
             for path in sorted(Path(folder).iterdir()):
                 mlflow.log_artifact(str(path), "inputs")
             # Inside the run: an output that cannot be written ends it FAILED.
             if output is not None:
-                _write_output(table, output)
+                _write_output(table if curve is None else curve, output)
     log.info("forecast: %s issued %s by %s", issue.day.date(), issue.describe(), model_uri)
     log.info("forecast: logged as %s", run_url(root, experiment_id, run.info.run_id))
-    return table
+    return table if curve is None else curve

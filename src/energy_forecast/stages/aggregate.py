@@ -42,7 +42,7 @@ def run(settings: Settings, root: Path) -> None:
 
     reports = read_reports(root, settings.experts)
     config = aggregation(settings, reports)
-    train, _ = split(read_daily(root), settings.split)
+    train, _ = split(read_daily(root), settings)
     tags = lineage.tags(root, settings.data.source, NAME) | {"model": NAME}
     experiment_id = store.configure(root, settings.mlflow.experiment)
     with store.stage_run(experiment_id, NAME, tags):

@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from energy_forecast import backtesting
+from energy_forecast.core.curve import step_minutes
 from energy_forecast.core.errors import InputError
 from energy_forecast.core.intervals import level_name
 from energy_forecast.data.forecast_export import read_temperature_forecasts
@@ -21,7 +22,7 @@ from energy_forecast.modeling.training import (
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import atomic_path, write_json
 from energy_forecast.runtime.settings import PARAMS_FILE, Settings
-from energy_forecast.runtime.stage import read_daily, read_reports
+from energy_forecast.runtime.stage import read_curve, read_daily, read_reports
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -88,6 +89,30 @@ def _fan_chart(table: pd.DataFrame, levels: list[float]):
     return fig
 
 
+def _curve_csv(rows: pd.DataFrame, path: Path) -> None:
+    numbers = [c for c in rows.columns if c.endswith("_mw") or c.startswith(("lower_", "upper_"))]
+    with atomic_path(path) as tmp:
+        rows.assign(
+            start=rows["start"].dt.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            **{n: np.round(rows[n], 1) for n in numbers},
+        ).drop(columns="date").to_csv(tmp, index=False)
+
+
+def _write_curve(root: Path, intervals: pd.DataFrame) -> None:
+    """The curve's backtest, a winter week of it and its MAPE by hour, for `dvc plots`, whose
+    files carry RTE's column always (blank where the series has none): a plot's field must
+    exist."""
+    _curve_csv(intervals, root / paths.BACKTEST_CURVE)
+    week = backtesting.winter_week(intervals)
+    _curve_csv(
+        week if "rte_j1_mw" in week else week.assign(rte_j1_mw=np.nan),
+        root / paths.BACKTEST_CURVE_WEEK,
+    )
+    hours = backtesting.mape_by_hour(intervals)
+    with atomic_path(root / paths.BACKTEST_CURVE_HOURS) as tmp:
+        (hours if "rte_j1" in hours else hours.assign(rte_j1=np.nan)).to_csv(tmp, index=False)
+
+
 def run(settings: Settings, root: Path) -> None:
     import mlflow
 
@@ -119,6 +144,10 @@ def run(settings: Settings, root: Path) -> None:
         )
         summary = backtesting.summary(table, levels)
         monthly = backtesting.monthly_mape(table)
+        curve = read_curve(root)
+        step = step_minutes(curve)
+        intervals = backtesting.rolling_curves(table, daily, curve, settings, weather_forecasts)
+        curve_summary = backtesting.curve_summary(intervals, table, step)
         mlflow.log_params(
             {f"backtest.{k}": v for k, v in (settings.backtest.model_dump() | window).items()}
             | {f"forecast.{k}": v for k, v in information.items()}
@@ -132,6 +161,13 @@ def run(settings: Settings, root: Path) -> None:
                 for metric, value in values.items()
                 if value is not None
             }
+            | {
+                f"curve_{name}_{period}_{metric}": value
+                for name, periods in curve_summary.items()
+                for period, values in periods.items()
+                for metric, value in values.items()
+                if value is not None
+            }
         )
         mlflow.log_figure(_figure(table, monthly), "backtest.png")
         mlflow.log_figure(_fan_chart(table, levels), "backtest_fan.png")
@@ -141,15 +177,21 @@ def run(settings: Settings, root: Path) -> None:
         table.assign(**{n: np.round(table[n], 1) for n in numbers}).to_csv(tmp, index=False)
     with atomic_path(root / paths.BACKTEST_MONTHLY) as tmp:
         monthly.round(4).to_csv(tmp, index=False)
-    write_json(root / paths.BACKTEST_SUMMARY, {"information": information, **summary})
+    _write_curve(root, intervals)
+    write_json(
+        root / paths.BACKTEST_SUMMARY,
+        {"information": information, **summary, "curve": curve_summary},
+    )
     overall = {name: summary[name]["overall"]["mape"] for name in backtesting.forecast_names(table)}
     bands = summary["intervals"]["overall"]
     # The headline figures `dvc exp show` and `dvc metrics diff` compare, with the weather they
     # were measured on beside them (observed: an upper bound).
+    ours = curve_summary["forecast"]["overall"]
     write_json(
         root / paths.BACKTEST_METRICS,
         {"weather": information["weather"], "mape": overall}
-        | {k: v for k, v in bands.items() if k.startswith("coverage_")},
+        | {k: v for k, v in bands.items() if k.startswith("coverage_")}
+        | {"curve": {k: v for k, v in ours.items() if k.startswith("mape_") and v is not None}},
     )
     log.info(
         "backtest: bands cover %s",
@@ -167,6 +209,16 @@ def run(settings: Settings, root: Path) -> None:
         overall["adaptive"],
         overall["article"],
     )
+    log.info(
+        "backtest: the curve, %d-minute intervals: MAPE %s; its hours' %.2f %%, bands cover %s",
+        step,
+        "n/a" if ours["mape_30min"] is None else f"{ours['mape_30min']:.2f} %",
+        ours["mape_1h"],
+        ", ".join(f"{ours[f'coverage_{level_name(lv)}']:.1f} % at {lv:.0%}" for lv in levels),
+    )
+    if "rte_j1" in curve_summary:
+        rte_curve = curve_summary["rte_j1"]["overall"]
+        log.info("backtest: RTE's J-1 curve, same hours: MAPE %.2f %%", rte_curve["mape_1h"])
     if backtesting.RTE in overall:
         late = overall.get(backtesting.END_OF_DAY_BEFORE)
         log.info(

@@ -90,7 +90,7 @@ def run(settings: Settings, root: Path) -> None:
 
     names = settings.candidates
     daily = read_daily(root)
-    _, test = split(daily, settings.split)
+    _, test = split(daily, settings)
     # The first test days see the weather and the consumption of the days before, as they would
     # in use: the smoothing's history, and the adaptation's warm-up.
     inputs = preceded(

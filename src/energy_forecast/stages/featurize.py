@@ -1,5 +1,5 @@
 """`featurize`: one row per Paris day: its consumption (to the issue time too), status and
-national temperatures."""
+national temperatures; and the same days' curve, interval by interval."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def run(settings: Settings, root: Path) -> None:
     data = settings.data
     raw = (paths.RAW_CONSUMPTION, paths.RAW_TEMPERATURE)
     try:
-        table, report = daily_table(
+        table, report, curve = daily_table(
             root / paths.RAW_CONSUMPTION,
             root / paths.RAW_TEMPERATURE,
             pd.Timestamp(data.start),
@@ -40,10 +40,19 @@ def run(settings: Settings, root: Path) -> None:
         raise err from None
     with (
         atomic_path(root / paths.DAILY) as daily,
+        atomic_path(root / paths.CURVE) as intervals,
         atomic_path(root / paths.DATA_QUALITY) as quality,
     ):
         table.to_parquet(daily, engine="pyarrow", index=False)
+        curve.to_parquet(intervals, engine="pyarrow", index=False)
         quality.write_text(
             json.dumps(report.metrics(), indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-    log.info("featurize: wrote %d rows to %s and %s", len(table), paths.DAILY, paths.DATA_QUALITY)
+    log.info(
+        "featurize: wrote %d days to %s, their %d intervals to %s, and %s",
+        len(table),
+        paths.DAILY,
+        len(curve),
+        paths.CURVE,
+        paths.DATA_QUALITY,
+    )

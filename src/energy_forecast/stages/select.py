@@ -10,12 +10,15 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from energy_forecast.core.curve import day_shapes, step_minutes
 from energy_forecast.core.errors import InputError
+from energy_forecast.core.features import required_inputs
 from energy_forecast.data.weather_forecasts import calibration_archive, calibration_weather
 from energy_forecast.modeling.saving import log_and_copy, training_days
 from energy_forecast.modeling.training import (
     candidate_configuration,
     forecast_description,
+    load_profile,
     refit,
     selected_family,
     split,
@@ -23,7 +26,7 @@ from energy_forecast.modeling.training import (
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import write_json
 from energy_forecast.runtime.settings import Settings
-from energy_forecast.runtime.stage import read_daily, read_reports
+from energy_forecast.runtime.stage import read_curve, read_daily, read_reports
 from energy_forecast.tracking import lineage, store
 
 log = logging.getLogger(__name__)
@@ -44,7 +47,7 @@ def run(settings: Settings, root: Path) -> None:
     families = json.loads((root / paths.FAMILIES_REPORT).read_text("utf-8"))
     test = families[name]
     daily = read_daily(root)
-    fitted = training_days(split(daily, settings.split)[0])
+    fitted = training_days(split(daily, settings)[0])
     registered = settings.mlflow.registered_model
     tags = lineage.tags(root, settings.data.source, "select") | {"model": name}
     config = candidate_configuration(settings, name, train)
@@ -58,10 +61,18 @@ def run(settings: Settings, root: Path) -> None:
         # every day of the data; the test figures are those of its fit on the training period.
         weather = calibration_weather(settings, daily, calibration_archive(settings, root))
         model, inputs, _ = refit(config, daily, settings, weather)
+        curve = read_curve(root)
+        profile = load_profile(settings).fit(daily, day_shapes(curve, step_minutes(curve)))
+        # A request carries what the curve reads too, as the daily model's inputs.
+        extra = [c for c in required_inputs(profile.features) if c not in inputs.columns]
+        inputs = inputs.assign(**{c: daily[c].to_numpy() for c in extra})
         latest = training_days(daily)
         forecast = forecast_description(settings)
         info, _ = log_and_copy(
-            model, config.trusted_types, inputs, forecast, latest, root / paths.PROMOTED
+            model, config.trusted_types, inputs, forecast, latest, root / paths.PROMOTED, profile
+        )
+        mlflow.log_params(
+            {"curve.alpha": profile.alpha_, "curve.step_minutes": profile.step_minutes_}
         )
         mlflow.log_params({"training.start": latest["start"], "training.end": latest["end"]})
         # MLflow prints its own two lines for this; the stage's log line says it once.

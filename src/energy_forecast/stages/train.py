@@ -123,7 +123,7 @@ def _report(
 def run(settings: Settings, root: Path, name: str) -> None:
     configs = configurations(settings, name)
     metric = settings.select.metric
-    train, _ = split(read_daily(root), settings.split)
+    train, _ = split(read_daily(root), settings)
     folds(settings.cv, len(train))
     stage = f"train@{name}"
     tags = lineage.tags(root, settings.data.source, stage)
