@@ -6,7 +6,11 @@ Both are served by `mlflow models serve` on 127.0.0.1: the selected model, which
 features from `date` and temperatures, and a plain scikit-learn model of the same family and
 settings fitted on the ready-made feature frame from daily.parquet. p50 and p95 over a fixed
 number of rounds of 1 and of 365 rows, each round one request to each server in turn (a load
-spike on the host then falls on both). Goal: our p50 at most 1.2x the plain model's.
+spike on the host then falls on both). Goal: our p50 at most 1.2x the plain model's. Then
+the curve: our model asked for each day's half-hours (`{"params": {"resolution": "30min"}}`)
+against the same request's daily answer, on one server, each round one of each: 1 row, a
+forecast's request (`adapt.warmup_days` and the day) and 365 rows. Goal: the curve's p50 at
+most 1.5x the daily one's.
 Run `dvc repro` first so that models/model and data/processed/daily.parquet exist.
 """
 
@@ -34,8 +38,9 @@ from energy_forecast.serving.server import local_server
 KERNEL_VARIABLES = ("OPENBLAS_CORETYPE", "NPY_DISABLE_CPU_FEATURES")
 
 
-def body(frame: pd.DataFrame) -> str:
-    return json.dumps({"dataframe_split": json.loads(frame.to_json(orient="split", index=False))})
+def body(frame: pd.DataFrame, params: dict | None = None) -> str:
+    split = json.loads(frame.to_json(orient="split", index=False))
+    return json.dumps({"dataframe_split": split} | ({"params": params} if params else {}))
 
 
 def paired_latencies(urls: list[str], bodies: list[str], n: int) -> np.ndarray:
@@ -105,6 +110,17 @@ def main() -> None:
                 f"{ours95 / plain95:.2f} (p95), {ratio:.2f} (median of the rounds' ratios); "
                 "goal <= 1.2"
             )
+        print(f"\n{'rows':>5} {'answer':<28} {'p50 ms':>8} {'p95 ms':>8}")
+        labels = ("daily row", "curve, every half-hour")
+        for rows in (1, settings.adapt.warmup_days + 1, 365):
+            request = ours_in.tail(rows)
+            bodies = [body(request), body(request, {"resolution": "30min"})]
+            ms = paired_latencies([ours, ours], bodies, args.requests)
+            for label, side in zip(labels, ms.T, strict=True):
+                p50, p95 = np.percentile(side, [50, 95])
+                print(f"{rows:>5} {label:<28} {p50:8.2f} {p95:8.2f}")
+            (daily50, curve50) = np.percentile(ms, 50, axis=0)
+            print(f"{rows:>5} rows: curve / daily = {curve50 / daily50:.2f} (p50); goal <= 1.5")
 
 
 if __name__ == "__main__":

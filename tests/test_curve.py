@@ -13,13 +13,16 @@ from conftest import PARAMS, SYNTHETIC_YEARS, ridge, settings_with_sections
 from energy_forecast import backtesting
 from energy_forecast.core.curve import (
     LoadProfile,
+    SeasonalInteractions,
     at_resolution,
     day_intervals,
     day_shapes,
     step_minutes,
 )
 from energy_forecast.core.errors import InputError
+from energy_forecast.core.features import build_features
 from energy_forecast.core.inputs import CONSUMPTION, PARIS
+from energy_forecast.core.settings import FeatureSettings
 from energy_forecast.data.daily import daily_table
 from energy_forecast.runtime.settings import parse
 
@@ -38,6 +41,33 @@ def test_a_paris_day_has_46_48_or_50_half_hours_and_23_24_or_25_hours() -> None:
         assert slots[pd.Timestamp(AUTUMN)].count(two) == 2
     first = day_intervals(pd.DatetimeIndex([ORDINARY]), 30)["start"].iloc[0]
     assert first == pd.Timestamp("2017-06-13 22:00", tz="UTC")
+
+
+def test_the_day_types_of_a_shape_and_summer_time_on_the_wall_clock() -> None:
+    # Saturday 30 March 2019, the clocks change on the Sunday; Sunday 27 October, back.
+    dates = ["2019-03-30", "2019-03-31", "2019-04-01", "2019-10-26", "2019-10-27", "2019-10-28"]
+    names = ["is_monday", "is_friday", "is_saturday", "summer_time"]
+    frame = build_features(pd.DataFrame({"date": dates}), names, FeatureSettings(), source="t")
+    assert frame.to_numpy().tolist() == [
+        [0, 0, 1, 0],
+        [0, 0, 0, 1],
+        [1, 0, 0, 1],
+        [0, 0, 1, 1],
+        [0, 0, 0, 0],
+        [1, 0, 0, 0],
+    ]
+
+
+def test_a_seasonal_interaction_is_a_feature_times_each_day_of_year_term() -> None:
+    frame = pd.DataFrame({"is_sunday": [0, 1], "doy_sin1": [0.5, -0.25], "doy_cos1": [2.0, 4.0]})
+    out = SeasonalInteractions(["is_sunday"]).fit(frame).transform(frame)
+    assert list(out.columns) == [*frame.columns, "is_sunday*doy_sin1", "is_sunday*doy_cos1"]
+    assert out["is_sunday*doy_sin1"].tolist() == [0.0, -0.25]
+    assert out["is_sunday*doy_cos1"].tolist() == [0.0, 4.0]
+    with pytest.raises(ValueError, match=r"columns: \['is_monday'\] are not among"):
+        SeasonalInteractions(["is_monday"]).fit(frame)
+    with pytest.raises(ValueError, match="expected day-of-year terms"):
+        SeasonalInteractions(["is_sunday"]).fit(frame[["is_sunday"]])
 
 
 def known_shapes(dates: pd.DatetimeIndex) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -91,6 +91,13 @@ def test_days_of_23_24_and_25_hours_from_96_rows_each(export: Path) -> None:
     # The disclaimer and the blank line after it belong to the last day.
     assert counts["footer_lines_dropped"].tolist() == [0, 0, 0, 0, 0, 2]
     assert counts["values_unpublished"].sum() == 0
+    # The curve: a row per real half-hour (the autumn's repeated hour filled), RTE's J-1 of a
+    # half-hour the mean of its quarter-hours.
+    curve = days.curve
+    assert curve.groupby("date").size().tolist() == [48, 46, 48, 48, 50, 48]
+    assert (curve["mw"] == 50000).all()
+    assert (curve["rte_j1_mw"].dropna() == 52000).all()
+    assert curve["rte_j1_mw"].isna().sum() == 2
 
 
 def test_the_zip_rte_hands_out_reads_as_the_file_inside(export: Path, tmp_path: Path) -> None:
@@ -142,7 +149,8 @@ def test_the_real_annual_exports_are_odre_s_series_with_rte_s_published_error() 
     if not (ANNUAL / "eCO2mix_RTE_Annuel-Definitif_2017.xls").exists() or not odre.exists():
         pytest.skip("the eCO2mix and ODRÉ exports in ../shared/data are absent")
     theirs = read_consumption(odre, QualityRules(), "09:00").table
-    for name, mape in (("2017.xls", 1.10), ("2018.zip", 1.19)):
+    # RTE's daily and half-hourly J-1 MAPE, as the folder's README gives them.
+    for name, mape, halfhourly in (("2017.xls", 1.10, 1.59), ("2018.zip", 1.19, 1.67)):
         days = read_consumption(ANNUAL / f"eCO2mix_RTE_Annuel-Definitif_{name}", QualityRules())
         ours = days.table
         year = name[:4]
@@ -165,6 +173,10 @@ def test_the_real_annual_exports_are_odre_s_series_with_rte_s_published_error() 
         rte = (ours[RTE_J1] - ours["consumption_mwh"]).abs() / ours["consumption_mwh"]
         assert round(rte.mean() * 100, 2) == mape, year
         assert ours[RTE_J1].isna().sum() == 1
+        curve = days.curve.dropna()
+        rte_curve = (curve["rte_j1_mw"] - curve["mw"]).abs() / curve["mw"]
+        assert round(rte_curve.mean() * 100, 2) == halfhourly, year
+        assert days.curve.groupby("date").size().value_counts().to_dict() == {48: 363, 46: 1, 50: 1}
 
 
 @pytest.mark.real_data

@@ -70,6 +70,16 @@ def test_entsoe_days_have_their_real_length_across_clock_changes_and_interval_le
     assert table.at[pd.Timestamp("2021-03-28"), CONSUMPTION_TO_ISSUE] == 8 * 50000
     assert table.at[pd.Timestamp("2021-03-29"), CONSUMPTION_TO_ISSUE] == 9 * 60000
     assert table.at[pd.Timestamp("2021-10-31"), CONSUMPTION_TO_ISSUE] == 10 * 40000
+    # The curve at the series' own step: hours, and the 15-minute day's half-hours.
+    curve = days.curve
+    intervals = curve.groupby("date").size()
+    assert intervals.to_dict() == {
+        pd.Timestamp(d): n for d, n in zip(expected, [24, 23, 48, 24, 25], strict=True)
+    }
+    assert (
+        curve.loc[curve["date"] == "2021-03-29", ["mw", "rte_j1_mw"]].eq([60000, 59000]).all().all()
+    )
+    assert curve["start"].is_monotonic_increasing and str(curve["start"].dt.tz) == "UTC"
 
 
 def test_missing_values_are_interpolated_up_to_the_rule_and_unpublished_ones_end_the_series(

@@ -2,8 +2,9 @@
 
 `LoadProfile` forecasts the shape of day D: the mean power of each wall-clock interval of the
 day (a half-hour, or an hour for an hourly series) relative to the day's mean power, by one
-ridge regression per interval on the day's calendar, season and temperatures, as EDF's models
-of the French load fit one model per half-hour of the day (Pierrot and Goude 2011). The curve
+ridge regression per interval on the day's calendar, season and temperatures, some of them
+varying with the season (`SeasonalInteractions`), as EDF's models of the French load fit one
+model per half-hour of the day with such interactions (Pierrot and Goude 2011). The curve
 is the daily forecast times that shape, scaled so that its intervals' energy sums to the daily
 forecast exactly: one number per day, whether the day or its curve is shown. The daily
 forecast is the served model's, adapting to the consumption of D-1 known at the issue time,
@@ -26,7 +27,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.linear_model import Ridge
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.pipeline import make_pipeline
@@ -86,14 +87,41 @@ def day_shapes(curve: pd.DataFrame, step_minutes: int) -> pd.DataFrame:
     return kept.div(kept.mean(axis=1), axis=0)
 
 
+class SeasonalInteractions(TransformerMixin, BaseEstimator):
+    """The feature frame and each of `columns` times each of its day-of-year terms (`doy_*`):
+    an effect that changes with the season, such as a Sunday's shape or the heating's."""
+
+    _parameter_constraints: dict = {"columns": ["array-like"]}  # noqa: RUF012
+
+    def __init__(self, columns: Sequence[str] = ()) -> None:
+        self.columns = columns
+
+    def fit(self, X: pd.DataFrame, y: Any = None) -> SeasonalInteractions:
+        self._validate_params()
+        if missing := [c for c in self.columns if c not in X.columns]:
+            raise ValueError(f"columns: {missing} are not among the features {list(X.columns)}")
+        if self.columns and not any(c.startswith("doy_") for c in X.columns):
+            raise ValueError("expected day-of-year terms (doy_*) among the features")
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+        check_is_fitted(self)
+        season = [c for c in X.columns if c.startswith("doy_")]
+        products = {f"{c}*{s}": X[c] * X[s] for c in self.columns for s in season}
+        return X.assign(**products)
+
+
 class LoadProfile(BaseEstimator):
     """The shape of each day's curve from its raw inputs (`date`, temperatures): one ridge
-    per wall-clock slot on `features`, its alpha chosen among `alphas` by expanding-window CV
+    per wall-clock slot on `features` and `interactions` with the season, its alpha chosen
+    among `alphas` by expanding-window CV
     (`folds`, scikit-learn's `TimeSeriesSplit`), and the quantiles of its log errors on the
     last `calibration_days`, held out, at each of `levels`' tails."""
 
     _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
         "features": ["array-like"],
+        "interactions": ["array-like"],
         "settings": [dict, None],
         "alphas": ["array-like"],
         "folds": [Interval(Integral, 2, None, closed="left")],
@@ -105,6 +133,7 @@ class LoadProfile(BaseEstimator):
         self,
         *,
         features: Sequence[str] = ("weekday",),
+        interactions: Sequence[str] = (),
         settings: dict | None = None,
         alphas: Sequence[float] = (1.0,),
         folds: int = 3,
@@ -112,6 +141,7 @@ class LoadProfile(BaseEstimator):
         levels: Sequence[float] = (0.8, 0.95),
     ) -> None:
         self.features = features
+        self.interactions = interactions
         self.settings = settings
         self.alphas = alphas
         self.folds = folds
@@ -119,8 +149,10 @@ class LoadProfile(BaseEstimator):
         self.levels = levels
 
     def _regression(self, alpha: float) -> Any:
-        builder = FeatureBuilder(list(self.features), self.settings)
-        return make_pipeline(builder, StandardScaler(), Ridge(alpha=alpha))
+        columns = list(dict.fromkeys([*self.features, *self.interactions]))
+        builder = FeatureBuilder(columns, self.settings)
+        season = SeasonalInteractions(list(self.interactions))
+        return make_pipeline(builder, season, StandardScaler(), Ridge(alpha=alpha))
 
     def fit(self, X: pd.DataFrame, y: pd.DataFrame) -> LoadProfile:
         """`X` the days' raw inputs, `y` their shapes (`day_shapes`), matched by date."""

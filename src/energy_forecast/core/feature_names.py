@@ -12,8 +12,10 @@ from energy_forecast.core.inputs import TEMPERATURE_COLUMNS
 from energy_forecast.core.settings import FeatureSettings
 
 DEFAULTS = FeatureSettings()
+WEEKDAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 CALENDAR_FEATURES = [
     "weekday",
+    *(f"is_{name}" for name in WEEKDAY_NAMES[:5]),
     "week",
     "month",
     "year",
@@ -30,6 +32,7 @@ CALENDAR_FEATURES = [
     "year_end_workday",
     "summer_workday",
     "clock_change",
+    "summer_time",
     "trend",
 ]
 DERIVED_TEMPERATURE_FEATURES = [

@@ -28,6 +28,7 @@ from energy_forecast.core.feature_names import (
     CONSUMPTION_FEATURES,
     DEFAULTS,
     DERIVED_TEMPERATURE_FEATURES,
+    WEEKDAY_NAMES,
     known_features,
     unknown_features,
 )
@@ -377,11 +378,23 @@ def _calendar_makers(
         # (`served.DayLengthScaled`); this says the day's routine is off by an hour too.
         "clock_change": lambda: (calendar.day_hours(dates) != 24).astype(int),
         "trend": lambda: ((dates - origin) / pd.Timedelta(days=365.25)).to_numpy(),
+        # Summer time moves the day's routine an hour against the sun: on the wall clock the
+        # evening's lighting comes an hour later, which the season's smooth terms cannot jump.
+        "summer_time": lambda: _summer_time(dates),
     }
+    for day, name in enumerate(WEEKDAY_NAMES[:5]):
+        makers[f"is_{name}"] = functools.partial(lambda d: (weekday == d).astype(int), day)
     for k in range(1, settings.fourier_order + 1):
         makers[f"doy_sin{k}"] = functools.partial(np.sin, k * year_fraction)
         makers[f"doy_cos{k}"] = functools.partial(np.cos, k * year_fraction)
     return makers
+
+
+def _summer_time(dates: pd.DatetimeIndex) -> np.ndarray:
+    """1 where Paris is on summer time (UTC+2) at the day's noon."""
+    noon = dates + pd.Timedelta(hours=12)
+    utc = noon.tz_localize(PARIS).tz_convert("UTC").tz_localize(None)
+    return ((noon - utc) == pd.Timedelta(hours=2)).astype(int)
 
 
 def _temperature_makers(

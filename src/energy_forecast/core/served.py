@@ -37,6 +37,7 @@ PIPELINE_TYPES = [
     "energy_forecast.core.adaptation.KalmanAdaptive",
     "energy_forecast.core.intervals.ConformalQuantiles",
     "energy_forecast.core.curve.LoadProfile",
+    "energy_forecast.core.curve.SeasonalInteractions",
 ]
 # The request param that asks for the forecast without its bands.
 POINT_ONLY = "point_only"

@@ -72,7 +72,7 @@ class FeatureComputation(Frozen):
     """The same for the slow smoothing (the season's heating)."""
     slow_smoothing_window_days: PositiveInt = 28
     """Days the slow smoothing looks back."""
-    fourier_order: Annotated[int, Field(ge=0, strict=True)] = 2
+    fourier_order: Annotated[int, Field(ge=0, strict=True)] = 4
     """Day-of-year sine and cosine pairs."""
     trend_origin: dt.date = dt.date(2000, 1, 1)
     """`trend` counts years from this day."""

@@ -351,6 +351,7 @@ def load_profile(settings: Settings) -> LoadProfile:
     """The curve's profile model as `curve` and `intervals` say, unfitted."""
     return LoadProfile(
         features=feature_set(settings, settings.curve.feature_set, "curve.feature_set"),
+        interactions=list(settings.curve.interactions),
         settings=settings.feature_settings.for_model(),
         alphas=list(settings.curve.alphas),
         folds=settings.cv.folds,

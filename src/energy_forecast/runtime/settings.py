@@ -294,11 +294,14 @@ class CurveSettings(Frozen):
 
     feature_set: str = "profile"
     """The feature set (of `features.sets`) each interval's share of the day is regressed on."""
+    interactions: list[str] = ["is_saturday", "is_sunday", "workday_holiday", "heating_degrees"]
+    """Features whose effect on the shape changes with the season: each is also multiplied by
+    every day-of-year term (`doy_*`) of the feature set."""
     alphas: Annotated[list[Annotated[float, Field(gt=0)]], Field(min_length=1)] = [
-        0.1,
+        0.3,
         1.0,
+        3.0,
         10.0,
-        100.0,
     ]
     """The profile's ridge penalties tried; the one with the lowest CV error on training days
     is used."""
@@ -476,6 +479,10 @@ class Settings(Frozen):
                 f"curve.feature_set: expected one of features.sets {list(self.features.sets)}, "
                 f"got {self.curve.feature_set!r}"
             )
+        from energy_forecast.core.feature_names import unknown_features
+
+        if unknown := unknown_features(self.curve.interactions, self.feature_settings):
+            raise ValueError(f"curve.interactions: expected features, got {unknown}")
         return self
 
     @model_validator(mode="after")
