@@ -121,6 +121,14 @@ def test_a_request_can_ask_for_the_curve_whose_energy_is_the_daily_answer(server
         energy = (curve["forecast_mw"] * hours).groupby(curve["date"]).sum()
         np.testing.assert_allclose(energy, days[CONSUMPTION], rtol=1e-9)
         assert (curve["lower_80"] < curve["forecast_mw"]).all()
+    # A forecast's history, whose consumption the request carries, is context: the curve
+    # answers the days forecast.
+    history = [r | {CONSUMPTION: 1.5e6} for r in records[:3]] + records[3:]
+    body = {"dataframe_records": history, "params": {"resolution": "1h"}}
+    answer = requests.post(f"{url}/invocations", json=body, timeout=30)
+    assert answer.status_code == 200, answer.text
+    answered = pd.DataFrame(answer.json()["predictions"])["date"].unique().tolist()
+    assert answered == frame["date"].iloc[3:].tolist()
     # The daily row stays the default answer; a resolution the model has not is refused.
     body = {"dataframe_records": records, "params": {"resolution": "1d"}}
     assert requests.post(f"{url}/invocations", json=body, timeout=30).json() == daily.json()

@@ -201,9 +201,9 @@ def rolling_curves(
     for window in windows(daily, settings, weather_forecasts):
         profile = load_profile(settings).fit(window.train, shapes)
         for days, kept in issued_requests(window, settings):
-            asked = days[kept].reset_index(drop=True)
-            on = pd.to_datetime(asked["date"]).dt.strftime("%Y-%m-%d")
-            parts.append(profile.curve(asked, answered.loc[on].reset_index(drop=True)))
+            # The whole request, as served: the smoothed temperatures look back on it.
+            on = pd.to_datetime(days["date"]).dt.strftime("%Y-%m-%d")
+            parts.append(profile.curve(days, answered.reindex(on).reset_index(drop=True), kept))
     forecast = pd.concat(parts, ignore_index=True)
     actual = curve[["start", "mw", "rte_j1_mw"]].rename(
         columns={"mw": "actual_mw", "rte_j1_mw": "rte_j1_mw"}

@@ -46,20 +46,21 @@ DAY_MINUTES = 24 * 60
 
 
 def day_intervals(dates: pd.DatetimeIndex, step_minutes: int) -> pd.DataFrame:
-    """Every interval of each Paris day of `dates`: its `date`, `start` (UTC) and wall-clock
-    `slot` (minutes after midnight // step): 46, 48 or 50 half-hours by the day's length."""
-    starts, owners = [], []
-    for day in dates:
-        first = pd.Timestamp(day).tz_localize(PARIS)
-        last = (pd.Timestamp(day) + pd.Timedelta(days=1)).tz_localize(PARIS)
-        instants = pd.date_range(first, last, freq=f"{step_minutes}min", inclusive="left")
-        starts.append(instants.tz_convert("UTC"))
-        owners.append(np.full(len(instants), np.datetime64(pd.Timestamp(day), "ns")))
-    start = pd.DatetimeIndex(np.concatenate(starts) if starts else [], tz="UTC")
+    """Every interval of each Paris day of `dates`: its `date`, its day's position in `dates`
+    (`row`), `start` (UTC) and wall-clock `slot` (minutes after midnight // step): 46, 48 or
+    50 half-hours by the day's length."""
+    days = pd.DatetimeIndex(dates)
+    midnight = days.tz_localize(PARIS).tz_convert("UTC")
+    step = pd.Timedelta(minutes=step_minutes)
+    counts = ((days + pd.Timedelta(days=1)).tz_localize(PARIS).tz_convert("UTC") - midnight) // step
+    first = np.repeat(np.arange(len(days)), counts)
+    within = np.arange(len(first)) - np.repeat(np.cumsum(counts) - counts, counts)
+    start = midnight[first] + within * step
     local = start.tz_convert(PARIS)
     return pd.DataFrame(
         {
-            "date": np.concatenate(owners) if owners else np.array([], "datetime64[ns]"),
+            "date": days[first].to_numpy(),
+            "row": first,
             "start": start,
             "slot": (local.hour * 60 + local.minute) // step_minutes,
         }
@@ -108,16 +109,19 @@ class SeasonalInteractions(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> pd.DataFrame:
         check_is_fitted(self)
         season = [c for c in X.columns if c.startswith("doy_")]
-        products = {f"{c}*{s}": X[c] * X[s] for c in self.columns for s in season}
-        return X.assign(**products)
+        terms = X[season].to_numpy(dtype=float)
+        products = [X[[c]].to_numpy(dtype=float) * terms for c in self.columns]
+        names = [f"{c}*{s}" for c in self.columns for s in season]
+        frame = pd.DataFrame(np.hstack([X.to_numpy(dtype=float), *products]), index=X.index)
+        return frame.set_axis([*X.columns, *names], axis=1)
 
 
 class LoadProfile(BaseEstimator):
     """The shape of each day's curve from its raw inputs (`date`, temperatures): one ridge
     per wall-clock slot on `features` and `interactions` with the season, its alpha chosen
-    among `alphas` by expanding-window CV
-    (`folds`, scikit-learn's `TimeSeriesSplit`), and the quantiles of its log errors on the
-    last `calibration_days`, held out, at each of `levels`' tails."""
+    among `alphas` by expanding-window CV (`folds`, scikit-learn's `TimeSeriesSplit`), and the
+    quantiles of its log errors on the last `calibration_days`, held out, at each of
+    `levels`' tails."""
 
     _parameter_constraints: dict = {  # noqa: RUF012 (scikit-learn's convention)
         "features": ["array-like"],
@@ -190,13 +194,18 @@ class LoadProfile(BaseEstimator):
         check_is_fitted(self)
         return _normalised(self.regression_.predict(X))
 
-    def curve(self, X: pd.DataFrame, daily: pd.DataFrame) -> pd.DataFrame:
-        """The curve of each day of `X` whose daily answer `daily` gives (`consumption_mwh`, and
-        its bands): one row per interval, its `date`, `start` (UTC) and mean power (MW)."""
+    def curve(
+        self, X: pd.DataFrame, daily: pd.DataFrame, asked: np.ndarray | None = None
+    ) -> pd.DataFrame:
+        """The curve of each day of `X` (those `asked`, a mask; None: all) whose daily answer
+        `daily` gives (`consumption_mwh`, and its bands): one row per interval, its `date`,
+        `start` (UTC) and mean power (MW). The shapes read every day of `X`, as the smoothed
+        temperatures look back."""
         check_is_fitted(self)
         dates = parse_dates(X["date"], "request")
-        intervals = day_intervals(dates, self.step_minutes_)
-        row = np.searchsorted(dates.to_numpy(), intervals["date"].to_numpy())
+        positions = np.arange(len(dates)) if asked is None else np.flatnonzero(asked)
+        intervals = day_intervals(dates[positions], self.step_minutes_)
+        row = positions[intervals["row"].to_numpy()]
         shares = self.predict(X)[row, intervals["slot"].to_numpy()]
         hours = self.step_minutes_ / 60
         # Each day's intervals carry its energy: mean power x hours sums to the day's energy.

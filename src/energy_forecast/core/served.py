@@ -111,8 +111,9 @@ def answer(
     profile: LoadProfile | None = None,
 ) -> pd.DataFrame:
     """What the served model returns for `inputs`: one row per day, named fields; at a
-    `resolution` finer than the day, one row per interval of each day, the daily forecast
-    shaped by `profile` (`LoadProfile.curve`), with UTC and Paris timestamps."""
+    `resolution` finer than the day, one row per interval of each day forecast (each day
+    whose consumption the request does not carry: a forecast's history is context), the daily
+    forecast shaped by `profile` (`LoadProfile.curve`), with UTC and Paris timestamps."""
     with request_errors():
         if resolution not in RESOLUTIONS:
             raise InputError(
@@ -126,7 +127,8 @@ def answer(
         daily = model.predict_intervals(inputs)
     if resolution == DAILY or profile is None:
         return daily
-    return at_resolution(profile.curve(inputs, daily), resolution)
+    asked = inputs[CONSUMPTION].isna().to_numpy() if CONSUMPTION in inputs else None
+    return at_resolution(profile.curve(inputs, daily, asked), resolution)
 
 
 class ServedForecaster(mlflow.pyfunc.PythonModel):
