@@ -106,14 +106,12 @@ class SeasonalInteractions(TransformerMixin, BaseEstimator):
         self.n_features_in_ = X.shape[1]
         return self
 
-    def transform(self, X: pd.DataFrame) -> pd.DataFrame:
+    def transform(self, X: pd.DataFrame) -> np.ndarray:
+        """The features, then each of `columns` times each day-of-year term, in that order."""
         check_is_fitted(self)
-        season = [c for c in X.columns if c.startswith("doy_")]
-        terms = X[season].to_numpy(dtype=float)
-        products = [X[[c]].to_numpy(dtype=float) * terms for c in self.columns]
-        names = [f"{c}*{s}" for c in self.columns for s in season]
-        frame = pd.DataFrame(np.hstack([X.to_numpy(dtype=float), *products]), index=X.index)
-        return frame.set_axis([*X.columns, *names], axis=1)
+        season = X[[c for c in X.columns if c.startswith("doy_")]].to_numpy(dtype=float)
+        products = [X[[c]].to_numpy(dtype=float) * season for c in self.columns]
+        return np.hstack([X.to_numpy(dtype=float), *products])
 
 
 class LoadProfile(BaseEstimator):
@@ -209,10 +207,10 @@ class LoadProfile(BaseEstimator):
         shares = self.predict(X)[row, intervals["slot"].to_numpy()]
         hours = self.step_minutes_ / 60
         # Each day's intervals carry its energy: mean power x hours sums to the day's energy.
-        per_day = pd.Series(shares * hours).groupby(row).transform("sum").to_numpy()
+        per_day = np.bincount(row, weights=shares * hours)[row]
         energy = daily[CONSUMPTION].to_numpy()[row]
         forecast = energy * shares / per_day
-        frame = intervals[["date", "start"]].assign(forecast_mw=forecast)
+        columns = {"date": intervals["date"], "start": intervals["start"], "forecast_mw": forecast}
         slot = intervals["slot"].to_numpy()
         for i, level in enumerate(self.levels):
             name = level_name(level)
@@ -222,9 +220,9 @@ class LoadProfile(BaseEstimator):
             high_day = np.log(daily[f"upper_{name}"].to_numpy()[row] / energy)
             low_slot = -self.error_quantiles_[2 * i][slot]
             high_slot = self.error_quantiles_[2 * i + 1][slot]
-            frame[f"lower_{name}"] = forecast * np.exp(-np.hypot(low_day, low_slot))
-            frame[f"upper_{name}"] = forecast * np.exp(np.hypot(high_day, high_slot))
-        return frame
+            columns[f"lower_{name}"] = forecast * np.exp(-np.hypot(low_day, low_slot))
+            columns[f"upper_{name}"] = forecast * np.exp(np.hypot(high_day, high_slot))
+        return pd.DataFrame(columns)
 
 
 def _normalised(shapes: np.ndarray) -> np.ndarray:
