@@ -109,9 +109,11 @@ class SeasonalInteractions(TransformerMixin, BaseEstimator):
     def transform(self, X: pd.DataFrame) -> np.ndarray:
         """The features, then each of `columns` times each day-of-year term, in that order."""
         check_is_fitted(self)
-        season = X[[c for c in X.columns if c.startswith("doy_")]].to_numpy(dtype=float)
-        products = [X[[c]].to_numpy(dtype=float) * season for c in self.columns]
-        return np.hstack([X.to_numpy(dtype=float), *products])
+        names = list(X.columns)
+        values = X.to_numpy(dtype=float)
+        season = values[:, [i for i, name in enumerate(names) if name.startswith("doy_")]]
+        products = [values[:, [names.index(c)]] * season for c in self.columns]
+        return np.hstack([values, *products])
 
 
 class LoadProfile(BaseEstimator):
