@@ -50,3 +50,10 @@ def test_every_stage_output_the_code_names_is_one_dvc_yaml_writes() -> None:
     }
     assert not unknown, unknown
     assert "data/processed/daily.parquet" in named and "models/model" in named
+
+
+def test_the_map_and_the_front_page_stay_short_enough_to_read_at_a_glance() -> None:
+    """dvc.yaml at most 160 lines and the README at most 250: the sizes a newcomer reads whole;
+    each new stage or section has to fit."""
+    assert len((ROOT / "dvc.yaml").read_text(encoding="utf-8").splitlines()) <= 160
+    assert len((ROOT / "README.md").read_text(encoding="utf-8").splitlines()) <= 250
