@@ -53,8 +53,9 @@ def on_every_day_before(settings: Settings) -> Settings:
 def figures(daily: pd.DataFrame, curve: pd.DataFrame, settings: Settings, selected) -> dict:
     article = backtesting.article_configuration(settings)
     table = backtesting.rolling_forecasts(daily, settings, selected, article)
-    rows = backtesting.rolling_curves(table, daily, curve, settings)
-    scores = backtesting.curve_scores(rows, table, step_minutes(curve))
+    step = step_minutes(curve)
+    rows = backtesting.rolling_curves(table, daily, curve, step, settings)
+    scores = backtesting.curve_scores(rows, table, step)
     daily_mape = float((table["adaptive"] / table["actual"] - 1).abs().mean() * 100)
     return scores | {"daily_model": daily_mape, "selected": selected.name}
 

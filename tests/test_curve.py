@@ -192,7 +192,7 @@ def test_the_backtest_curve_of_d_knows_nothing_after_09_00_on_d_minus_1(
             export, temperature, *SYNTHETIC_YEARS, 2019, issue_time="09:00"
         )
         table = backtesting.rolling_forecasts(daily, settings, config, article, 1)
-        rows = backtesting.rolling_curves(table, daily, curve, settings)
+        rows = backtesting.rolling_curves(table, daily, curve, step_minutes(curve), settings)
         return rows.set_index("start").drop(columns=["date", "actual_mw"])
 
     base, late = curve_of(consumption), curve_of(changed)

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from energy_forecast.core.calendar import special_days
-from energy_forecast.core.curve import day_shapes, step_minutes
+from energy_forecast.core.curve import day_shapes
 from energy_forecast.core.features import CONSUMPTION
 from energy_forecast.core.inputs import PARIS, RTE_J1
 from energy_forecast.core.intervals import ConformalQuantiles, interval_columns, level_name
@@ -187,14 +187,15 @@ def rolling_curves(
     table: pd.DataFrame,
     daily: pd.DataFrame,
     curve: pd.DataFrame,
+    step: int,
     settings: Settings,
     weather_forecasts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """One row per interval of the days of `table` (the daily backtest): its start (UTC), the
+    """One row per interval, `step` minutes long (`curve.step_minutes`), of the days of
+    `table` (the daily backtest): its start (UTC), the
     actual and forecast mean power, the bands, and RTE's J-1 where the series carries it. At
     each origin a profile is fitted on the days whole by its issue time and shapes the served
     daily forecast and bands of each day, asked with the weather that forecast was asked with."""
-    step = step_minutes(curve)
     shapes = day_shapes(curve, step)
     answered = table.set_index("date").rename(columns={"adaptive": CONSUMPTION})
     parts = []
@@ -205,9 +206,7 @@ def rolling_curves(
             on = pd.to_datetime(days["date"]).dt.strftime("%Y-%m-%d")
             parts.append(profile.curve(days, answered.reindex(on).reset_index(drop=True), kept))
     forecast = pd.concat(parts, ignore_index=True)
-    actual = curve[["start", "mw", "rte_j1_mw"]].rename(
-        columns={"mw": "actual_mw", "rte_j1_mw": "rte_j1_mw"}
-    )
+    actual = curve[["start", "mw", "rte_j1_mw"]].rename(columns={"mw": "actual_mw"})
     rows = forecast.merge(actual, on="start", how="inner")
     columns = [
         "start",
@@ -320,9 +319,7 @@ def summary(
 ) -> Mapping[str, Mapping[str, Mapping[str, float | None]]]:
     """MAPE, RMSE and MAE of each forecast (RTE's on the days it has), the bands' scores, and
     the MAPE of special days and of the others, per year and overall."""
-    years = pd.to_datetime(table["date"]).dt.year
-    groups = {str(year): table[years == year] for year in sorted(years.unique())}
-    groups["overall"] = table
+    groups = by_year(table)
 
     def scored(rows: pd.DataFrame, name: str) -> dict[str, float]:
         rows = rows[rows[name].notna()]
@@ -338,6 +335,18 @@ def summary(
     )
 
 
+def by_year(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """`rows` per year of their `date`, then all of them as `overall`: the periods of every
+    summary."""
+    years = pd.to_datetime(rows["date"]).dt.year
+    return {str(year): rows[years == year] for year in sorted(years.unique())} | {"overall": rows}
+
+
+def percent_errors(forecast: pd.Series, actual: pd.Series) -> pd.Series:
+    """The absolute error of each forecast, in % of the actual."""
+    return (forecast - actual).abs() / actual * 100
+
+
 def special_day_mape(rows: pd.DataFrame) -> dict[str, float | None]:
     """`<forecast>_<kind>_mape` (%) for each kind of `calendar.special_days`, and its days;
     None where the period has no such day."""
@@ -347,7 +356,7 @@ def special_day_mape(rows: pd.DataFrame) -> dict[str, float | None]:
         out[f"{kind}_days"] = int(mask.sum())
         for name in ("adaptive", *rte(rows)):
             chosen = rows[mask & rows[name].notna().to_numpy()]
-            error = (chosen[name] - chosen["actual"]).abs() / chosen["actual"] * 100
+            error = percent_errors(chosen[name], chosen["actual"])
             out[f"{name}_{kind}_mape"] = float(error.mean()) if len(chosen) else None
     return out
 
@@ -369,7 +378,7 @@ def monthly_mape(table: pd.DataFrame) -> pd.DataFrame:
     the plot of when adaptation pays."""
     month = pd.to_datetime(table["date"]).dt.strftime("%Y-%m")
     error = {
-        name: (table[name] - table["actual"]).abs() / table["actual"] * 100
+        name: percent_errors(table[name], table["actual"])
         for name in ("static", "adaptive", *rte(table))
     }
     out = pd.DataFrame(error).groupby(month).mean().rename_axis("month").reset_index()
@@ -380,7 +389,7 @@ def _curve_mape(rows: pd.DataFrame, column: str) -> float | None:
     rows = rows[rows[column].notna()]
     if rows.empty:
         return None
-    return float(((rows[column] - rows["actual_mw"]).abs() / rows["actual_mw"]).mean() * 100)
+    return float(percent_errors(rows[column], rows["actual_mw"]).mean())
 
 
 def _hourly(rows: pd.DataFrame) -> pd.DataFrame:
@@ -398,24 +407,29 @@ def _peak_mape(rows: pd.DataFrame, column: str) -> float | None:
     if rows.empty:
         return None
     peaks = rows.groupby("date")[["actual_mw", column]].max()
-    return float(((peaks[column] - peaks["actual_mw"]).abs() / peaks["actual_mw"]).mean() * 100)
+    return float(percent_errors(peaks[column], peaks["actual_mw"]).mean())
 
 
-def curve_scores(rows: pd.DataFrame, daily: pd.DataFrame, step: int) -> dict[str, dict]:
+def curve_forecasts(rows: pd.DataFrame) -> list[str]:
+    """The forecasts a curve's rows hold: ours, and RTE's J-1 where the series carries it."""
+    return ["forecast_mw", *(["rte_j1_mw"] if "rte_j1_mw" in rows.columns else [])]
+
+
+def curve_scores(rows: pd.DataFrame, table: pd.DataFrame, step: int) -> dict[str, dict]:
     """Per forecast (ours, RTE's where given): the MAPE of the series' intervals (`mape_30min`
     where it is half-hourly) and of its hours, of the day's peak, and of the day's energy
     as the curve sums it, against the day's (ours: the daily forecast, to the rounding); ours'
     bands' share of intervals inside (%)."""
     out: dict[str, dict] = {}
     hourly = _hourly(rows)
-    for name in ("forecast_mw", *(["rte_j1_mw"] if "rte_j1_mw" in rows.columns else [])):
+    for name in curve_forecasts(rows):
         energy = (rows[name] * step / 60).groupby(rows["date"]).sum(min_count=1)
-        actual = daily.set_index(pd.to_datetime(daily["date"]))["actual"].reindex(energy.index)
+        actual = table.set_index(pd.to_datetime(table["date"]))["actual"].reindex(energy.index)
         out[name.removesuffix("_mw")] = {
             "mape_30min": _curve_mape(rows, name) if step == 30 else None,
             "mape_1h": _curve_mape(hourly, name),
             "peak_mape": _peak_mape(rows, name),
-            "daily_mape": float(((energy - actual).abs() / actual).mean() * 100),
+            "daily_mape": float(percent_errors(energy, actual).mean()),
         }
     for lower in [c for c in rows.columns if c.startswith("lower_")]:
         upper = rows[lower.replace("lower_", "upper_")]
@@ -426,8 +440,7 @@ def curve_scores(rows: pd.DataFrame, daily: pd.DataFrame, step: int) -> dict[str
 
 def curve_summary(rows: pd.DataFrame, table: pd.DataFrame, step: int) -> dict[str, dict]:
     """`curve_scores` per year of the days and overall: {forecast: {period: scores}}."""
-    years = pd.to_datetime(rows["date"]).dt.year
-    periods = {str(y): rows[years == y] for y in sorted(years.unique())} | {"overall": rows}
+    periods = by_year(rows)
     scored = {period: curve_scores(part, table, step) for period, part in periods.items()}
     names = scored["overall"].keys()
     return {name: {period: scored[period][name] for period in periods} for name in names}
@@ -449,9 +462,8 @@ def winter_week(rows: pd.DataFrame) -> pd.DataFrame:
 def mape_by_hour(rows: pd.DataFrame) -> pd.DataFrame:
     """The MAPE (%) of each hour of the day (Paris time), ours and RTE's where given."""
     hour = rows["start"].dt.tz_convert(PARIS).dt.hour.rename("hour")
-    names = ["forecast_mw", *(["rte_j1_mw"] if "rte_j1_mw" in rows.columns else [])]
     error = {
-        name.removesuffix("_mw"): (rows[name] - rows["actual_mw"]).abs() / rows["actual_mw"] * 100
-        for name in names
+        name.removesuffix("_mw"): percent_errors(rows[name], rows["actual_mw"])
+        for name in curve_forecasts(rows)
     }
     return pd.DataFrame(error).groupby(hour).mean().round(3).reset_index()

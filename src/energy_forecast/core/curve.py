@@ -52,7 +52,7 @@ def day_intervals(dates: pd.DatetimeIndex, step_minutes: int) -> pd.DataFrame:
     days = pd.DatetimeIndex(dates)
     midnight = days.tz_localize(PARIS).tz_convert("UTC")
     step = pd.Timedelta(minutes=step_minutes)
-    counts = ((days + pd.Timedelta(days=1)).tz_localize(PARIS).tz_convert("UTC") - midnight) // step
+    counts = (day_hours(days) * 60).astype(int) // step_minutes
     first = np.repeat(np.arange(len(days)), counts)
     within = np.arange(len(first)) - np.repeat(np.cumsum(counts) - counts, counts)
     start = midnight[first] + within * step
@@ -164,8 +164,9 @@ class LoadProfile(BaseEstimator):
         if any(not isinstance(a, Real) or a <= 0 for a in self.alphas) or not len(self.alphas):
             raise ValueError(f"alphas: expected positive numbers, got {list(self.alphas)}")
         days = parse_dates(X["date"], "request")
-        X = X[np.isin(days, pd.DatetimeIndex(y.index))].reset_index(drop=True)
-        shapes = y.reindex(parse_dates(X["date"], "request")).to_numpy()
+        whole = np.isin(days, pd.DatetimeIndex(y.index))
+        X = X[whole].reset_index(drop=True)
+        shapes = y.reindex(days[whole]).to_numpy()
         n = len(X)
         held = min(int(self.calibration_days), n // 2)
         if n < 2 * self.folds:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,6 +91,17 @@ def _fan_chart(table: pd.DataFrame, levels: list[float]):
     return fig
 
 
+def _run_metrics(summary: Mapping[str, Mapping[str, Mapping[str, Any]]], prefix: str = "") -> dict:
+    """A summary's figures as MLflow metrics, `<prefix><forecast>_<period>_<metric>`."""
+    return {
+        f"{prefix}{name}_{period}_{metric}": value
+        for name, periods in summary.items()
+        for period, values in periods.items()
+        for metric, value in values.items()
+        if value is not None
+    }
+
+
 def _curve_csv(rows: pd.DataFrame, path: Path) -> None:
     numbers = [c for c in rows.columns if c.endswith("_mw") or c.startswith(("lower_", "upper_"))]
     with atomic_path(path) as tmp:
@@ -146,29 +159,16 @@ def run(settings: Settings, root: Path) -> None:
         monthly = backtesting.monthly_mape(table)
         curve = read_curve(root)
         step = step_minutes(curve)
-        intervals = backtesting.rolling_curves(table, daily, curve, settings, weather_forecasts)
+        intervals = backtesting.rolling_curves(
+            table, daily, curve, step, settings, weather_forecasts
+        )
         curve_summary = backtesting.curve_summary(intervals, table, step)
         mlflow.log_params(
             {f"backtest.{k}": v for k, v in (settings.backtest.model_dump() | window).items()}
             | {f"forecast.{k}": v for k, v in information.items()}
             | {"adapt.method": settings.adapt.method, "configuration": selected.name}
         )
-        mlflow.log_metrics(
-            {
-                f"{name}_{period}_{metric}": value
-                for name, periods in summary.items()
-                for period, values in periods.items()
-                for metric, value in values.items()
-                if value is not None
-            }
-            | {
-                f"curve_{name}_{period}_{metric}": value
-                for name, periods in curve_summary.items()
-                for period, values in periods.items()
-                for metric, value in values.items()
-                if value is not None
-            }
-        )
+        mlflow.log_metrics(_run_metrics(summary) | _run_metrics(curve_summary, "curve_"))
         mlflow.log_figure(_figure(table, monthly), "backtest.png")
         mlflow.log_figure(_fan_chart(table, levels), "backtest_fan.png")
 
