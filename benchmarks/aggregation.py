@@ -70,7 +70,7 @@ def with_weather_forecasts(settings: Settings) -> Settings:
 
 
 def mape(table: pd.DataFrame) -> float:
-    return float((table["adaptive"] / table["actual"] - 1).abs().mean() * 100)
+    return float(backtesting.percent_errors(table["adaptive"], table["actual"]).mean())
 
 
 def eco2mix_daily() -> pd.DataFrame:
@@ -140,7 +140,7 @@ def figures_of(
 
 
 def rte_in_table(table: pd.DataFrame) -> float:
-    return float((table[backtesting.RTE] / table["actual"] - 1).abs().mean() * 100)
+    return float(backtesting.percent_errors(table[backtesting.RTE], table["actual"]).mean())
 
 
 def main() -> None:

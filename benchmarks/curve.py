@@ -56,7 +56,7 @@ def figures(daily: pd.DataFrame, curve: pd.DataFrame, settings: Settings, select
     step = step_minutes(curve)
     rows = backtesting.rolling_curves(table, daily, curve, step, settings)
     scores = backtesting.curve_scores(rows, table, step)
-    daily_mape = float((table["adaptive"] / table["actual"] - 1).abs().mean() * 100)
+    daily_mape = float(backtesting.percent_errors(table["adaptive"], table["actual"]).mean())
     return scores | {"daily_model": daily_mape, "selected": selected.name}
 
 

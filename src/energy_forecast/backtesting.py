@@ -192,10 +192,10 @@ def rolling_curves(
     weather_forecasts: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per interval, `step` minutes long (`curve.step_minutes`), of the days of
-    `table` (the daily backtest): its start (UTC), the
-    actual and forecast mean power, the bands, and RTE's J-1 where the series carries it. At
-    each origin a profile is fitted on the days whole by its issue time and shapes the served
-    daily forecast and bands of each day, asked with the weather that forecast was asked with."""
+    `table` (the daily backtest): its start (UTC), the actual and forecast mean power, the
+    bands, and RTE's J-1 where the series carries it. At each origin a profile is fitted on the
+    days whole by its issue time and shapes the served daily forecast and bands of each day,
+    asked with the weather that forecast was asked with."""
     shapes = day_shapes(curve, step)
     answered = table.set_index("date").rename(columns={"adaptive": CONSUMPTION})
     parts = []
