@@ -115,6 +115,10 @@ def env(**extra: str) -> dict[str, str]:
         | {
             "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
             "DVC_NO_ANALYTICS": "1",
+            # Each test worker has a core already: a backtest stage's windows run in its own
+            # process, not in new ones that would import the package again. The windows give
+            # the same digits on any number of processes (tests/test_training.py).
+            "LOKY_MAX_CPU_COUNT": "1",
             "GIT_AUTHOR_NAME": "test",
             "GIT_AUTHOR_EMAIL": "test@example.invalid",
             "GIT_COMMITTER_NAME": "test",

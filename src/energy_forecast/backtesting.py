@@ -19,10 +19,10 @@ row.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
+import joblib
 import numpy as np
 import pandas as pd
 
@@ -129,10 +129,11 @@ def rolling_forecasts(
     """One row per forecast day: date, actual, static, adaptive and its bands as served,
     article, the day's pinball loss, origin; with `weather_forecasts`, each day asked with the
     weather forecast by its issue time. Windows run where `compute` says: locally on
-    `local_workers` processes (None: one per core; each window fits on one thread, and the
-    results come back in order, the same to the last digit)."""
+    `local_workers` processes (None: one per CPU this process may use, as `joblib.cpu_count`
+    counts them, `LOKY_MAX_CPU_COUNT` capping; each window fits on one thread, and the results
+    come back in order, the same to the last digit)."""
     every = list(windows(daily, settings, weather_forecasts))
-    workers = min(len(every), local_workers or os.cpu_count() or 1)
+    workers = min(len(every), local_workers or joblib.cpu_count())
     with compute.tasks(settings.compute, local_workers=workers) as tasks:
         calls = ((forecast_window, w, settings, selected, article) for w in every)
         answered = progress_bar("backtest", len(every), "origin", tasks(calls))

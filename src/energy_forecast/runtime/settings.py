@@ -361,8 +361,8 @@ class ComputeSettings(Frozen):
 
     backend: Literal["local", "dask"] = "local"
     """Where the search and the backtest's refits run: `local`, here (the search one fit after
-    another, the backtest's windows on one process per core), or `dask`, on the cluster at
-    `scheduler`."""
+    another, the backtest's windows on one process per core this process may use, at most
+    `LOKY_MAX_CPU_COUNT`), or `dask`, on the cluster at `scheduler`."""
     scheduler: str | None = None
     """A running Dask scheduler's address, e.g. tcp://10.0.0.5:8786 (backend: dask)."""
 
