@@ -21,9 +21,10 @@ run: $(BIN)/energy-forecast
 	dvc repro | { grep --line-buffered -v '^Use `dvc push`' || true; }
 
 # Two workers, one per core, each taking whole modules: a module's servers and repositories
-# are built once.
+# are built once. The modules are handed out in the order tests/conftest.py sets, the longest
+# first.
 test: $(BIN)/energy-forecast
-	pytest -q -n 2 --dist loadscope
+	pytest -q -n 2 --dist loadscope --no-loadscope-reorder
 
 # No DVC pipeline, no server: the loop to run while editing.
 test-quick: $(BIN)/energy-forecast

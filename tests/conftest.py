@@ -260,14 +260,32 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         shutil.rmtree(shared, ignore_errors=True)
 
 
+# The modules that run whole pipelines or start servers, the longest first. `make test` hands
+# whole modules to its two workers in this order (`--no-loadscope-reorder`), the others after
+# them in file order: the short modules then fill both workers' last minutes, where one long
+# module would end the run on one worker while the other waits. A module that needs the trained
+# repository before it is built waits for it while the other worker and the build share the
+# two cores.
+LONGEST_FIRST = (
+    "test_team",
+    "test_fresh_repo",
+    "test_experiments",
+    "test_real_exports",
+    "test_serving",
+    "test_hardening",
+    "test_rte_series",
+    "test_odre",
+    "test_forecast_inputs",
+    "test_scoring",
+    "test_tracking",
+    "test_training",
+    "test_weather_calibration",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Modules that need the trained repository last, so that it is built when they start."""
-    needs = {
-        item.module.__name__
-        for item in items
-        if {"trained_repo", "trained_copy"} & set(getattr(item, "fixturenames", ()))
-    }
-    items.sort(key=lambda item: item.module.__name__ in needs)
+    rank = {name: place for place, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.module.__name__, len(rank)))
 
 
 @pytest.fixture(scope="session")
