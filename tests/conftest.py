@@ -217,6 +217,20 @@ def repo(tmp_path: Path) -> Path:
     return make_repo(tmp_path / "repo", SMALL)
 
 
+@pytest.fixture(scope="module")
+def first_featurize(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """A fresh repository after its first `dvc repro featurize`, and what that printed: made
+    once for the module's tests that start from featurized data."""
+    path = make_repo(tmp_path_factory.mktemp("featurized") / "repo", SMALL)
+    return path, run(path, str(BIN / "dvc"), "repro", "featurize").stdout
+
+
+@pytest.fixture
+def featurized(first_featurize: tuple[Path, str], tmp_path: Path) -> Path:
+    """A copy of that repository of the test's own: git, DVC's cache and the daily table."""
+    return shutil.copytree(first_featurize[0], tmp_path / "repo", symlinks=True)
+
+
 def _build_trained(shared: Path) -> Path:
     """Build the trained repository in `shared` unless it is there; one builder at a time."""
     path = shared / "trained" / "repo"

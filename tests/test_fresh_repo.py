@@ -16,59 +16,60 @@ pytestmark = pytest.mark.slow
 DVC = str(BIN / "dvc")
 
 
-def test_featurize_on_the_synthetic_default_then_nothing_to_do(repo: Path) -> None:
-    first = run(repo, DVC, "repro", "featurize")
-    assert "Running stage 'ingest'" in first.stdout
-    daily = pd.read_parquet(repo / "data/processed/daily.parquet")
+def test_featurize_on_the_synthetic_default_then_nothing_to_do(
+    first_featurize: tuple[Path, str], featurized: Path
+) -> None:
+    assert "Running stage 'ingest'" in first_featurize[1]
+    daily = pd.read_parquet(featurized / "data/processed/daily.parquet")
     assert len(daily) == len(pd.date_range("2016-01-01", "2017-03-31"))
     assert daily["date"].is_monotonic_increasing
-    again = run(repo, DVC, "repro", "featurize")
+    again = run(featurized, DVC, "repro", "featurize")
     assert "Running stage" not in again.stdout
 
 
-def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(repo: Path) -> None:
-    run(repo, DVC, "repro", "featurize")
-    table = (repo / "data/processed/daily.parquet").read_bytes()
-    curve = (repo / "data/processed/curve.parquet").read_bytes()
-    raw = repo / "data/raw/consumption.csv"
+def test_bad_raw_data_stops_featurize_and_keeps_the_previous_table(featurized: Path) -> None:
+    table = (featurized / "data/processed/daily.parquet").read_bytes()
+    curve = (featurized / "data/processed/curve.parquet").read_bytes()
+    raw = featurized / "data/raw/consumption.csv"
     lines = raw.read_bytes().split(b"\r\n")
     lines[10] = lines[10].replace(b";D\xc3\xa9finitif;", b";oops;D\xc3\xa9finitif;", 1)
     raw.write_bytes(b"\r\n".join(lines))
-    done = cli(repo, "featurize", check=False)
+    done = cli(featurized, "featurize", check=False)
     assert done.returncode == 2
     assert "data/raw/consumption.csv, line 11, column 'Statut - RTE'" in done.stderr
-    assert (repo / "data/processed/daily.parquet").read_bytes() == table
-    assert (repo / "data/processed/curve.parquet").read_bytes() == curve
-    assert sorted(p.name for p in (repo / "data/processed").iterdir()) == [
+    assert (featurized / "data/processed/daily.parquet").read_bytes() == table
+    assert (featurized / "data/processed/curve.parquet").read_bytes() == curve
+    assert sorted(p.name for p in (featurized / "data/processed").iterdir()) == [
         ".gitignore",
         "curve.parquet",
         "daily.parquet",
     ]
 
 
-def test_a_bad_row_of_joined_exports_is_named_in_the_users_file(repo: Path) -> None:
-    run(repo, DVC, "repro", "featurize")
-    header, *rows = (repo / "data/raw/consumption.csv").read_bytes().split(b"\r\n")
+def test_a_bad_row_of_joined_exports_is_named_in_the_users_file(featurized: Path) -> None:
+    header, *rows = (featurized / "data/raw/consumption.csv").read_bytes().split(b"\r\n")
     half = len(rows) // 2
-    external = repo / "data/external"
+    external = featurized / "data/external"
     (external / "consumption_a.csv").write_bytes(b"\r\n".join([header, *rows[:half]]) + b"\r\n")
     later = [header, *rows[half:]]
     later[10] = later[10].replace(b";D\xc3\xa9finitif;", b";oops;D\xc3\xa9finitif;", 1)
     (external / "consumption_b.csv").write_bytes(b"\r\n".join(later))
-    (external / "temperature.csv").write_bytes((repo / "data/raw/temperature.csv").read_bytes())
-    params = yaml.safe_load((repo / "params.yaml").read_text())
+    (external / "temperature.csv").write_bytes(
+        (featurized / "data/raw/temperature.csv").read_bytes()
+    )
+    params = yaml.safe_load((featurized / "params.yaml").read_text())
     files = {"consumption": "data/external/consumption_*.csv"}
     params["data"] |= {
         "source": "files",
         "files": files | {"temperature": "data/external/temperature.csv"},
     }
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    cli(repo, "ingest")
-    assert json.loads((repo / "data/raw/sources.json").read_text())["consumption.csv"] == [
+    (featurized / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    cli(featurized, "ingest")
+    assert json.loads((featurized / "data/raw/sources.json").read_text())["consumption.csv"] == [
         {"export": "data/external/consumption_a.csv", "first_raw_line": 1, "first_line": 1},
         {"export": "data/external/consumption_b.csv", "first_raw_line": half + 2, "first_line": 2},
     ]
-    done = cli(repo, "featurize", check=False)
+    done = cli(featurized, "featurize", check=False)
     assert done.returncode == 2
     (line,) = done.stderr.splitlines()
     assert line.startswith(
@@ -80,22 +81,21 @@ def test_a_bad_row_of_joined_exports_is_named_in_the_users_file(repo: Path) -> N
 
 
 @pytest.fixture
-def fails(repo: Path):
-    """`energy-forecast --params bad.yaml COMMAND` in the repo: its exit code must be 2, and it
-    returns what it printed on stderr."""
+def fails(featurized: Path):
+    """`energy-forecast --params bad.yaml COMMAND` in the featurized repository: its exit code
+    must be 2, and it returns what it printed on stderr."""
 
     def stage(override: dict, *command: str) -> str:
-        params = merge(yaml.safe_load((repo / "params.yaml").read_text()), override)
-        (repo / "bad.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-        done = cli(repo, "--params", "bad.yaml", *command, check=False)
+        params = merge(yaml.safe_load((featurized / "params.yaml").read_text()), override)
+        (featurized / "bad.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+        done = cli(featurized, "--params", "bad.yaml", *command, check=False)
         assert done.returncode == 2, done.stderr[-2000:]
         return done.stderr
 
     return stage
 
 
-def test_bad_params_stop_before_any_fitting(repo: Path, fails) -> None:
-    run(repo, DVC, "repro", "featurize")
+def test_bad_params_stop_before_any_fitting(featurized: Path, fails) -> None:
     knn = SMALL["families"]["knn"]
     cases = [
         ({"families": {"knn": {**knn, "feature_sets": ["nope"]}}}, "families.knn.feature_sets"),
@@ -108,7 +108,10 @@ def test_bad_params_stop_before_any_fitting(repo: Path, fails) -> None:
     ]
     for override, expected in cases:
         assert expected in fails(override, "train", "knn")
-    assert not (repo / "models/families/knn").exists() and not (repo / "mlflow.db").exists()
+    assert (
+        not (featurized / "models/families/knn").exists()
+        and not (featurized / "mlflow.db").exists()
+    )
     message = fails({"data": {"start": "2017-01-01", "end": "2016-01-01"}}, "ingest")
     assert "data.start (2017-01-01) is after data.end" in message
     message = fails({"data": {"end": "2019-01-31"}}, "featurize")
@@ -116,16 +119,15 @@ def test_bad_params_stop_before_any_fitting(repo: Path, fails) -> None:
     assert "data/raw/consumption.csv ends on 2017-03-31" in message
 
 
-def test_a_failing_configuration_is_logged_and_the_others_go_on(repo: Path) -> None:
-    run(repo, DVC, "repro", "featurize")
-    params = yaml.safe_load((repo / "params.yaml").read_text())
+def test_a_failing_configuration_is_logged_and_the_others_go_on(featurized: Path) -> None:
+    params = yaml.safe_load((featurized / "params.yaml").read_text())
     params["families"]["knn"]["grid"]["n_neighbors"] = [5, 100000]
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(repo, DVC, "repro", "train@knn")
-    runs = all_runs(repo)
+    (featurized / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    run(featurized, DVC, "repro", "train@knn")
+    runs = all_runs(featurized)
     failed = [r for r in runs if r.info.status == "FAILED"]
     assert len(failed) == 1 and "n_neighbors" in failed[0].data.tags["error"]
-    assert json.loads((repo / "reports/train/knn.json").read_text())["n_failed"] == 1
+    assert json.loads((featurized / "reports/train/knn.json").read_text())["n_failed"] == 1
 
 
 def test_the_backtest_with_weather_forecasts_from_each_source(repo: Path) -> None:

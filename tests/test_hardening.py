@@ -356,24 +356,24 @@ def test_runs_an_interrupted_stage_left_running_are_closed_as_failed(
 
 
 @pytest.mark.slow
-def test_a_failed_stage_leaves_every_output_restorable(repo: Path) -> None:
+def test_a_failed_stage_leaves_every_output_restorable(featurized: Path) -> None:
     from conftest import BIN, run
 
-    run(repo, str(BIN / "dvc"), "repro", "train@knn")
-    report = (repo / "reports/train/knn.json").read_bytes()
-    (repo / "mlflow.db").write_bytes(b"not a database")
-    failed = run(repo, str(BIN / "dvc"), "repro", "-f", "-s", "train@knn", check=False)
+    run(featurized, str(BIN / "dvc"), "repro", "train@knn")
+    report = (featurized / "reports/train/knn.json").read_bytes()
+    (featurized / "mlflow.db").write_bytes(b"not a database")
+    failed = run(featurized, str(BIN / "dvc"), "repro", "-f", "-s", "train@knn", check=False)
     assert failed.returncode != 0 and "cannot be used" in failed.stderr
     # The git-tracked report persists as dvc.lock records it; the cached model comes back.
-    assert (repo / "reports/train/knn.json").read_bytes() == report
-    assert not (repo / "models/families/knn").exists()
-    run(repo, str(BIN / "dvc"), "checkout", "train@knn")
-    assert (repo / "models/families/knn/MLmodel").exists()
-    assert "up to date" in run(repo, str(BIN / "dvc"), "status", "train@knn").stdout
+    assert (featurized / "reports/train/knn.json").read_bytes() == report
+    assert not (featurized / "models/families/knn").exists()
+    run(featurized, str(BIN / "dvc"), "checkout", "train@knn")
+    assert (featurized / "models/families/knn/MLmodel").exists()
+    assert "up to date" in run(featurized, str(BIN / "dvc"), "status", "train@knn").stdout
 
 
 @pytest.mark.slow
-def test_sigterm_ends_the_stage_runs_failed_at_once(repo: Path) -> None:
+def test_sigterm_ends_the_stage_runs_failed_at_once(featurized: Path) -> None:
     import signal
     import sqlite3
     import subprocess
@@ -382,17 +382,16 @@ def test_sigterm_ends_the_stage_runs_failed_at_once(repo: Path) -> None:
 
     import mlflow
     import yaml
-    from conftest import BIN, env, run
+    from conftest import BIN, env
 
-    run(repo, str(BIN / "dvc"), "repro", "featurize")
-    params = yaml.safe_load((repo / "params.yaml").read_text())
+    params = yaml.safe_load((featurized / "params.yaml").read_text())
     # Enough configurations that the stage is still searching when the signal comes.
     params["families"]["mlp"]["grid"] |= {"hidden_layer_sizes": [4, 8, 16, 32], "max_iter": [2000]}
     params["families"]["mlp"]["feature_sets"] = ["all", "calendar", "weather"]
-    (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
+    (featurized / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     stage = subprocess.Popen(
         [str(BIN / "energy-forecast"), "train", "mlp"],
-        cwd=repo,
+        cwd=featurized,
         env=env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -400,7 +399,7 @@ def test_sigterm_ends_the_stage_runs_failed_at_once(repo: Path) -> None:
     )
     # Read the store read-only while the stage runs: an MLflow client here would race the
     # stage's own creation of the schema.
-    store = f"file:{repo / 'mlflow.db'}?mode=ro"
+    store = f"file:{featurized / 'mlflow.db'}?mode=ro"
     deadline = time.monotonic() + 60
     children = 0
     while not children and time.monotonic() < deadline and stage.poll() is None:
@@ -418,7 +417,7 @@ def test_sigterm_ends_the_stage_runs_failed_at_once(repo: Path) -> None:
     assert stage.returncode == 130
     message = "error: interrupted (signal 15); its open MLflow runs end FAILED"
     assert stderr.strip().endswith(message)
-    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{repo / 'mlflow.db'}")
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{featurized / 'mlflow.db'}")
     runs = client.search_runs([e.experiment_id for e in client.search_experiments()])
     parent = [r for r in runs if "mlflow.parentRunId" not in r.data.tags]
     assert [r.info.status for r in parent] == ["FAILED"]
