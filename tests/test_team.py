@@ -61,7 +61,7 @@ def _stop(process: subprocess.Popen) -> None:
         process.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def postgres() -> Iterator[str]:
     """A database of its own on the machine's PostgreSQL, dropped afterwards."""
     psycopg2 = pytest.importorskip("psycopg2", reason="psycopg2 (the team extra) is absent")
@@ -94,7 +94,7 @@ def test_the_team_extra_opens_both_spellings_of_a_postgresql_store(postgres: str
         engine.dispose()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def s3(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """moto's standalone S3 server on a free port, with the bucket the team shares."""
     import boto3
@@ -123,7 +123,7 @@ def _boto_credentials() -> dict[str, str]:
     }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def tracking_server(
     postgres: str, s3: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[str]:
@@ -156,7 +156,7 @@ def tracking_server(
         _stop(server)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def team_repo(tmp_path_factory: pytest.TempPathFactory, tracking_server: str, s3: str) -> Path:
     """The pipeline run against the server, committed, its data and models pushed to S3."""
     repo = make_repo(tmp_path_factory.mktemp("team") / "repo", SMALL | {"families": ONE_FAMILY})
@@ -274,19 +274,15 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
             extra_env=client_env,
         )
     run(team_repo, DVC, "queue", "start", "-j", "2", extra_env=client_env)
-    deadline = time.monotonic() + 600
-    while time.monotonic() < deadline:
-        status = run(team_repo, DVC, "queue", "status", extra_env=client_env).stdout
-        if "Queued" not in status and "Running" not in status:
-            break
-        time.sleep(3)
+    # Each followed as a user would, from the worker's start to its run's end.
+    logs = {days: _follow(team_repo, f"every-{days}") for days in cadences}
+    status = _when_settled(team_repo)
     assert status.count("Success") == len(cadences), status
     client = _client(tracking_server)
     experiment = client.get_experiment_by_name(NAME)
     md5 = locked_md5s(team_repo)["data/processed/daily.parquet"]
     for days in cadences:
-        logs = run(team_repo, DVC, "queue", "logs", f"every-{days}").stdout
-        assert "Traceback" not in logs and "locked" not in logs
+        assert "Traceback" not in logs[days] and "locked" not in logs[days]
         runs = client.search_runs(
             [experiment.experiment_id],
             f"tags.`dvc.exp_name` = 'every-{days}' and tags.`dvc.stage` = 'backtest'",
@@ -315,7 +311,32 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
     assert (clone / "models/model/MLmodel").exists()
 
 
-@pytest.fixture(scope="session")
+def _follow(repo: Path, name: str) -> str:
+    """`dvc queue logs -f NAME`, once a queue worker has taken the experiment: its log, whole
+    when its run has ended."""
+    deadline = time.monotonic() + 120
+    while True:
+        done = run(repo, DVC, "queue", "logs", "-f", name, check=False)
+        if done.returncode == 0 or time.monotonic() > deadline:
+            break
+        assert "has not been started" in done.stderr, done.stderr
+        time.sleep(1)
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def _when_settled(repo: Path) -> str:
+    """`dvc queue status` once no experiment is queued or running: the workers still collect an
+    experiment's results after its run has ended."""
+    deadline = time.monotonic() + 120
+    while True:
+        status = run(repo, DVC, "queue", "status").stdout
+        if ("Queued" not in status and "Running" not in status) or time.monotonic() > deadline:
+            return status
+        time.sleep(1)
+
+
+@pytest.fixture(scope="module")
 def dask_scheduler() -> Iterator[str]:
     """A real Dask cluster: a scheduler and two worker processes on 127.0.0.1."""
     distributed = pytest.importorskip("distributed", reason="dask (the team extra) is absent")
