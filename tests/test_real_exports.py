@@ -1,5 +1,6 @@
-"""Every stage on RTE's real exports (skipped without ../shared): their totals, their
-defects resolved and counted, the error rule."""
+"""The stages through training on RTE's real exports (skipped without ../shared): their
+totals, their defects resolved and counted, the error rule. The stages after training read only
+the daily table and the curve; tests/test_rte_series.py runs them on real series."""
 
 from __future__ import annotations
 
@@ -50,9 +51,9 @@ def use_real_files_2021(repo: Path, files: tuple[Path, Path], quality: dict | No
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
 
 
-def test_every_stage_runs_on_the_exports_through_2021(repo: Path, real_files_2021) -> None:
+def test_a_family_trains_on_the_exports_through_2021(repo: Path, real_files_2021) -> None:
     use_real_files_2021(repo, real_files_2021)
-    run(repo, DVC, "repro")
+    run(repo, DVC, "repro", "train@ridge")
     daily = pd.read_parquet(repo / "data/processed/daily.parquet")
     assert daily["date"].min() == pd.Timestamp("2016-01-01")
     assert daily["date"].max() == pd.Timestamp("2021-12-31")
@@ -78,7 +79,10 @@ def test_every_stage_runs_on_the_exports_through_2021(repo: Path, real_files_202
     shown = json.loads(run(repo, DVC, "metrics", "show", "--json").stdout)
     assert "reports/data_quality.json" not in next(iter(shown.values()))["data"]
     assert "reports/data_quality.json" in locked_md5s(repo)
-    for r in all_runs(repo):
+    # The stage's run and its configurations' child runs, each with the counts.
+    runs = all_runs(repo)
+    assert {r.data.tags.get("dvc.stage") for r in runs} == {"train@ridge", None}
+    for r in runs:
         assert r.data.tags["data.quality.consumption.halfhours_refiled"] == "1"
         assert r.data.tags["data.quality.range.end"] == "2021-12-31"
 
