@@ -37,6 +37,7 @@ from rte import joined_entsoe, table
 
 from energy_forecast import backtesting
 from energy_forecast.core.aggregation import RULES
+from energy_forecast.modeling.metrics import percent_errors
 from energy_forecast.modeling.training import Aggregation, Configuration, selected_family
 from energy_forecast.runtime.settings import Settings
 
@@ -70,7 +71,7 @@ def with_weather_forecasts(settings: Settings) -> Settings:
 
 
 def mape(table: pd.DataFrame) -> float:
-    return float(backtesting.percent_errors(table["adaptive"], table["actual"]).mean())
+    return float(percent_errors(table["adaptive"], table["actual"]).mean())
 
 
 def eco2mix_daily() -> pd.DataFrame:
@@ -140,7 +141,7 @@ def figures_of(
 
 
 def rte_in_table(table: pd.DataFrame) -> float:
-    return float(backtesting.percent_errors(table[backtesting.RTE], table["actual"]).mean())
+    return float(percent_errors(table[backtesting.RTE], table["actual"]).mean())
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ from rte import joined_entsoe, series
 
 from energy_forecast import backtesting
 from energy_forecast.core.curve import step_minutes
+from energy_forecast.modeling.metrics import percent_errors
 from energy_forecast.runtime.settings import CvSettings, Settings
 
 ECO2MIX = ROOT.parent / "shared" / "data" / "eco2mix"
@@ -56,7 +57,7 @@ def figures(daily: pd.DataFrame, curve: pd.DataFrame, settings: Settings, select
     step = step_minutes(curve)
     rows = backtesting.rolling_curves(table, daily, curve, step, settings)
     scores = backtesting.curve_scores(rows, table, step)
-    daily_mape = float(backtesting.percent_errors(table["adaptive"], table["actual"]).mean())
+    daily_mape = float(percent_errors(table["adaptive"], table["actual"]).mean())
     return scores | {"daily_model": daily_mape, "selected": selected.name}
 
 

@@ -34,7 +34,7 @@ from energy_forecast.core.intervals import ConformalQuantiles, interval_columns,
 from energy_forecast.data.weather_forecasts import archived_weather, calibration_weather
 from energy_forecast.issuing import requests_as_issued
 from energy_forecast.modeling import compute
-from energy_forecast.modeling.metrics import scores
+from energy_forecast.modeling.metrics import percent_errors, scores
 from energy_forecast.modeling.training import (
     Aggregation,
     Configuration,
@@ -341,11 +341,6 @@ def by_year(rows: pd.DataFrame) -> dict[str, pd.DataFrame]:
     summary."""
     years = pd.to_datetime(rows["date"]).dt.year
     return {str(year): rows[years == year] for year in sorted(years.unique())} | {"overall": rows}
-
-
-def percent_errors(forecast: pd.Series, actual: pd.Series) -> pd.Series:
-    """The absolute error of each forecast, in % of the actual."""
-    return (forecast - actual).abs() / actual * 100
 
 
 def special_day_mape(rows: pd.DataFrame) -> dict[str, float | None]:

@@ -27,6 +27,7 @@ from energy_forecast.core.errors import InputError
 from energy_forecast.core.inputs import CONSUMPTION, RTE_J1
 from energy_forecast.data import odre
 from energy_forecast.data.consumption_export import read_consumption
+from energy_forecast.modeling.metrics import percent_errors
 from energy_forecast.runtime import paths
 from energy_forecast.runtime.atomic import atomic_path
 from energy_forecast.runtime.settings import Settings
@@ -89,7 +90,7 @@ def score_table(runs: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
     days = runs[runs["date"].isin(known.index)].copy()
     days["actual_mwh"] = days["date"].map(known[CONSUMPTION]).to_numpy(dtype=float)
     days["error_mwh"] = days["forecast_mwh"] - days["actual_mwh"]
-    days["ape"] = (days["error_mwh"].abs() / days["actual_mwh"] * 100).to_numpy()
+    days["ape"] = percent_errors(days["forecast_mwh"], days["actual_mwh"]).to_numpy()
     for level in ("80", "95"):
         low, high = days[f"lower_{level}"], days[f"upper_{level}"]
         days[f"in_{level}"] = (low <= days["actual_mwh"]) & (days["actual_mwh"] <= high)
@@ -101,7 +102,7 @@ def score_table(runs: pd.DataFrame, known: pd.DataFrame) -> pd.DataFrame:
 def drift_bound(backtest: pd.DataFrame, days: int) -> float:
     """The MAPE (%) that `days` consecutive days of the backtest's served forecast stay under
     `DRIFT_QUANTILE` of the time."""
-    ape = (backtest["adaptive"] / backtest["actual"] - 1).abs() * 100
+    ape = percent_errors(backtest["adaptive"], backtest["actual"])
     window = min(days, len(ape))
     return float(ape.rolling(window).mean().dropna().quantile(DRIFT_QUANTILE))
 
@@ -114,7 +115,7 @@ def summarize(scored: pd.DataFrame, backtest: pd.DataFrame) -> tuple[dict[str, f
         last = latest.tail(days)
         summary[f"mape_{days}d"] = float(last["ape"].mean())
         if RTE_J1 in last.columns and last[RTE_J1].notna().all():
-            rte = (last[RTE_J1] / last["actual_mwh"] - 1).abs() * 100
+            rte = percent_errors(last[RTE_J1], last["actual_mwh"])
             summary[f"rte_j1_mape_{days}d"] = float(rte.mean())
     window = latest.tail(max(WINDOWS))
     for level in ("80", "95"):
