@@ -20,11 +20,12 @@ $(BIN)/energy-forecast: pyproject.toml requirements.lock
 run: $(BIN)/energy-forecast
 	dvc repro | { grep --line-buffered -v '^Use `dvc push`' || true; }
 
-# Two workers, one per core, each taking whole modules: a module's servers and repositories
-# are built once. The modules are handed out in the order tests/conftest.py sets, the longest
-# first.
+# Three workers on this machine's two cores, each taking whole modules: a module's servers and
+# repositories are built once, and the third worker runs while another waits on a server or on
+# the trained repository. The modules are handed out in the order tests/conftest.py sets, the
+# longest first.
 test: $(BIN)/energy-forecast
-	pytest -q -n 2 --dist loadscope --no-loadscope-reorder
+	pytest -q -n 3 --dist loadscope --no-loadscope-reorder
 
 # No DVC pipeline, no server: the loop to run while editing.
 test-quick: $(BIN)/energy-forecast

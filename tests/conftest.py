@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import fcntl
+import functools
 import io
 import json
 import math
@@ -176,6 +178,29 @@ def cli(repo: Path, *args: str, check: bool = True) -> subprocess.CompletedProce
     return done
 
 
+def queue_backtests(
+    repo: Path, cadences: list[int], extra_env: dict[str, str] | None = None
+) -> list[str]:
+    """Queue an experiment per refit cadence, `every-DAYS`, each re-running the backtest alone;
+    their names."""
+    names = [f"every-{days}" for days in cadences]
+    for name, days in zip(names, cadences, strict=True):
+        change = f"backtest.refit_days={days}"
+        run(
+            repo,
+            str(BIN / "dvc"),
+            "exp",
+            "run",
+            "--queue",
+            "-S",
+            change,
+            "-n",
+            name,
+            extra_env=extra_env,
+        )
+    return names
+
+
 def client(repo: Path):
     """An MLflow client on `repo`'s own store."""
     import mlflow
@@ -190,9 +215,23 @@ def all_runs(repo: Path) -> list:
     return c.search_runs([experiment.experiment_id], max_results=5000)
 
 
+@functools.cache
+def _initialised() -> Path:
+    """An empty repository after `git init` and `dvc init`, made once per test process:
+    `make_repo` copies it rather than start DVC again for each repository."""
+    path = Path(tempfile.mkdtemp(prefix="energy-forecast-init-")) / "repo"
+    atexit.register(shutil.rmtree, path.parent, True)
+    path.mkdir()
+    run(path, "git", "init", "-q")
+    run(path, "git", "config", "user.name", "test")
+    run(path, "git", "config", "user.email", "test@example.invalid")
+    run(path, str(BIN / "dvc"), "init", "-q")
+    return path
+
+
 def make_repo(path: Path, override: dict[str, Any]) -> Path:
     """A fresh git + DVC repository holding this project's pipeline and `override`n params."""
-    path.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(_initialised(), path, dirs_exist_ok=True)
     for name in ("dvc.yaml", ".gitignore", "pyproject.toml"):
         shutil.copy(ROOT / name, path / name)
     shutil.copytree(ROOT / "src", path / "src", ignore=shutil.ignore_patterns("__pycache__"))
@@ -202,10 +241,6 @@ def make_repo(path: Path, override: dict[str, Any]) -> Path:
     if "families" in override:
         params["families"] = override["families"]
     (path / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(path, "git", "init", "-q")
-    run(path, "git", "config", "user.name", "test")
-    run(path, "git", "config", "user.email", "test@example.invalid")
-    run(path, str(BIN / "dvc"), "init", "-q")
     shutil.copytree(ROOT / ".dvc" / "plots", path / ".dvc" / "plots")
     run(path, "git", "add", "-A")
     run(path, "git", "commit", "-qm", "pipeline")
@@ -275,11 +310,11 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 
 # The modules that run whole pipelines or start servers, the longest first. `make test` hands
-# whole modules to its two workers in this order (`--no-loadscope-reorder`), the others after
-# them in file order: the short modules then fill both workers' last minutes, where one long
-# module would end the run on one worker while the other waits. A module that needs the trained
-# repository before it is built waits for it while the other worker and the build share the
-# two cores.
+# whole modules to its workers in this order (`--no-loadscope-reorder`), the others after them
+# in file order: the short modules then fill the workers' last minutes, where one long module
+# would end the run on one worker while the others wait. A module that needs the trained
+# repository before it is built waits for it while the other workers and the build share the
+# cores.
 LONGEST_FIRST = (
     "test_team",
     "test_fresh_repo",

@@ -1,16 +1,15 @@
-"""Stages in a fresh git + DVC repository: featurize and its no-op second run, and how bad
-data, bad params and a failing configuration stop a stage or let it go on."""
+"""Stages in a fresh git + DVC repository: featurize and its no-op second run, the weather
+forecasts ingest archives, and how bad data and bad params stop a stage."""
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
 
-import mlflow
 import pandas as pd
 import pytest
 import yaml
-from conftest import BIN, SMALL, all_runs, cli, merge, run
+from conftest import BIN, SMALL, cli, merge, run
 
 pytestmark = pytest.mark.slow
 DVC = str(BIN / "dvc")
@@ -119,47 +118,21 @@ def test_bad_params_stop_before_any_fitting(featurized: Path, fails) -> None:
     assert "data/raw/consumption.csv ends on 2017-03-31" in message
 
 
-def test_a_failing_configuration_is_logged_and_the_others_go_on(featurized: Path) -> None:
-    params = yaml.safe_load((featurized / "params.yaml").read_text())
-    params["families"]["knn"]["grid"]["n_neighbors"] = [5, 100000]
-    (featurized / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(featurized, DVC, "repro", "train@knn")
-    runs = all_runs(featurized)
-    failed = [r for r in runs if r.info.status == "FAILED"]
-    assert len(failed) == 1 and "n_neighbors" in failed[0].data.tags["error"]
-    assert json.loads((featurized / "reports/train/knn.json").read_text())["n_failed"] == 1
-
-
-def test_the_backtest_with_weather_forecasts_from_each_source(repo: Path) -> None:
-    """`backtest.weather: forecast`: generated data bring their forecasts and the backtest
-    records the weather it used; `files` copies data.files.temperature_forecast, and without
-    one `ingest` says what to set; with `observed` the archive is its header alone."""
+def test_ingest_archives_the_weather_forecasts_of_each_source(repo: Path) -> None:
+    """With weather forecasts (`backtest.weather` or `intervals.weather`), generated data bring
+    their own; `files` copies data.files.temperature_forecast, and without one `ingest` says
+    what to set; with neither the archive is its header alone. (The pipeline that backtests
+    and calibrates on them is the team's, tests/test_team.py.)"""
     params = yaml.safe_load((repo / "params.yaml").read_text())
-    params["families"] = {"ridge": SMALL["families"]["ridge"]}
-    params["backtest"] |= {"weather": "forecast", "end": "2017-01-30"}
-    # A short calibration: each of its 28 requests reads the archive's forecasts.
-    params["intervals"] |= {"weather": "forecast", "calibration_days": 120}
-    params["adapt"]["selection_days"] = 120
+    params["backtest"]["weather"] = "forecast"
+    params["intervals"]["weather"] = "forecast"
     (repo / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
-    run(repo, DVC, "repro")
-    # The served model's bands were calibrated on the archive's forecasts, and say so.
-    served = mlflow.models.Model.load(str(repo / "models/model"))
-    assert served.metadata["forecast"]["bands"] == {"weather": "forecast"}
+    cli(repo, "ingest")
     archive = repo / "data/raw/temperature_forecast.csv"
     head, *rows = archive.read_text().splitlines()
     assert head == "issued_at;Date;Code INSEE région;TMin (°C);TMax (°C);TMoy (°C)"
     # Each day of data.start..data.end forecast on the day and the two days before.
     assert len(rows) == 13 * (3 * len(pd.date_range("2016-01-01", "2017-03-31")) - 3)
-    summary = json.loads((repo / "reports/backtest.json").read_text())
-    assert summary["information"] == {
-        "issue_time": "09:00",
-        "horizon_days": 1,
-        "weather": "forecast",
-    }
-    metrics = json.loads((repo / "reports/backtest_metrics.json").read_text())
-    assert metrics["weather"] == "forecast"
-    (backtest,) = [r for r in all_runs(repo) if r.data.tags.get("dvc.stage") == "backtest"]
-    assert backtest.data.params["forecast.weather"] == "forecast"
 
     external = repo / "data/external"
     for name in ("consumption", "temperature", "temperature_forecast"):

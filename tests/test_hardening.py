@@ -356,11 +356,25 @@ def test_runs_an_interrupted_stage_left_running_are_closed_as_failed(
 
 
 @pytest.mark.slow
-def test_a_failed_stage_leaves_every_output_restorable(featurized: Path) -> None:
-    from conftest import BIN, run
+def test_a_failing_configuration_lets_the_stage_go_on_and_a_failed_stage_restores(
+    featurized: Path,
+) -> None:
+    """A configuration that cannot be fitted is logged as a failed run and the search goes on;
+    a stage that fails as a whole leaves every output restorable."""
+    import json
 
+    import yaml
+    from conftest import BIN, all_runs, run
+
+    params = yaml.safe_load((featurized / "params.yaml").read_text())
+    params["families"]["knn"]["grid"]["n_neighbors"] = [5, 100000]
+    (featurized / "params.yaml").write_text(yaml.safe_dump(params, sort_keys=False))
     run(featurized, str(BIN / "dvc"), "repro", "train@knn")
+    failed = [r for r in all_runs(featurized) if r.info.status == "FAILED"]
+    assert len(failed) == 1 and "n_neighbors" in failed[0].data.tags["error"]
     report = (featurized / "reports/train/knn.json").read_bytes()
+    assert json.loads(report)["n_failed"] == 1
+
     (featurized / "mlflow.db").write_bytes(b"not a database")
     failed = run(featurized, str(BIN / "dvc"), "repro", "-f", "-s", "train@knn", check=False)
     assert failed.returncode != 0 and "cannot be used" in failed.stderr

@@ -513,9 +513,7 @@ def test_the_forecast_command_answers_as_the_served_model_from_what_was_known_at
     # The same forecast as a trader's 24 hours, Paris time; the file with UTC as well.
     hourly = tmp_path / "tomorrow_hours.csv"
     args = ["forecast", "--date", day.strftime("%Y-%m-%d"), "--weather", str(weather)]
-    done = run(
-        repo, str(BIN / "energy-forecast"), *args, "--resolution", "1h", "--output", str(hourly)
-    )
+    done = cli(repo, *args, "--resolution", "1h", "--output", str(hourly))
     printed = done.stdout.splitlines()
     assert printed[0].split()[:2] == ["start_paris", "forecast_mw"] and len(printed) == 25
     assert printed[1].split()[0] == f"{day.date()}T00:00:00+0{1 + (4 <= day.month <= 9)}:00"

@@ -10,10 +10,11 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import requests
 import yaml
-from conftest import BIN, ONE_FAMILY, PARAMS, SMALL, make_repo, run
+from conftest import BIN, ONE_FAMILY, PARAMS, SMALL, make_repo, merge, queue_backtests, run
 
 from energy_forecast.serving.server import free_port, local_server
 from energy_forecast.tracking.lineage import locked_md5s
@@ -30,6 +31,14 @@ CREDENTIALS = {
 }
 NAME = "electricity-consumption-forecast"
 DVC = str(BIN / "dvc")
+# The team forecasts as it would each morning: its backtest and its bands on the weather
+# forecasts `ingest` archives (generated data bring their own), over a month.
+WEATHER_FORECASTS = {
+    "backtest": {"weather": "forecast", "end": "2017-01-30"},
+    # A short calibration: each of its 28 requests reads the archive's forecasts.
+    "intervals": {"weather": "forecast", "calibration_days": 120},
+    "adapt": {"selection_days": 120},
+}
 
 
 def _serve(command: list[str], url: str, what: str, extra_env: dict[str, str], log: Path):
@@ -159,7 +168,8 @@ def tracking_server(
 @pytest.fixture(scope="module")
 def team_repo(tmp_path_factory: pytest.TempPathFactory, tracking_server: str, s3: str) -> Path:
     """The pipeline run against the server, committed, its data and models pushed to S3."""
-    repo = make_repo(tmp_path_factory.mktemp("team") / "repo", SMALL | {"families": ONE_FAMILY})
+    params = merge(SMALL, WEATHER_FORECASTS) | {"families": ONE_FAMILY}
+    repo = make_repo(tmp_path_factory.mktemp("team") / "repo", params)
     client_env = {"MLFLOW_TRACKING_URI": tracking_server}
     run(repo, DVC, "repro", extra_env=client_env)
     run(repo, DVC, "remote", "add", "-d", "storage", f"s3://{BUCKET}/dvc")
@@ -199,6 +209,33 @@ def test_the_pipeline_tracks_to_the_server_with_its_lineage(
     keys = [item["Key"] for item in listed.get("Contents", [])]
     assert any(key.endswith("estimator.skops") for key in keys)
     assert not (team_repo / "mlruns").exists() and not (team_repo / "mlflow.db").exists()
+
+
+def test_the_backtest_and_the_bands_are_made_on_weather_forecasts(
+    team_repo: Path, tracking_server: str
+) -> None:
+    """`backtest.weather: forecast` and `intervals.weather: forecast`: the archive `ingest`
+    wrote, the backtest's figures and the served model's bands say the weather they used."""
+    import mlflow
+
+    served = mlflow.models.Model.load(str(team_repo / "models/model"))
+    assert served.metadata["forecast"]["bands"] == {"weather": "forecast"}
+    rows = (team_repo / "data/raw/temperature_forecast.csv").read_text().splitlines()[1:]
+    # Each day of data.start..data.end forecast on the day and the two days before.
+    assert len(rows) == 13 * (3 * len(pd.date_range("2016-01-01", "2017-03-31")) - 3)
+    summary = json.loads((team_repo / "reports/backtest.json").read_text())
+    assert summary["information"] == {
+        "issue_time": "09:00",
+        "horizon_days": 1,
+        "weather": "forecast",
+    }
+    metrics = json.loads((team_repo / "reports/backtest_metrics.json").read_text())
+    assert metrics["weather"] == "forecast"
+    client = _client(tracking_server)
+    experiment = client.get_experiment_by_name(NAME)
+    runs = client.search_runs([experiment.experiment_id], "tags.`dvc.stage` = 'backtest'")
+    (backtest,) = [r for r in runs if "dvc.exp_name" not in r.data.tags]
+    assert backtest.data.params["forecast.weather"] == "forecast"
 
 
 def test_the_champion_predicts_and_serves_from_the_server(
@@ -259,20 +296,8 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
 ) -> None:
     client_env = CREDENTIALS | {"MLFLOW_TRACKING_URI": tracking_server}
     # Each re-runs the backtest alone: two experiments writing to the server at once.
-    cadences = [20, 45]
-    for days in cadences:
-        run(
-            team_repo,
-            DVC,
-            "exp",
-            "run",
-            "--queue",
-            "-S",
-            f"backtest.refit_days={days}",
-            "--name",
-            f"every-{days}",
-            extra_env=client_env,
-        )
+    cadences = [15, 20]
+    queue_backtests(team_repo, cadences, client_env)
     run(team_repo, DVC, "queue", "start", "-j", "2", extra_env=client_env)
     # Each followed as a user would, from the worker's start to its run's end.
     logs = {days: _follow(team_repo, f"every-{days}") for days in cadences}
@@ -298,16 +323,16 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
     run(tmp_path, "git", "init", "-q", "--bare", str(remote))
     run(team_repo, "git", "remote", "add", "origin", str(remote))
     run(team_repo, "git", "push", "-q", "origin", "HEAD:main")
-    run(team_repo, DVC, "exp", "push", "origin", "every-45", extra_env=CREDENTIALS)
+    run(team_repo, DVC, "exp", "push", "origin", "every-15", extra_env=CREDENTIALS)
     clone = tmp_path / "teammate"
     run(tmp_path, "git", "clone", "-q", "-b", "main", str(remote), str(clone))
-    run(clone, DVC, "exp", "pull", "origin", "every-45", extra_env=CREDENTIALS)
-    run(clone, DVC, "exp", "apply", "every-45")
-    assert yaml.safe_load((clone / "params.yaml").read_text())["backtest"]["refit_days"] == 45
+    run(clone, DVC, "exp", "pull", "origin", "every-15", extra_env=CREDENTIALS)
+    run(clone, DVC, "exp", "apply", "every-15")
+    assert yaml.safe_load((clone / "params.yaml").read_text())["backtest"]["refit_days"] == 15
     origins = {
         line.split(",")[-1] for line in (clone / "reports/backtest.csv").read_text().split()[1:]
     }
-    assert len(origins) == 2  # 90 days, an origin every 45
+    assert len(origins) == 2  # 30 days, an origin every 15
     assert (clone / "models/model/MLmodel").exists()
 
 
@@ -353,8 +378,6 @@ def dask_scheduler() -> Iterator[str]:
 def test_a_search_and_a_backtest_on_dask_give_the_local_results(
     dask_scheduler: str, synthetic_daily
 ) -> None:
-    import pandas as pd
-
     from energy_forecast import backtesting
     from energy_forecast.modeling.training import configurations, search
     from energy_forecast.runtime.settings import ComputeSettings, parse
@@ -380,7 +403,7 @@ def test_a_search_and_a_backtest_on_dask_give_the_local_results(
     promoted = configs[0]
     article = backtesting.article_configuration(local)
     pd.testing.assert_frame_equal(
-        backtesting.rolling_forecasts(synthetic_daily, local, promoted, article),
+        backtesting.rolling_forecasts(synthetic_daily, local, promoted, article, 1),
         backtesting.rolling_forecasts(synthetic_daily, on_dask, promoted, article),
         check_exact=True,
     )
