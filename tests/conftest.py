@@ -317,17 +317,17 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 # cores.
 LONGEST_FIRST = (
     "test_team",
-    "test_fresh_repo",
     "test_experiments",
+    "test_rte_series",
+    "test_hardening",
     "test_real_exports",
     "test_serving",
-    "test_hardening",
-    "test_rte_series",
     "test_odre",
     "test_forecast_inputs",
-    "test_scoring",
-    "test_tracking",
+    "test_fresh_repo",
     "test_training",
+    "test_tracking",
+    "test_scoring",
     "test_weather_calibration",
 )
 
