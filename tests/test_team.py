@@ -297,27 +297,27 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
     client_env = CREDENTIALS | {"MLFLOW_TRACKING_URI": tracking_server}
     # Each re-runs the backtest alone: two experiments writing to the server at once.
     cadences = [15, 20]
-    queue_backtests(team_repo, cadences, client_env)
+    names = queue_backtests(team_repo, cadences, client_env)
     run(team_repo, DVC, "queue", "start", "-j", "2", extra_env=client_env)
     # Each followed as a user would, from the worker's start to its run's end.
-    logs = {days: _follow(team_repo, f"every-{days}") for days in cadences}
+    logs = {name: _follow(team_repo, name) for name in names}
     status = _when_settled(team_repo)
-    assert status.count("Success") == len(cadences), status
+    assert status.count("Success") == len(names), status
     client = _client(tracking_server)
     experiment = client.get_experiment_by_name(NAME)
     md5 = locked_md5s(team_repo)["data/processed/daily.parquet"]
-    for days in cadences:
-        assert "Traceback" not in logs[days] and "locked" not in logs[days]
+    for name, days in zip(names, cadences, strict=True):
+        assert "Traceback" not in logs[name] and "locked" not in logs[name]
         runs = client.search_runs(
             [experiment.experiment_id],
-            f"tags.`dvc.exp_name` = 'every-{days}' and tags.`dvc.stage` = 'backtest'",
+            f"tags.`dvc.exp_name` = '{name}' and tags.`dvc.stage` = 'backtest'",
         )
-        assert len(runs) == 1, days
+        assert len(runs) == 1, name
         assert runs[0].data.params["backtest.refit_days"] == str(days)
         assert runs[0].data.tags["data.features.md5"] == md5
     # The experiments' results came home: each is a row of `dvc exp show`.
     shown = run(team_repo, DVC, "exp", "show", "--json").stdout
-    assert all(f"every-{days}" in shown for days in cadences)
+    assert all(name in shown for name in names)
     # And travel: pushed with their data, pulled into a clone of the git remote.
     remote = tmp_path / "origin.git"
     run(tmp_path, "git", "init", "-q", "--bare", str(remote))
