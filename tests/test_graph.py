@@ -231,3 +231,27 @@ def test_no_module_imports_one_that_imports_it_back() -> None:
         if node not in state:
             visit(node, [node])
     assert not cycles, cycles
+
+
+def long_functions(source: str, limit: int) -> list[tuple[str, int]]:
+    """The functions of `source` longer than `limit` lines, decorators and docstring included."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.end_lineno:
+            start = min([node.lineno, *(d.lineno for d in node.decorator_list)])
+            if node.end_lineno - start + 1 > limit:
+                found.append((node.name, node.end_lineno - start + 1))
+    return found
+
+
+def test_no_function_runs_over_80_lines() -> None:
+    """A function a reader holds in one screen: longer ones split where their steps part."""
+    found = {
+        f"{path.relative_to(PACKAGE)}:{name}": length
+        for path in PACKAGE.rglob("*.py")
+        for name, length in long_functions(path.read_text(encoding="utf-8"), 80)
+    }
+    assert not found, found
+    body = "".join(f"    x = {i}\n" for i in range(79))
+    assert long_functions(f"def f():\n{body}", 80) == []
+    assert long_functions(f"@decorated\ndef f():\n{body}", 80) == [("f", 81)]

@@ -22,6 +22,25 @@ def _parser() -> argparse.ArgumentParser:
         cmd = sub.add_parser(stage, help=f"run the `{stage}` stage")
         if stage == "train":
             cmd.add_argument("family", help="model family, a key of `families` in params")
+    _add_predict(sub)
+    _add_forecast(sub)
+    _add_score(sub)
+    promote = sub.add_parser("promote", help="point @champion at a registered model version")
+    promote.add_argument("version", help="the version number, as `select` logged it")
+    ui = sub.add_parser("ui", help="the MLflow UI on this project's store and experiment")
+    ui.add_argument(
+        "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 ({DEFAULT_PORT})"
+    )
+    calibrate = sub.add_parser("calibrate", help="fit the synthetic generator on real exports")
+    calibrate.add_argument("--consumption", required=True, type=Path)
+    calibrate.add_argument("--temperature", required=True, type=Path)
+    calibrate.add_argument(
+        "--output", type=Path, default=Path(__file__).parent / "synthetic" / "constants.py"
+    )
+    return parser
+
+
+def _add_predict(sub: argparse._SubParsersAction) -> None:
     predict = sub.add_parser("predict", help="forecast daily consumption from temperatures")
     predict.add_argument("--model", required=True, help="MLflow model directory or URI")
     predict.add_argument(
@@ -41,6 +60,9 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="the forecast alone, without its bands (lower_80, upper_80, ...)",
     )
+
+
+def _add_forecast(sub: argparse._SubParsersAction) -> None:
     forecast = sub.add_parser(
         "forecast", help="one day's forecast and bands, as issued at the model's issue time"
     )
@@ -76,6 +98,9 @@ def _parser() -> argparse.ArgumentParser:
         "with UTC and Paris timestamps",
     )
     forecast.add_argument("--output", type=Path, help="also write the forecast: .csv or .json")
+
+
+def _add_score(sub: argparse._SubParsersAction) -> None:
     score = sub.add_parser(
         "score",
         help="score the `forecast` runs whose day is now known; exit 3 if the model drifted",
@@ -87,19 +112,6 @@ def _parser() -> argparse.ArgumentParser:
         "--download", action="store_true", help="the consumption export fresh from ODRÉ"
     )
     score.add_argument("--output", type=Path, help="also write the scores: .csv or .json")
-    promote = sub.add_parser("promote", help="point @champion at a registered model version")
-    promote.add_argument("version", help="the version number, as `select` logged it")
-    ui = sub.add_parser("ui", help="the MLflow UI on this project's store and experiment")
-    ui.add_argument(
-        "--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 ({DEFAULT_PORT})"
-    )
-    calibrate = sub.add_parser("calibrate", help="fit the synthetic generator on real exports")
-    calibrate.add_argument("--consumption", required=True, type=Path)
-    calibrate.add_argument("--temperature", required=True, type=Path)
-    calibrate.add_argument(
-        "--output", type=Path, default=Path(__file__).parent / "synthetic" / "constants.py"
-    )
-    return parser
 
 
 def _command(args: argparse.Namespace) -> int | None:

@@ -4,8 +4,11 @@ training period and logged as a candidate beside them."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
+from energy_forecast.core.aggregation import ExpertAggregate
 from energy_forecast.data.weather_forecasts import calibration_archive, calibration_weather
 from energy_forecast.modeling.saving import log_and_copy, training_days
 from energy_forecast.modeling.training import (
@@ -57,7 +60,8 @@ def run(settings: Settings, root: Path) -> None:
             training_days(train),
             target,
         )
-        fitted = model.forecaster_
+        fitted: ExpertAggregate = model.forecaster_
+        selection_mape = {k: v * 100 for k, v in fitted.selection_mape_.items()}
         mlflow.log_params(
             {
                 "experts": ",".join(settings.experts),
@@ -69,7 +73,7 @@ def run(settings: Settings, root: Path) -> None:
         dayahead = dayahead_report(model)
         mlflow.log_metrics(
             {f"dayahead_{k}": v for k, v in dayahead.items()}
-            | {f"selection_mape_{k}": v * 100 for k, v in fitted.selection_mape_.items()}
+            | {f"selection_mape_{k}": v for k, v in selection_mape.items()}
         )
         mlflow.set_tags(
             {
@@ -79,32 +83,44 @@ def run(settings: Settings, root: Path) -> None:
             }
             | ({"warnings": "\n".join(fit_warnings)} if fit_warnings else {})
         )
-    weights = fitted.state_.weights()
-    columns = [
-        f"{expert}@{ratio:g}"
-        for expert, adapted in zip(settings.experts, fitted.experts_, strict=True)
-        for ratio in adapted.state_noise_ratios_
-    ]
     write_json(
-        report_path,
-        {
-            "family": NAME,
-            "experts": {
-                n: reports[n]["params"] | {"feature_set": reports[n]["feature_set"]}
-                for n in settings.experts
-            },
-            "rule": fitted.rule_,
-            "selection_mape": {k: v * 100 for k, v in fitted.selection_mape_.items()},
-            "weights": dict(zip(columns, (round(float(w), 6) for w in weights), strict=True)),
-            "n_train": len(train),
-            "dayahead": dayahead,
-        },
+        report_path, _report(settings, reports, fitted, selection_mape, len(train), dayahead)
     )
     log.info(
         "aggregate: %d experts (%s) at %d state noises, rule %s, held-out day-ahead MAPE %.2f %%",
         len(settings.experts),
         ", ".join(settings.experts),
-        len(weights) // len(settings.experts),
+        len(fitted.state_.weights()) // len(settings.experts),
         fitted.rule_,
         dayahead["holdout_mape"],
     )
+
+
+def _report(
+    settings: Settings,
+    reports: Mapping[str, Mapping[str, Any]],
+    fitted: ExpertAggregate,
+    selection_mape: Mapping[str, float],
+    n_train: int,
+    dayahead: Mapping[str, float],
+) -> dict[str, Any]:
+    """The aggregate's report: its experts' configurations, the rule chosen on the training
+    period and each expert's weight, at each state noise, after the last training day."""
+    columns = [
+        f"{expert}@{ratio:g}"
+        for expert, adapted in zip(settings.experts, fitted.experts_, strict=True)
+        for ratio in adapted.state_noise_ratios_
+    ]
+    weights = (round(float(w), 6) for w in fitted.state_.weights())
+    return {
+        "family": NAME,
+        "experts": {
+            n: reports[n]["params"] | {"feature_set": reports[n]["feature_set"]}
+            for n in settings.experts
+        },
+        "rule": fitted.rule_,
+        "selection_mape": selection_mape,
+        "weights": dict(zip(columns, weights, strict=True)),
+        "n_train": n_train,
+        "dayahead": dayahead,
+    }

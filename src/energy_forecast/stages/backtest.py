@@ -126,19 +126,24 @@ def _write_curve(root: Path, intervals: pd.DataFrame) -> None:
         (hours if "rte_j1" in hours else hours.assign(rte_j1=np.nan)).to_csv(tmp, index=False)
 
 
-def run(settings: Settings, root: Path) -> None:
-    import mlflow
-
-    daily = read_daily(root)
-    dates = pd.to_datetime(daily["date"])
+def _window(settings: Settings, dates: pd.Series) -> dict[str, Any]:
+    """The backtest's first and last day, refused unless they lie after the data's first day
+    and within its days."""
     start, end = backtesting.window_days(settings, dates)
-    window = {"start": start.date(), "end": end.date()}
     if start <= dates.min() or end > dates.max():
         raise InputError(
             f"backtest.start..backtest.end ({start.date()} to {end.date()}) must lie after the "
             f"first day and within the data ({dates.min().date()} to {dates.max().date()})",
             source=PARAMS_FILE,
         )
+    return {"start": start.date(), "end": end.date()}
+
+
+def run(settings: Settings, root: Path) -> None:
+    import mlflow
+
+    daily = read_daily(root)
+    window = _window(settings, pd.to_datetime(daily["date"]))
     selected = selected_configuration(settings, root)
     weather_forecasts = None
     if "forecast" in (settings.backtest.weather, settings.intervals.weather):
@@ -182,29 +187,55 @@ def run(settings: Settings, root: Path) -> None:
         root / paths.BACKTEST_SUMMARY,
         {"information": information, **summary, "curve": curve_summary},
     )
-    overall = {name: summary[name]["overall"]["mape"] for name in backtesting.forecast_names(table)}
+    headline = _headline(information, table, summary, curve_summary)
+    write_json(root / paths.BACKTEST_METRICS, headline)
+    _log_headline(settings, selected.name, table, headline, curve_summary, step)
+
+
+def _headline(
+    information: Mapping[str, Any],
+    table: pd.DataFrame,
+    summary: Mapping[str, Any],
+    curve_summary: Mapping[str, Any],
+) -> dict[str, Any]:
+    """The headline figures `dvc exp show` and `dvc metrics diff` compare, with the weather
+    they were measured on beside them (observed: an upper bound)."""
     bands = summary["intervals"]["overall"]
-    # The headline figures `dvc exp show` and `dvc metrics diff` compare, with the weather they
-    # were measured on beside them (observed: an upper bound).
     ours = curve_summary["forecast"]["overall"]
-    write_json(
-        root / paths.BACKTEST_METRICS,
-        {"weather": information["weather"], "mape": overall}
+    return (
+        {
+            "weather": information["weather"],
+            "mape": {n: summary[n]["overall"]["mape"] for n in backtesting.forecast_names(table)},
+        }
         | {k: v for k, v in bands.items() if k.startswith("coverage_")}
-        | {"curve": {k: v for k, v in ours.items() if k.startswith("mape_") and v is not None}},
+        | {"curve": {k: v for k, v in ours.items() if k.startswith("mape_") and v is not None}}
     )
+
+
+def _log_headline(
+    settings: Settings,
+    configuration: str,
+    table: pd.DataFrame,
+    headline: Mapping[str, Any],
+    curve_summary: Mapping[str, Any],
+    step: int,
+) -> None:
+    """The headline figures in the stage's log, RTE's beside ours where the data hold them."""
+    levels = list(settings.forecast.interval_levels)
+    overall = headline["mape"]
+    ours = curve_summary["forecast"]["overall"]
     log.info(
         "backtest: bands cover %s",
-        ", ".join(f"{bands[f'coverage_{level_name(lv)}']:.1f} % at {lv:.0%}" for lv in levels),
+        ", ".join(f"{headline[f'coverage_{level_name(lv)}']:.1f} % at {lv:.0%}" for lv in levels),
     )
     log.info(
         "backtest: %s, %d days from %s, issued %s, %s weather: MAPE static %.2f %%, "
         "adaptive %.2f %%, article %.2f %%",
-        selected.name,
+        configuration,
         len(table),
         table["date"].iloc[0],
         backtesting.issued(settings),
-        information["weather"],
+        headline["weather"],
         overall["static"],
         overall["adaptive"],
         overall["article"],
