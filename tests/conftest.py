@@ -67,7 +67,7 @@ SMALL = {
     "intervals": {"weather": "observed"},
     "split": {"test_start": "2017-01-01", "test_end": "2017-03-31"},
     "cv": {"folds": 2, "min_train_days": 180},
-    # The first origin trains on the pipeline's training period, as the promoted family does.
+    # The first origin trains on the pipeline's training period, as the selected family does.
     "backtest": {"start": "2017-01-01", "end": "2017-03-31", "refit_days": 30, "train_days": None},
     # The aggregate of experts fits each expert again: the trained repository has one
     # (`TRAINED`), the other pipelines none.

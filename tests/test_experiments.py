@@ -32,7 +32,7 @@ def test_second_repro_does_nothing_and_retraining_gives_the_same_files(
         assert (trained_copy / path).read_bytes() == content, path
 
 
-def test_exp_run_changes_the_promoted_model(trained_copy: Path) -> None:
+def test_exp_run_changes_the_selected_model(trained_copy: Path) -> None:
     run(trained_copy, "git", "add", "-A")
     run(trained_copy, "git", "commit", "-qm", "first run")
     before = json.loads((trained_copy / "reports/metrics.json").read_text())
@@ -75,7 +75,7 @@ def test_queued_experiments_run_two_at_a_time_on_the_project_store(trained_copy:
     """Two queued experiments at once, each in a temporary copy of the repository (as
     `dvc exp run --temp` runs one), writing to the one SQLite file of the project: no lock
     errors, each run with its own lineage and params, the store never copied. (An experiment
-    registering its model is `test_exp_run_changes_the_promoted_model`'s.)"""
+    registering its model is `test_exp_run_changes_the_selected_model`'s.)"""
     run(trained_copy, "git", "add", "-A")
     run(trained_copy, "git", "commit", "-qm", "before the queue", check=False)
     cadences = [45, 60]

@@ -1,4 +1,4 @@
-"""The promoted model behind a real `mlflow models serve` on 127.0.0.1, and batch predict."""
+"""The selected model behind a real `mlflow models serve` on 127.0.0.1, and batch predict."""
 
 from __future__ import annotations
 
@@ -351,10 +351,10 @@ def test_served_backtest_and_batch_answer_the_same_request_alike(
 ) -> None:
     """Day D from the request a forecaster sends at 09:00 on D - 1: the warm-up days, the
     whole consumption up to D - 2, and each day's consumption to 09:00 up to D - 1. The
-    backtest's first origin trains on the training period, as the promoted family's model:
+    backtest's first origin trains on the training period, as the selected family's model:
     the same forecast and bands."""
-    promoted = json.loads((trained_repo / "reports/metrics.json").read_text())["model"]
-    model = trained_repo / candidate_model(promoted)
+    selected = json.loads((trained_repo / "reports/metrics.json").read_text())["model"]
+    model = trained_repo / candidate_model(selected)
     with local_server(model, cwd=trained_repo, env=env()) as url:
         backtest = pd.read_csv(trained_repo / "reports/backtest.csv")
         first_window = backtest[backtest["origin"] == backtest["origin"].iloc[0]]

@@ -199,8 +199,8 @@ def test_the_pipeline_tracks_to_the_server_with_its_lineage(
     assert tags["data.features.md5"] == md5s["data/processed/daily.parquet"]
     assert tags["data.raw.consumption.md5"] == md5s["data/raw/consumption.csv"]
     champion = client.get_model_version_by_alias(NAME, "champion")
-    promoted = json.loads((team_repo / "reports/metrics.json").read_text())["model"]
-    assert champion.tags["model"] == promoted
+    selected = json.loads((team_repo / "reports/metrics.json").read_text())["model"]
+    assert champion.tags["model"] == selected
     assert champion.tags["data.features.md5"] == md5s["data/processed/daily.parquet"]
     # The artifacts are in the bucket, not on this disk.
     listed = boto3.client("s3", endpoint_url=s3, **_boto_credentials()).list_objects_v2(
@@ -400,11 +400,11 @@ def test_a_search_and_a_backtest_on_dask_give_the_local_results(
         assert {k: v for k, v in a.metrics.items() if k not in timings} == {
             k: v for k, v in b.metrics.items() if k not in timings
         }
-    promoted = configs[0]
+    selected = configs[0]
     article = backtesting.article_configuration(local)
     pd.testing.assert_frame_equal(
-        backtesting.rolling_forecasts(synthetic_daily, local, promoted, article, 1),
-        backtesting.rolling_forecasts(synthetic_daily, on_dask, promoted, article),
+        backtesting.rolling_forecasts(synthetic_daily, local, selected, article, 1),
+        backtesting.rolling_forecasts(synthetic_daily, on_dask, selected, article),
         check_exact=True,
     )
 

@@ -1,4 +1,4 @@
-"""Cross-validation folds and the choice of the promoted family."""
+"""Cross-validation folds and the choice of the selected family."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ def test_every_fold_trains_on_at_least_min_train_days() -> None:
         folds(CvSettings(folds=3, min_train_days=730), 731)
 
 
-def test_promotion_by_name_or_by_cv() -> None:
+def test_selection_by_name_by_held_out_score_or_by_cv() -> None:
     reports = {
         "knn": {"cv": {"rmse": 3.0, "mape": 1.0}, "dayahead": {"holdout_mape": 0.9}},
         "ridge": {"cv": {"rmse": 2.0, "mape": 2.0}, "dayahead": {"holdout_mape": 1.1}},
@@ -43,25 +43,25 @@ def test_promotion_by_name_or_by_cv() -> None:
     raw = yaml.safe_load((ROOT / "params.yaml").read_text())
     raw["families"] = {name: raw["families"][name] for name in ("knn", "ridge")}
 
-    def promoted(reports=reports, **override) -> str:
+    def selected(reports=reports, **override) -> str:
         return selected_family(parse(raw | override), reports)
 
-    assert promoted() == "knn"
-    assert promoted(reports | {"aggregate": {"dayahead": {"holdout_mape": 0.8}}}) == "aggregate"
-    assert promoted(select={"forecast": "static"}) == "ridge"
-    assert promoted(select={"forecast": "static", "metric": "mape"}) == "knn"
-    assert promoted(model="ridge") == "ridge"
-    assert promoted(model="aggregate") == "aggregate"
+    assert selected() == "knn"
+    assert selected(reports | {"aggregate": {"dayahead": {"holdout_mape": 0.8}}}) == "aggregate"
+    assert selected(select={"forecast": "static"}) == "ridge"
+    assert selected(select={"forecast": "static", "metric": "mape"}) == "knn"
+    assert selected(model="ridge") == "ridge"
+    assert selected(model="aggregate") == "aggregate"
     # Static served models (adapt.method: none) report their bands only, and aggregate
     # nothing: selected by CV.
     static = {n: r | {"dayahead": {"band_80_percent": 3.0}} for n, r in reports.items()}
-    assert promoted(static, adapt={"method": "none"}) == "ridge"
+    assert selected(static, adapt={"method": "none"}) == "ridge"
     with pytest.raises(
         InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge', 'aggregate'\]"
     ):
-        promoted(model="prophet")
+        selected(model="prophet")
     with pytest.raises(InputError, match=r"model: expected 'auto' or one of \['knn', 'ridge'\]"):
-        promoted(model="aggregate", aggregate={"experts": []})
+        selected(model="aggregate", aggregate={"experts": []})
 
 
 def test_validation_days_are_forecast_with_the_weather_before_them() -> None:

@@ -70,7 +70,7 @@ def _add_forecast(sub: argparse._SubParsersAction) -> None:
         "--date", type=date, help="the day to forecast (default: the next one issued today)"
     )
     forecast.add_argument(
-        "--model", default=str(paths.PROMOTED), help="MLflow model directory or URI (models/model)"
+        "--model", default=str(paths.SERVED), help="MLflow model directory or URI (models/model)"
     )
     forecast.add_argument(
         "--weather",

@@ -16,7 +16,7 @@ MODELS = Path("models")
 # One MLflow model per family, the aggregate of experts', and the selected one beside them.
 FAMILY_MODELS = MODELS / "families"
 AGGREGATE_MODEL = MODELS / "aggregate"
-PROMOTED = MODELS / "model"
+SERVED = MODELS / "model"
 REPORTS = Path("reports")
 TRAIN_REPORTS = REPORTS / "train"
 AGGREGATE_REPORT = REPORTS / "aggregate.json"

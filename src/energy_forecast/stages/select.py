@@ -69,7 +69,7 @@ def run(settings: Settings, root: Path) -> None:
         latest = training_days(daily)
         forecast = forecast_description(settings)
         info, _ = log_and_copy(
-            model, config.trusted_types, inputs, forecast, latest, root / paths.PROMOTED, profile
+            model, config.trusted_types, inputs, forecast, latest, root / paths.SERVED, profile
         )
         mlflow.log_params(
             {"curve.alpha": profile.alpha_, "curve.step_minutes": profile.step_minutes_}
