@@ -196,48 +196,46 @@ def real_exports() -> tuple[pd.DataFrame, pd.DataFrame]:
     return daily, read_temperature(temperature)
 
 
-def main() -> None:
-    daily, regional = real_exports()
-    article = backtesting.article_configuration(settings_for(YEARS[0]))
-    archives = {sd: weather_archive(regional, sd) for sd in WEATHER_ERRORS}
-    print("year  selected configuration (CV on the 3 years before)")
-    rows = []
-    bands = {}
-    selected = {}
-    for year in YEARS:
-        settings = settings_for(year)
-        selected[year] = selected_before(daily, settings, year)
-        print(f"{year}  {selected[year].name}", flush=True)
-        mape = {}
-        for issued, (horizon, issue_time) in ISSUED.items():
-            table = backtesting.rolling_forecasts(
-                daily, settings_for(year, horizon, issue_time), selected[year], article
-            )
-            scores = backtesting.summary(table, LEVELS)
-            mape[issued] = scores["adaptive"][str(year)]["mape"]
-            if issue_time is None and horizon == 1:
-                mape["static"] = scores["static"][str(year)]["mape"]
-                mape["article"] = scores["article"][str(year)]["mape"]
-            if issue_time == "09:00":
-                default = table
-        for sd, forecasts in archives.items():
-            forecast_weather = settings.model_copy(
-                update={"backtest": settings.backtest.model_copy(update={"weather": "forecast"})}
-            )
-            table = backtesting.rolling_forecasts(
-                daily, forecast_weather, selected[year], article, weather_forecasts=forecasts
-            )
-            mape[sd] = backtesting.summary(table, LEVELS)["adaptive"][str(year)]["mape"]
-            covered = backtesting.band_scores(table, LEVELS)
-            mape[f"{sd} bands"] = (covered["coverage_80"], covered["coverage_95"])
-        rows.append((year, mape))
-        bands[year] = (
-            backtesting.band_scores(default, LEVELS),
-            naive_band_scores(daily, settings, selected[year], default),
+def year_scores(
+    daily: pd.DataFrame,
+    archives: dict[float, pd.DataFrame],
+    article: Configuration,
+    year: int,
+) -> tuple[Configuration, dict, pd.DataFrame]:
+    """The configuration selected before `year`, its MAPE over the year as issued each way and
+    with each archive of weather forecasts (with the share of days inside its bands), and its
+    backtest issued at 09:00 on D-1."""
+    settings = settings_for(year)
+    selected = selected_before(daily, settings, year)
+    print(f"{year}  {selected.name}", flush=True)
+    mape: dict = {}
+    for issued, (horizon, issue_time) in ISSUED.items():
+        table = backtesting.rolling_forecasts(
+            daily, settings_for(year, horizon, issue_time), selected, article
         )
-        if year == 2020:
-            figure(default, Path(__file__).with_name("backtest_2020.png"))
+        scores = backtesting.summary(table, LEVELS)
+        mape[issued] = scores["adaptive"][str(year)]["mape"]
+        if issue_time is None and horizon == 1:
+            mape["static"] = scores["static"][str(year)]["mape"]
+            mape["article"] = scores["article"][str(year)]["mape"]
+        if issue_time == "09:00":
+            default = table
+    for sd, forecasts in archives.items():
+        forecast_weather = settings.model_copy(
+            update={"backtest": settings.backtest.model_copy(update={"weather": "forecast"})}
+        )
+        table = backtesting.rolling_forecasts(
+            daily, forecast_weather, selected, article, weather_forecasts=forecasts
+        )
+        mape[sd] = backtesting.summary(table, LEVELS)["adaptive"][str(year)]["mape"]
+        covered = backtesting.band_scores(table, LEVELS)
+        mape[f"{sd} bands"] = (covered["coverage_80"], covered["coverage_95"])
+    return selected, mape, default
 
+
+def print_tables(rows: list[tuple[int, dict]], bands: dict[int, tuple[dict, dict]]) -> None:
+    """The figures as the benchmarks page shows them: MAPE, bands with weather forecasts, and
+    bands with observed weather beside the naive ones."""
     print()
     errors = " | ".join(f"09:00, weather forecast of {sd} °C error" for sd in WEATHER_ERRORS)
     print(f"| year | static | {' | '.join(ISSUED)} | goal (09:00) | {errors} | article's KNN |")
@@ -271,6 +269,9 @@ def main() -> None:
             f"{ours['pinball']:,.0f} |"
         )
 
+
+def time_three_years(daily: pd.DataFrame, selected: Configuration, article: Configuration) -> None:
+    """The backtest of 2019-2021 as the stage runs it, timed."""
     settings = settings_for(YEARS[0])
     three_years = settings.model_copy(
         update={
@@ -280,11 +281,31 @@ def main() -> None:
         }
     )
     start = time.perf_counter()
-    backtesting.rolling_forecasts(daily, three_years, selected[YEARS[-1]], article)
+    backtesting.rolling_forecasts(daily, three_years, selected, article)
     print(
-        f"\nbacktest of 2019-2021 issued at 09:00 ({selected[YEARS[-1]].name}): "
+        f"\nbacktest of 2019-2021 issued at 09:00 ({selected.name}): "
         f"{time.perf_counter() - start:.1f} s"
     )
+
+
+def main() -> None:
+    daily, regional = real_exports()
+    article = backtesting.article_configuration(settings_for(YEARS[0]))
+    archives = {sd: weather_archive(regional, sd) for sd in WEATHER_ERRORS}
+    print("year  selected configuration (CV on the 3 years before)")
+    rows = []
+    bands = {}
+    for year in YEARS:
+        selected, mape, default = year_scores(daily, archives, article, year)
+        rows.append((year, mape))
+        bands[year] = (
+            backtesting.band_scores(default, LEVELS),
+            naive_band_scores(daily, settings_for(year), selected, default),
+        )
+        if year == 2020:
+            figure(default, Path(__file__).with_name("backtest_2020.png"))
+    print_tables(rows, bands)
+    time_three_years(daily, selected, article)
 
 
 if __name__ == "__main__":
