@@ -323,12 +323,13 @@ def test_queued_experiments_run_two_at_a_time_against_the_server(
     run(tmp_path, "git", "init", "-q", "--bare", str(remote))
     run(team_repo, "git", "remote", "add", "origin", str(remote))
     run(team_repo, "git", "push", "-q", "origin", "HEAD:main")
-    run(team_repo, DVC, "exp", "push", "origin", "every-15", extra_env=CREDENTIALS)
+    pushed, cadence = names[0], cadences[0]
+    run(team_repo, DVC, "exp", "push", "origin", pushed, extra_env=CREDENTIALS)
     clone = tmp_path / "teammate"
     run(tmp_path, "git", "clone", "-q", "-b", "main", str(remote), str(clone))
-    run(clone, DVC, "exp", "pull", "origin", "every-15", extra_env=CREDENTIALS)
-    run(clone, DVC, "exp", "apply", "every-15")
-    assert yaml.safe_load((clone / "params.yaml").read_text())["backtest"]["refit_days"] == 15
+    run(clone, DVC, "exp", "pull", "origin", pushed, extra_env=CREDENTIALS)
+    run(clone, DVC, "exp", "apply", pushed)
+    assert yaml.safe_load((clone / "params.yaml").read_text())["backtest"]["refit_days"] == cadence
     origins = {
         line.split(",")[-1] for line in (clone / "reports/backtest.csv").read_text().split()[1:]
     }
