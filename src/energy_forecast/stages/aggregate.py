@@ -83,14 +83,13 @@ def run(settings: Settings, root: Path) -> None:
             }
             | ({"warnings": "\n".join(fit_warnings)} if fit_warnings else {})
         )
-    write_json(
-        report_path, _report(settings, reports, fitted, selection_mape, len(train), dayahead)
-    )
+    report = _report(settings, reports, fitted, selection_mape, len(train), dayahead)
+    write_json(report_path, report)
     log.info(
         "aggregate: %d experts (%s) at %d state noises, rule %s, held-out day-ahead MAPE %.2f %%",
         len(settings.experts),
         ", ".join(settings.experts),
-        len(fitted.state_.weights()) // len(settings.experts),
+        len(report["weights"]) // len(settings.experts),
         fitted.rule_,
         dayahead["holdout_mape"],
     )
